@@ -14,16 +14,26 @@ auto add32 = [](std::uint64_t a, std::uint64_t b) { return (a + b) & 0xffffffffU
 TEST(Egg, EachModeFollowsTheSpecification) {
   Lane<std::uint64_t> lo{5, true}, hi{7, false}, a, b;
   apply_switch(Mode::kPass, lo, hi, a, b, add32);
-  EXPECT_EQ(a.value, 5U); EXPECT_TRUE(a.valid); EXPECT_EQ(b.value, 7U); EXPECT_FALSE(b.valid);
+  EXPECT_EQ(a.value, 5U);
+  EXPECT_TRUE(a.valid);
+  EXPECT_EQ(b.value, 7U);
+  EXPECT_FALSE(b.valid);
   apply_switch(Mode::kSwap, lo, hi, a, b, add32);
-  EXPECT_EQ(a.value, 7U); EXPECT_FALSE(a.valid); EXPECT_EQ(b.value, 5U); EXPECT_TRUE(b.valid);
+  EXPECT_EQ(a.value, 7U);
+  EXPECT_FALSE(a.valid);
+  EXPECT_EQ(b.value, 5U);
+  EXPECT_TRUE(b.valid);
   apply_switch(Mode::kAddLo, lo, hi, a, b, add32);
-  EXPECT_EQ(a.value, 12U); EXPECT_FALSE(a.valid);  // valid = AND
-  EXPECT_EQ(b.value, 7U); EXPECT_FALSE(b.valid);   // copy keeps its own valid
+  EXPECT_EQ(a.value, 12U);
+  EXPECT_FALSE(a.valid);  // valid = AND
+  EXPECT_EQ(b.value, 7U);
+  EXPECT_FALSE(b.valid);  // copy keeps its own valid
   hi.valid = true;
   apply_switch(Mode::kAddHi, lo, hi, a, b, add32);
-  EXPECT_EQ(b.value, 12U); EXPECT_TRUE(b.valid);
-  EXPECT_EQ(a.value, 5U); EXPECT_TRUE(a.valid);
+  EXPECT_EQ(b.value, 12U);
+  EXPECT_TRUE(b.valid);
+  EXPECT_EQ(a.value, 5U);
+  EXPECT_TRUE(a.valid);
 }
 
 TEST(CycleModel, AddsWrapAtTheDataWidth) {

@@ -56,8 +56,9 @@ TEST(Topology, FeatherWiringMatchesPublishedGroups) {
       for (int i = 0; i < aw / 2; ++i) {
         EXPECT_NE(f.link(s, 2 * i), f.link(s, 2 * i + 1));
         // bit 0 of p moves to bit g-1: lo and hi differ in the top bit of their group
-        EXPECT_EQ(f.link(s, 2 * i) ^ f.link(s, 2 * i + 1),
-                  (f.link(s, 2 * i) ^ f.link(s, 2 * i + 1)) & -(f.link(s, 2 * i) ^ f.link(s, 2 * i + 1)));
+        EXPECT_EQ(
+            f.link(s, 2 * i) ^ f.link(s, 2 * i + 1),
+            (f.link(s, 2 * i) ^ f.link(s, 2 * i + 1)) & -(f.link(s, 2 * i) ^ f.link(s, 2 * i + 1)));
       }
     }
   }

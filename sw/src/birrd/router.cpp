@@ -12,10 +12,14 @@ namespace feather::birrd {
 
 std::string_view to_string(RouteStatus s) {
   switch (s) {
-    case RouteStatus::kRouted: return "routed";
-    case RouteStatus::kUnroutable: return "unroutable";
-    case RouteStatus::kUnknown: return "unknown";
-    case RouteStatus::kInvalid: return "invalid";
+    case RouteStatus::kRouted:
+      return "routed";
+    case RouteStatus::kUnroutable:
+      return "unroutable";
+    case RouteStatus::kUnknown:
+      return "unknown";
+    case RouteStatus::kInvalid:
+      return "invalid";
   }
   return "?";
 }
@@ -77,8 +81,10 @@ std::optional<std::string> check_route(const Topology& t, const Target& target, 
     if (!result) return fmt::format("output port {} has a target but is masked off", p);
     const auto& got = sym[static_cast<std::size_t>(p)];
     if (got.junk) {
-      return fmt::format("output port {} carries an invalid sum (an input counted twice or a "
-                         "foreign input) over {}", p, set_to_string(got.set, t.lanes()));
+      return fmt::format(
+          "output port {} carries an invalid sum (an input counted twice or a "
+          "foreign input) over {}",
+          p, set_to_string(got.set, t.lanes()));
     }
     if (got.set != want) {
       return fmt::format("output port {} carries {} instead of {}", p,
@@ -103,7 +109,8 @@ std::optional<std::string> check_route(const Topology& t, const Target& target, 
     }
     std::uint64_t sum = 0;
     for (int j = 0; j < t.lanes(); ++j) {
-      if (want.test(static_cast<std::size_t>(j))) sum = (sum + data[static_cast<std::size_t>(j)]) & 0xffffffffULL;
+      if (want.test(static_cast<std::size_t>(j)))
+        sum = (sum + data[static_cast<std::size_t>(j)]) & 0xffffffffULL;
     }
     if (!m.valid_out(p)) return fmt::format("model: result port {} not valid", p);
     if (m.data_out(p) != sum) {

@@ -29,8 +29,7 @@ struct GroupInfo {
 class BenesRouter {
  public:
   BenesRouter(const Topology& t, std::vector<GroupInfo> groups, Config& cfg)
-      : t_(t), groups_(std::move(groups)), cfg_(cfg),
-        color_(groups_.size(), -1) {}
+      : t_(t), groups_(std::move(groups)), cfg_(cfg), color_(groups_.size(), -1) {}
 
   void run(const std::vector<int>& items) { rec(0, 0, items); }
 

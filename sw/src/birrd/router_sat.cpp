@@ -69,7 +69,9 @@ class Cnf {
 class Deadline : public CaDiCaL::Terminator {
  public:
   explicit Deadline(double seconds)
-      : end_(std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds))) {}
+      : end_(std::chrono::steady_clock::now() +
+             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                 std::chrono::duration<double>(seconds))) {}
   bool terminate() override { return std::chrono::steady_clock::now() > end_; }
 
  private:
@@ -116,7 +118,8 @@ RouteResult route_sat(const Topology& t, const Target& target, double seconds) {
 
   // Forward reachability (which relevant inputs can reach each stage output) and backward
   // need (which stage outputs can reach a constrained output).
-  std::vector<std::vector<LaneSet>> reach(static_cast<std::size_t>(stages), std::vector<LaneSet>(nz));
+  std::vector<std::vector<LaneSet>> reach(static_cast<std::size_t>(stages),
+                                          std::vector<LaneSet>(nz));
   {
     std::vector<LaneSet> in(nz);
     for (int j = 0; j < n; ++j) in[static_cast<std::size_t>(j)].set(static_cast<std::size_t>(j));
@@ -128,7 +131,8 @@ RouteResult route_sat(const Topology& t, const Target& target, double seconds) {
         out[static_cast<std::size_t>(2 * i + 1)] = both;
       }
       if (s + 1 < stages) {
-        for (int p = 0; p < n; ++p) in[static_cast<std::size_t>(t.link(s, p))] = out[static_cast<std::size_t>(p)];
+        for (int p = 0; p < n; ++p)
+          in[static_cast<std::size_t>(t.link(s, p))] = out[static_cast<std::size_t>(p)];
       }
     }
   }
@@ -154,7 +158,8 @@ RouteResult route_sat(const Topology& t, const Target& target, double seconds) {
       int sw = q / 2;
       const auto& nx = need[static_cast<std::size_t>(s + 1)];
       need[static_cast<std::size_t>(s)][static_cast<std::size_t>(p)] =
-          (nx[static_cast<std::size_t>(2 * sw)] || nx[static_cast<std::size_t>(2 * sw + 1)]) ? 1 : 0;
+          (nx[static_cast<std::size_t>(2 * sw)] || nx[static_cast<std::size_t>(2 * sw + 1)]) ? 1
+                                                                                             : 0;
     }
   }
 
@@ -201,8 +206,8 @@ RouteResult route_sat(const Topology& t, const Target& target, double seconds) {
         // "own" = the input kept when the selector is 0, "other" = the one brought in.
         const Wire& own = side == 0 ? a : b;
         const Wire& oth = side == 0 ? b : a;
-        const int sel = side == 0 ? v0 : v1;   // 1: swap or add into this port
-        const int add = side == 0 ? v1 : v0;   // with sel=1: 1 = swap, 0 = add into this port
+        const int sel = side == 0 ? v0 : v1;  // 1: swap or add into this port
+        const int add = side == 0 ? v1 : v0;  // with sel=1: 1 = swap, 0 = add into this port
         for (std::size_t r = 0; r < nr; ++r) {
           int ao = own.x[r];
           int bo = oth.x[r];
@@ -250,7 +255,8 @@ RouteResult route_sat(const Topology& t, const Target& target, double seconds) {
     }
     if (s + 1 < stages) {
       std::vector<Wire> next(nz);
-      for (int p = 0; p < n; ++p) next[static_cast<std::size_t>(t.link(s, p))] = std::move(out[static_cast<std::size_t>(p)]);
+      for (int p = 0; p < n; ++p)
+        next[static_cast<std::size_t>(t.link(s, p))] = std::move(out[static_cast<std::size_t>(p)]);
       in = std::move(next);
       out.assign(nz, Wire{});
     }

@@ -85,13 +85,14 @@ int parse_int(std::string_view tok, std::string_view what, std::string_view entr
 
 Target parse_target(int lanes, std::string_view text) {
   if (lanes < 1 || lanes > kMaxLanes) {
-    throw std::invalid_argument(fmt::format("target lanes {} out of range 1..{}", lanes, kMaxLanes));
+    throw std::invalid_argument(
+        fmt::format("target lanes {} out of range 1..{}", lanes, kMaxLanes));
   }
   Target t(lanes);
   std::size_t i = 0;
   while (i < text.size()) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == ',' || text[i] == '\t' ||
-                               text[i] == '\n')) {
+    while (i < text.size() &&
+           (text[i] == ' ' || text[i] == ',' || text[i] == '\t' || text[i] == '\n')) {
       ++i;
     }
     if (i >= text.size()) break;
@@ -114,9 +115,8 @@ Target parse_target(int lanes, std::string_view text) {
     }
     int port = parse_int(entry.substr(0, arrow), "port", entry);
     if (port < 0 || port >= lanes) {
-      throw std::invalid_argument(
-          fmt::format("target entry '{}': output port {} out of range 0..{}", entry, port,
-                      lanes - 1));
+      throw std::invalid_argument(fmt::format(
+          "target entry '{}': output port {} out of range 0..{}", entry, port, lanes - 1));
     }
     auto& set = t.out[static_cast<std::size_t>(port)];
     if (set.any()) {
@@ -149,11 +149,16 @@ Target parse_target(int lanes, std::string_view text) {
 
 std::string_view to_string(TargetClass c) {
   switch (c) {
-    case TargetClass::kPermutation: return "permutation";
-    case TargetClass::kContiguousEqual: return "contiguous-equal";
-    case TargetClass::kContiguousVarying: return "contiguous-varying";
-    case TargetClass::kArbitraryPartition: return "arbitrary-partition";
-    case TargetClass::kFeatherGroups: return "feather-groups";
+    case TargetClass::kPermutation:
+      return "permutation";
+    case TargetClass::kContiguousEqual:
+      return "contiguous-equal";
+    case TargetClass::kContiguousVarying:
+      return "contiguous-varying";
+    case TargetClass::kArbitraryPartition:
+      return "arbitrary-partition";
+    case TargetClass::kFeatherGroups:
+      return "feather-groups";
   }
   return "?";
 }

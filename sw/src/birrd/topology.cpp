@@ -9,8 +9,10 @@ namespace feather::birrd {
 
 std::string_view to_string(Wiring w) {
   switch (w) {
-    case Wiring::kFeather: return "feather";
-    case Wiring::kBenes: return "benes";
+    case Wiring::kFeather:
+      return "feather";
+    case Wiring::kBenes:
+      return "benes";
   }
   return "?";
 }
@@ -23,10 +25,14 @@ std::optional<Wiring> parse_wiring(std::string_view text) {
 
 std::string_view to_string(Mode m) {
   switch (m) {
-    case Mode::kPass: return "pass";
-    case Mode::kAddLo: return "add-lo";
-    case Mode::kAddHi: return "add-hi";
-    case Mode::kSwap: return "swap";
+    case Mode::kPass:
+      return "pass";
+    case Mode::kAddLo:
+      return "add-lo";
+    case Mode::kAddHi:
+      return "add-hi";
+    case Mode::kSwap:
+      return "swap";
   }
   return "?";
 }
@@ -73,8 +79,7 @@ Topology::Topology(int lanes, Wiring wiring, int stages) : lanes_(lanes), wiring
         fmt::format("BIRRD lanes (AW) must be <= {}, got {}", kMaxLanes, lanes));
   }
   if (wiring != Wiring::kFeather && wiring != Wiring::kBenes) {
-    throw std::invalid_argument(
-        fmt::format("unknown BIRRD wiring {}", static_cast<int>(wiring)));
+    throw std::invalid_argument(fmt::format("unknown BIRRD wiring {}", static_cast<int>(wiring)));
   }
   if (stages < 0) {
     throw std::invalid_argument(fmt::format("BIRRD stages must be >= 1, got {}", stages));

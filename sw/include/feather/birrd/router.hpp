@@ -37,10 +37,10 @@ struct RouteResult {
 };
 
 struct RouterOptions {
-  bool constructive = true;      // try the constructive path first where it applies
-  bool exact = true;             // fall back to SAT
-  double sat_seconds = 60;       // SAT time limit
-  std::uint64_t verify_seed = 1; // random data for the re-simulation
+  bool constructive = true;       // try the constructive path first where it applies
+  bool exact = true;              // fall back to SAT
+  double sat_seconds = 60;        // SAT time limit
+  std::uint64_t verify_seed = 1;  // random data for the re-simulation
 };
 
 RouteResult route(const Topology& t, const Target& target, const RouterOptions& opt = {});

@@ -38,12 +38,12 @@ Target parse_target(int lanes, std::string_view text);
 
 // Classes of targets used to characterise routability (docs/birrd.md).
 enum class TargetClass {
-  kPermutation,          // every input to a distinct output
-  kContiguousEqual,      // consecutive groups of G (G random power of two, 2..lanes), sum of
-                         // group k lands on its own first lane (k*G): reduction without reorder
-  kContiguousVarying,    // consecutive groups of random sizes, results to random distinct ports
-  kArbitraryPartition,   // any set partition of the inputs, results to random distinct ports
-  kFeatherGroups,        // consecutive groups of G (given), results to random distinct ports
+  kPermutation,         // every input to a distinct output
+  kContiguousEqual,     // consecutive groups of G (G random power of two, 2..lanes), sum of
+                        // group k lands on its own first lane (k*G): reduction without reorder
+  kContiguousVarying,   // consecutive groups of random sizes, results to random distinct ports
+  kArbitraryPartition,  // any set partition of the inputs, results to random distinct ports
+  kFeatherGroups,       // consecutive groups of G (given), results to random distinct ports
 };
 std::string_view to_string(TargetClass c);
 

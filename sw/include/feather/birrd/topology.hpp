@@ -50,7 +50,9 @@ class Topology {
   bool is_default_stages() const { return stages_ == default_stages(lanes_, wiring_); }
 
   // Output port p of stage s (s < stages()-1) feeds input port link(s, p) of stage s+1.
-  int link(int s, int p) const { return link_[static_cast<std::size_t>(s)][static_cast<std::size_t>(p)]; }
+  int link(int s, int p) const {
+    return link_[static_cast<std::size_t>(s)][static_cast<std::size_t>(p)];
+  }
   // The output port of stage s that feeds input port q of stage s+1.
   int link_inverse(int s, int q) const {
     return inverse_[static_cast<std::size_t>(s)][static_cast<std::size_t>(q)];
@@ -80,7 +82,8 @@ struct Config {
 
   Config() = default;
   explicit Config(const Topology& t)
-      : lanes(t.lanes()), stages(t.stages()),
+      : lanes(t.lanes()),
+        stages(t.stages()),
         modes(static_cast<std::size_t>(t.stages() * t.switches_per_stage()), Mode::kPass) {}
 
   Mode at(int s, int i) const { return modes[index(s, i)]; }
@@ -96,9 +99,7 @@ struct Config {
   std::string to_string() const;
 
  private:
-  std::size_t index(int s, int i) const {
-    return static_cast<std::size_t>(s * (lanes / 2) + i);
-  }
+  std::size_t index(int s, int i) const { return static_cast<std::size_t>(s * (lanes / 2) + i); }
 };
 
 }  // namespace feather::birrd

@@ -1,0 +1,146 @@
+// Benchmarks (Google Benchmark). Figures are recorded in docs/performance.md.
+//   build/bench/feather_bench --benchmark_filter=Route    router time per target
+//   build/bench/feather_bench --benchmark_filter=Sim      simulated cycles per second
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <vector>
+
+#include "feather/birrd/model.hpp"
+#include "feather/birrd/router.hpp"
+#include "feather/sim/birrd_dut.hpp"
+
+namespace {
+
+using namespace feather;
+
+std::vector<birrd::Target> targets(birrd::TargetClass c, int aw, int g, int count,
+                                   std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<birrd::Target> v;
+  for (int i = 0; i < count; ++i) v.push_back(birrd::random_target(c, aw, rng, g));
+  return v;
+}
+
+// Constructive router alone (no re-simulation), per target.
+void BM_RouteConstructive(benchmark::State& state, birrd::TargetClass c, int g) {
+  const int aw = static_cast<int>(state.range(0));
+  birrd::Topology t(aw, birrd::Wiring::kBenes);
+  auto ts = targets(c, aw, g, 256, 1);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto cfg = birrd::route_constructive(t, ts[i++ % ts.size()]);
+    benchmark::DoNotOptimize(cfg.modes.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// route(): constructive path plus the symbolic and cycle-model re-simulation of the result.
+void BM_RouteVerified(benchmark::State& state, birrd::TargetClass c, int g) {
+  const int aw = static_cast<int>(state.range(0));
+  birrd::Topology t(aw, birrd::Wiring::kBenes);
+  auto ts = targets(c, aw, g, 256, 2);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto r = birrd::route(t, ts[i++ % ts.size()], {.exact = false});
+    if (!r.ok()) state.SkipWithError("route failed");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// The exact (SAT) path, forced, per target.
+void BM_RouteSat(benchmark::State& state, birrd::Wiring w, birrd::TargetClass c, int g) {
+  const int aw = static_cast<int>(state.range(0));
+  birrd::Topology t(aw, w);
+  auto ts = targets(c, aw, g, 64, 3);
+  std::size_t i = 0;
+  long unroutable = 0;
+  for (auto _ : state) {
+    auto r = birrd::route_sat(t, ts[i++ % ts.size()], 60);
+    if (r.status == birrd::RouteStatus::kUnroutable) ++unroutable;
+    if (r.status == birrd::RouteStatus::kUnknown) state.SkipWithError("SAT timeout");
+  }
+  state.counters["unroutable"] = static_cast<double>(unroutable);
+}
+
+#define ROUTE_CLASSES(BM)                                                                   \
+  BENCHMARK_CAPTURE(BM, permutation, birrd::TargetClass::kPermutation, 1)                   \
+      ->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);                          \
+  BENCHMARK_CAPTURE(BM, feather_g2, birrd::TargetClass::kFeatherGroups, 2)                  \
+      ->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);                          \
+  BENCHMARK_CAPTURE(BM, feather_g4, birrd::TargetClass::kFeatherGroups, 4)                  \
+      ->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);                          \
+  BENCHMARK_CAPTURE(BM, feather_g8, birrd::TargetClass::kFeatherGroups, 8)                  \
+      ->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);                          \
+  BENCHMARK_CAPTURE(BM, contiguous_equal, birrd::TargetClass::kContiguousEqual, 1)          \
+      ->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond)
+
+ROUTE_CLASSES(BM_RouteConstructive);
+ROUTE_CLASSES(BM_RouteVerified);
+
+BENCHMARK_CAPTURE(BM_RouteSat, benes_permutation, birrd::Wiring::kBenes,
+                  birrd::TargetClass::kPermutation, 1)
+    ->Arg(16)->Arg(32)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_RouteSat, feather_permutation, birrd::Wiring::kFeather,
+                  birrd::TargetClass::kPermutation, 1)
+    ->Arg(16)->Arg(32)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_RouteSat, feather_g4, birrd::Wiring::kFeather,
+                  birrd::TargetClass::kFeatherGroups, 4)
+    ->Arg(16)->Arg(32)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_RouteSat, benes_partition, birrd::Wiring::kBenes,
+                  birrd::TargetClass::kArbitraryPartition, 1)
+    ->Arg(8)->Arg(16)->Unit(benchmark::kMillisecond);
+
+// Verilated BIRRD, random data/valid/commands every cycle, tracing off. items/s = cycles/s.
+void BM_SimBirrd(benchmark::State& state, birrd::Wiring w, bool lockstep) {
+  const int aw = static_cast<int>(state.range(0));
+  auto dut = sim::make_birrd_dut(aw, 32, w);
+  birrd::Topology t(aw, w);
+  birrd::CycleModel model(t, 32);
+  std::mt19937_64 rng(7);
+  constexpr int kVectors = 64;  // pre-drawn stimulus, so the figure is the simulator's
+  std::vector<std::vector<std::uint64_t>> data(kVectors);
+  std::vector<birrd::Config> cfgs(kVectors, birrd::Config(t));
+  std::vector<std::vector<std::uint32_t>> cmd(kVectors), mask(kVectors);
+  std::vector<birrd::LaneSet> valid(kVectors);
+  for (int k = 0; k < kVectors; ++k) {
+    for (int p = 0; p < aw; ++p) {
+      data[k].push_back(rng() & 0xffffffffULL);
+      valid[k].set(static_cast<std::size_t>(p), (rng() & 7) != 0);
+      cfgs[k].mask.set(static_cast<std::size_t>(p), (rng() & 1) != 0);
+    }
+    for (auto& m : cfgs[k].modes) m = static_cast<birrd::Mode>(rng() & 3);
+    cmd[k] = cfgs[k].pack_cmd();
+    mask[k] = cfgs[k].pack_mask();
+  }
+  dut->set_reset(true);
+  dut->clock();
+  dut->set_reset(false);
+  std::size_t k = 0;
+  long mismatches = 0;
+  for (auto _ : state) {
+    dut->set_inputs(data[k], valid[k], cmd[k], mask[k]);
+    dut->clock();
+    if (lockstep) {
+      model.step(data[k], valid[k], cfgs[k]);
+      for (int p = 0; p < aw; ++p) {
+        mismatches += (model.data_out(p) != dut->data_out(p)) ||
+                      (model.valid_out(p) != dut->valid_out(p));
+      }
+    }
+    k = (k + 1) % kVectors;
+  }
+  if (mismatches) state.SkipWithError("RTL and model diverged");
+  state.SetItemsProcessed(state.iterations());
+}
+
+BENCHMARK_CAPTURE(BM_SimBirrd, benes_rtl, birrd::Wiring::kBenes, false)
+    ->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_SimBirrd, benes_lockstep, birrd::Wiring::kBenes, true)
+    ->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_SimBirrd, feather_rtl, birrd::Wiring::kFeather, false)
+    ->Arg(8)->Arg(16)->Arg(32)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,2 @@
+rtl/egg.sv
+rtl/birrd.sv

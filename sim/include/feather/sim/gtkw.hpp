@@ -1,0 +1,33 @@
+// gtkwave save files (.gtkw) generated next to a waveform, so it opens readable.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace feather::sim {
+
+struct GtkwSignal {
+  std::string name;  // full hierarchical name as in the FST, e.g. TOP.birrd.valid_o[15:0]
+  bool hex = true;   // hex (data) or binary (valids, commands)
+};
+
+struct GtkwGroup {
+  std::string name;
+  std::vector<GtkwSignal> signals;
+  bool open = true;
+};
+
+struct GtkwFile {
+  std::string dumpfile;  // path of the FST
+  std::vector<GtkwGroup> groups;
+  long marker = -1;                     // primary marker time, -1 for none
+  long zoom_start = -1, zoom_end = -1;  // visible window, -1 for the whole trace
+};
+
+// Writes the save file; throws std::runtime_error if it cannot be written.
+void write_gtkw(const std::string& path, const GtkwFile& f);
+
+// "a/b/wave.fst" -> "a/b/wave.gtkw"
+std::string gtkw_path_for(const std::string& fst_path);
+
+}  // namespace feather::sim

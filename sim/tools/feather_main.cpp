@@ -1,0 +1,230 @@
+// feather: the project's command line.
+//   feather birrd-demo      route a reduction + reordering at AW=16 and run it on the RTL
+//   feather route           route a target on a BIRRD topology and print the switch settings
+//   feather birrd-cosim     lockstep RTL-vs-model run with random traffic
+//   feather list-models     the verilated configurations in this build
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <random>
+
+#include "feather/birrd/model.hpp"
+#include "feather/birrd/router.hpp"
+#include "feather/sim/birrd_cosim.hpp"
+#include "feather/sim/birrd_dut.hpp"
+#include "feather/sim/gtkw.hpp"
+
+namespace {
+
+using namespace feather;
+
+birrd::Wiring wiring_or_throw(const std::string& s) {
+  auto w = birrd::parse_wiring(s);
+  if (!w) throw CLI::ValidationError("--wiring", "expected 'benes' or 'feather', got '" + s + "'");
+  return *w;
+}
+
+int cmd_route(int aw, const std::string& wiring, const std::string& target_text,
+              double sat_seconds) {
+  birrd::Topology t(aw, wiring_or_throw(wiring));
+  auto target = birrd::parse_target(aw, target_text);
+  birrd::RouterOptions ro;
+  ro.sat_seconds = sat_seconds;
+  auto r = birrd::route(t, target, ro);
+  fmt::print("network : {}\ntarget  : {}\nstatus  : {} ({}, {:.3f} ms)\n", t.name(),
+             target.to_string(), birrd::to_string(r.status), r.method, r.seconds * 1e3);
+  if (!r.ok()) {
+    fmt::print("reason  : {}\n", r.reason);
+    return 2;
+  }
+  fmt::print("legend  : = pass, < add onto low port, > add onto high port, x swap\n{}",
+             r.config.to_string());
+  return 0;
+}
+
+int cmd_demo(const std::string& trace, std::uint64_t cycles, std::uint64_t seed) {
+  const int aw = 16;
+  birrd::Topology t(aw, birrd::Wiring::kBenes);
+  // K split over columns: four columns reduce into one result (two groups), two columns into
+  // one (two groups), four columns pass alone; every result lands on a scattered output port,
+  // the layout a next layer might want.
+  auto target =
+      birrd::parse_target(aw, "13<-0+1+2+3 2<-4+5+6+7 7<-8+9 8<-10+11 0<-12 15<-13 5<-14 11<-15");
+  auto r = birrd::route(t, target);
+  if (!r.ok()) throw std::runtime_error("demo target did not route: " + r.reason);
+  fmt::print("BIRRD demo: {} lanes, {} wiring, {} stages ({} EGG switches)\n", aw,
+             birrd::to_string(t.wiring()), t.stages(), t.stages() * t.switches_per_stage());
+  fmt::print("target (output port <- input lanes summed):\n  {}\n", target.to_string());
+  fmt::print(
+      "routed by the {} router in {:.3f} ms; switch settings per stage\n"
+      "(= pass, < add onto low port, > add onto high port, x swap):\n{}\n",
+      r.method, r.seconds * 1e3, r.config.to_string());
+
+  auto dut = sim::make_birrd_dut(aw, 32, birrd::Wiring::kBenes);
+  birrd::CycleModel model(t, 32);
+  std::string trace_path = trace;
+  if (!trace_path.empty()) {
+    std::filesystem::path p(trace_path);
+    if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+    dut->open_trace(trace_path);
+    sim::write_birrd_gtkw(*dut, trace_path);
+  }
+  dut->set_reset(true);
+  dut->clock();
+  dut->set_reset(false);
+
+  // One wave with small numbers, shown in full.
+  std::vector<std::uint64_t> data(aw);
+  for (int j = 0; j < aw; ++j)
+    data[static_cast<std::size_t>(j)] = static_cast<std::uint64_t>(10 * (j + 1));
+  birrd::LaneSet all;
+  for (int j = 0; j < aw; ++j) all.set(static_cast<std::size_t>(j));
+  birrd::Config idle(t);
+  auto cmd = r.config.pack_cmd();
+  auto mask = r.config.pack_mask();
+  dut->set_inputs(data, all, cmd, mask);
+  dut->clock();
+  model.step(data, all, r.config);
+  for (int k = 1; k < t.stages(); ++k) {
+    dut->set_inputs(data, {}, idle.pack_cmd(), idle.pack_mask());
+    dut->clock();
+    model.step(data, {}, idle);
+  }
+  fmt::print("one wave, input lane j carries 10*(j+1); after {} cycles:\n", t.stages());
+  fmt::print("  port | expected | RTL      | model    | valid\n");
+  bool ok = true;
+  for (int p = 0; p < aw; ++p) {
+    const auto& set = target.out[static_cast<std::size_t>(p)];
+    std::uint64_t want = 0;
+    for (int j = 0; j < aw; ++j)
+      if (set.test(static_cast<std::size_t>(j))) want += data[static_cast<std::size_t>(j)];
+    bool result = set.any();
+    bool good = dut->valid_out(p) == result && model.valid_out(p) == result &&
+                (!result || (dut->data_out(p) == want && model.data_out(p) == want));
+    ok = ok && good;
+    fmt::print("  {:4} | {:>8} | {:>8} | {:>8} | {}{}\n", p, result ? std::to_string(want) : "-",
+               result ? std::to_string(dut->data_out(p)) : "-",
+               result ? std::to_string(model.data_out(p)) : "-", dut->valid_out(p) ? 1 : 0,
+               good ? "" : "   <-- MISMATCH");
+  }
+  if (!trace_path.empty()) dut->close_trace();
+
+  // Throughput: a stream of random waves through this and other routed configurations, RTL and
+  // model in lockstep, every stage compared every cycle.
+  sim::BirrdCosimOptions co;
+  co.seed = seed;
+  co.cycles = cycles;
+  auto dut2 = sim::make_birrd_dut(aw, 32, birrd::Wiring::kBenes);
+  auto res = sim::run_birrd_cosim(*dut2, co);
+  // RTL alone, no checking, for the raw simulation speed.
+  auto dut3 = sim::make_birrd_dut(aw, 32, birrd::Wiring::kBenes);
+  std::mt19937_64 rng(seed);
+  auto t0 = std::chrono::steady_clock::now();
+  for (std::uint64_t c = 0; c < cycles; ++c) {
+    for (auto& d : data) d = rng() & 0xffffffffULL;
+    dut3->set_inputs(data, all, cmd, mask);
+    dut3->clock();
+  }
+  double raw = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  fmt::print(
+      "\nlockstep RTL vs model, random traffic (seed {}): {} cycles, {} routed results "
+      "checked, {}\n",
+      seed, res.cycles, res.results_checked,
+      res.ok ? "no divergence" : "DIVERGENCE: " + res.mismatch);
+  fmt::print(
+      "simulation speed: {:.0f} cycles/s RTL alone, {:.0f} cycles/s in lockstep with the "
+      "model and per-stage checks\n",
+      static_cast<double>(cycles) / raw, static_cast<double>(res.cycles) / res.seconds);
+  if (!trace_path.empty()) {
+    fmt::print("waveform: {}\n  open with: gtkwave {} {}\n", trace_path, trace_path,
+               sim::gtkw_path_for(trace_path));
+  }
+  ok = ok && res.ok;
+  fmt::print("{}\n", ok ? "DEMO PASSED" : "DEMO FAILED");
+  return ok ? 0 : 1;
+}
+
+int cmd_cosim(int aw, int dw, const std::string& wiring, std::uint64_t seed, std::uint64_t cycles,
+              const std::string& trace) {
+  auto dut = sim::make_birrd_dut(aw, dw, wiring_or_throw(wiring));
+  sim::BirrdCosimOptions co;
+  co.seed = seed;
+  co.cycles = cycles;
+  co.trace_path = trace;
+  auto res = sim::run_birrd_cosim(*dut, co);
+  fmt::print(
+      "birrd AW={} DW={} wiring={} seed={}: {} cycles, {} results checked, {:.0f} cycles/s\n", aw,
+      dw, wiring, seed, res.cycles, res.results_checked,
+      static_cast<double>(res.cycles) / res.seconds);
+  if (!trace.empty()) fmt::print("waveform: {} (save file {})\n", trace, res.gtkw_path);
+  if (!res.ok) {
+    fmt::print(
+        "FAIL: {}\nrerun: feather birrd-cosim --aw {} --dw {} --wiring {} --seed {} "
+        "--cycles {}\n",
+        res.mismatch, aw, dw, wiring, seed, cycles);
+    return 1;
+  }
+  fmt::print("PASS\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"feather: FEATHER accelerator RTL, models and tools"};
+  app.require_subcommand(1);
+
+  std::string trace;
+  std::uint64_t cycles = 100000;
+  std::uint64_t seed = 1;
+  auto* demo = app.add_subcommand("birrd-demo",
+                                  "route a reduction+reordering at AW=16 and run it on the RTL");
+  demo->add_option("--trace", trace, "FST waveform to write (a .gtkw is written beside it)");
+  demo->add_option("--cycles", cycles, "cycles of random traffic for the speed measurement");
+  demo->add_option("--seed", seed, "random seed");
+
+  int aw = 16;
+  int dw = 32;
+  std::string wiring = "benes";
+  std::string target;
+  double sat_seconds = 60;
+  auto* rt = app.add_subcommand("route", "route a target, print the switch settings");
+  rt->add_option("--aw", aw, "lanes (power of two, >= 4)");
+  rt->add_option("--wiring", wiring, "benes (default) or feather (published)");
+  rt->add_option("--target", target, "e.g. '5<-0+1+2+3 2<-4' (port<-lanes summed)")->required();
+  rt->add_option("--sat-seconds", sat_seconds, "time limit of the exact search");
+
+  std::string ctrace;
+  std::uint64_t ccycles = 5000;
+  auto* co = app.add_subcommand("birrd-cosim", "lockstep RTL vs model with random traffic");
+  co->add_option("--aw", aw, "lanes");
+  co->add_option("--dw", dw, "data width");
+  co->add_option("--wiring", wiring, "benes or feather");
+  co->add_option("--seed", seed, "random seed (printed; rerun with it to reproduce)");
+  co->add_option("--cycles", ccycles, "cycles");
+  co->add_option("--trace", ctrace, "FST waveform to write");
+
+  auto* ls = app.add_subcommand("list-models", "verilated configurations in this build");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*demo) return cmd_demo(trace, cycles, seed);
+    if (*rt) return cmd_route(aw, wiring, target, sat_seconds);
+    if (*co) return cmd_cosim(aw, dw, wiring, seed, ccycles, ctrace);
+    if (*ls) {
+      for (const auto& d : sim::birrd_duts()) {
+        fmt::print("birrd AW={:<4} DW={:<3} wiring={:<8} stages={:<3} ({})\n", d.lanes,
+                   d.data_width, birrd::to_string(d.wiring), d.stages, d.prefix);
+      }
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "feather: error: {}\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Icarus Verilog (iverilog -g2012) elaboration of the RTL.
+#   usage: iverilog.sh <repo-root> <scratch-dir>
+# Same configurations as lint.sh: birrd for AW = 4 8 16 64 256 x WIRING = 0 1
+# x DW = 8 16 32, egg for DW = 8 16 32, other rtl/*.sv modules with defaults.
+# Fails on a non-zero exit or on any diagnostic except Icarus' known
+# "sorry: Case unique/unique0 qualities are ignored." (it ignores `unique`).
+set -euo pipefail
+
+if [[ $# -ne 2 ]]; then
+  echo "usage: $0 <repo-root> <scratch-dir>" >&2
+  exit 2
+fi
+ROOT=$(cd "$1" && pwd)
+mkdir -p "$2/iverilog"
+WORK=$(cd "$2/iverilog" && pwd)
+rm -f "$WORK"/*.log "$WORK"/*.vvp
+
+command -v iverilog >/dev/null || { echo "FAIL: iverilog not found" >&2; exit 1; }
+
+SRCF="$WORK/sources.f"
+for f in "$ROOT"/rtl/*.sv; do echo "$f"; done > "$SRCF"
+
+JOBS="$WORK/jobs.txt"
+: > "$JOBS"
+for aw in 256 64 16 8 4; do
+  for w in 0 1; do
+    for dw in 8 16 32; do
+      echo "birrd_AW${aw}_W${w}_DW${dw} birrd -Pbirrd.AW=$aw -Pbirrd.WIRING=$w -Pbirrd.DW=$dw" >> "$JOBS"
+    done
+  done
+done
+for dw in 8 16 32; do
+  echo "egg_DW${dw} egg -Pegg.DW=$dw" >> "$JOBS"
+done
+for f in "$ROOT"/rtl/*.sv; do
+  m=$(basename "$f" .sv)
+  case $m in birrd|egg) ;; *) echo "${m}_default $m" >> "$JOBS" ;; esac
+done
+
+run_one() {
+  local name=$1 top=$2
+  shift 2
+  local log="$WORK/$name.log"
+  local rc=0
+  iverilog -g2012 -s "$top" "$@" -o "$WORK/$name.vvp" -c "$SRCF" > "$log" 2>&1 || rc=$?
+  if [[ $rc -eq 0 ]] && ! grep -v 'sorry: Case unique/unique0 qualities are ignored\.' "$log" | grep -q .; then
+    echo "  ok   $name"
+    rm -f "$WORK/$name.vvp"
+  else
+    echo "  FAIL $name (exit $rc, log: $log)"
+    sort "$log" | uniq -c | sed -n '1,40p'
+    return 1
+  fi
+}
+export -f run_one
+export WORK SRCF
+
+NPROC=$(nproc 2>/dev/null || echo 2)
+status=0
+xargs -P "$NPROC" -L 1 bash -c 'run_one "$@"' _ < "$JOBS" || status=$?
+
+n=$(wc -l < "$JOBS")
+if [[ $status -ne 0 ]]; then
+  echo "FAIL: iverilog -g2012 elaboration failed or warned (see above)" >&2
+  exit 1
+fi
+echo "PASS: iverilog -g2012 elaborates $n configurations"

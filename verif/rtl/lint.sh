@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Verilator -Wall lint of the RTL (every rtl/*.sv, with rtl/feather.vlt).
+#   usage: lint.sh <repo-root> <scratch-dir>
+# birrd is the top for AW = 4 8 16 64 256 x WIRING = 0 1 x DW = 8 16 32; egg
+# is also linted standalone (DW = 8 16 32), and any other module found in
+# rtl/*.sv standalone with its default parameters. Any warning or error fails.
+set -euo pipefail
+
+if [[ $# -ne 2 ]]; then
+  echo "usage: $0 <repo-root> <scratch-dir>" >&2
+  exit 2
+fi
+ROOT=$(cd "$1" && pwd)
+mkdir -p "$2/lint"
+WORK=$(cd "$2/lint" && pwd)
+rm -f "$WORK"/*.log
+
+command -v verilator >/dev/null || { echo "FAIL: verilator not found" >&2; exit 1; }
+
+# Command file shared by all runs: waivers first, then every RTL source.
+SRCF="$WORK/sources.f"
+{
+  echo "$ROOT/rtl/feather.vlt"
+  for f in "$ROOT"/rtl/*.sv; do echo "$f"; done
+} > "$SRCF"
+
+# One job per line: <name> <top> [-G...]. Largest first, to balance the jobs.
+JOBS="$WORK/jobs.txt"
+: > "$JOBS"
+for aw in 256 64 16 8 4; do
+  for w in 0 1; do
+    for dw in 8 16 32; do
+      echo "birrd_AW${aw}_W${w}_DW${dw} birrd -GAW=$aw -GWIRING=$w -GDW=$dw" >> "$JOBS"
+    done
+  done
+done
+for dw in 8 16 32; do
+  echo "egg_DW${dw} egg -GDW=$dw" >> "$JOBS"
+done
+for f in "$ROOT"/rtl/*.sv; do
+  m=$(basename "$f" .sv)
+  case $m in birrd|egg) ;; *) echo "${m}_default $m" >> "$JOBS" ;; esac
+done
+
+run_one() {
+  local name=$1 top=$2
+  shift 2
+  local log="$WORK/$name.log"
+  if verilator --lint-only -Wall --top-module "$top" "$@" -f "$SRCF" > "$log" 2>&1 \
+     && ! grep -q '%Warning\|%Error' "$log"; then
+    echo "  ok   $name"
+  else
+    echo "  FAIL $name (log: $log)"
+    grep -v '^ *\.\.\. ' "$log" | sed -n '1,40p'
+    return 1
+  fi
+}
+export -f run_one
+export WORK SRCF
+
+NPROC=$(nproc 2>/dev/null || echo 2)
+status=0
+xargs -P "$NPROC" -L 1 bash -c 'run_one "$@"' _ < "$JOBS" || status=$?
+
+n=$(wc -l < "$JOBS")
+if [[ $status -ne 0 ]]; then
+  echo "FAIL: verilator lint reported warnings or errors (see above)" >&2
+  exit 1
+fi
+echo "PASS: verilator --lint-only -Wall clean for $n configurations"

@@ -34,31 +34,33 @@ CycleModel::CycleModel(const Topology& t, int data_width) : topo_(t), dw_(data_w
         fmt::format("BIRRD model data width must be in 1..64, got {}", data_width));
   }
   dmask_ = data_width == 64 ? ~0ULL : ((1ULL << data_width) - 1);
-  regs_.assign(static_cast<std::size_t>(t.stages()),
-               std::vector<Lane<std::uint64_t>>(static_cast<std::size_t>(t.lanes())));
-  cfg_.assign(static_cast<std::size_t>(t.stages()), Config(t));
-  scratch_in_.resize(static_cast<std::size_t>(t.lanes()));
-  scratch_out_.resize(static_cast<std::size_t>(t.lanes()));
+  const auto cells = static_cast<std::size_t>(t.stages() * t.lanes());
+  val_.assign(cells, 0);
+  vld_.assign(cells, 0);
+  src_.assign(cells, 0);
+  for (int s = 1; s < t.stages(); ++s) {
+    for (int q = 0; q < t.lanes(); ++q) {
+      src_[index(s, q)] = static_cast<std::uint32_t>(t.link_inverse(s - 1, q));
+    }
+  }
+  ring_.assign(static_cast<std::size_t>(t.stages()), Config(t));
   reset();
 }
 
 void CycleModel::reset() {
-  for (auto& stage : regs_) {
-    for (auto& l : stage) l = {};
-  }
-  for (auto& c : cfg_) {
+  std::fill(val_.begin(), val_.end(), 0);
+  std::fill(vld_.begin(), vld_.end(), 0);
+  for (auto& c : ring_) {
     std::fill(c.modes.begin(), c.modes.end(), Mode::kPass);
     c.mask.reset();
   }
   cycle_ = 0;
 }
 
-bool CycleModel::valid_out(int lane) const {
-  auto last = static_cast<std::size_t>(topo_.stages() - 1);
-  return regs_[last][static_cast<std::size_t>(lane)].valid &&
-         cfg_[last].mask.test(static_cast<std::size_t>(lane));
-}
-
+// The EGG switch without branches (commands change every cycle, so branches mispredict):
+//   lo = (m0 ? (m1 ? hi : lo + hi) : lo),  hi = (m1 ? (m0 ? lo : lo + hi) : hi)
+// and the valids likewise. PipelineEqualsCombinationalNetwork (verif/unit/model_test.cpp)
+// checks this against apply_switch(), the specification's form.
 void CycleModel::step(const std::vector<std::uint64_t>& data, const LaneSet& valid,
                       const Config& cfg) {
   const int n = topo_.lanes();
@@ -66,31 +68,50 @@ void CycleModel::step(const std::vector<std::uint64_t>& data, const LaneSet& val
   if (static_cast<int>(data.size()) != n || cfg.lanes != n || cfg.stages != stages) {
     throw std::invalid_argument("CycleModel::step: inputs do not match the topology");
   }
-  auto add = [m = dmask_](std::uint64_t a, std::uint64_t b) { return (a + b) & m; };
-  // Registers update from the last stage backwards so each stage reads last cycle's values.
+  // Registers update from the last stage backwards, so stage s reads stage s-1's value of the
+  // previous cycle and may overwrite its own register in place. held(s-1) is the configuration
+  // of the wave in register s-1, which moves into register s.
+  std::uint64_t in_val[2];
+  std::uint8_t in_vld[2];
   for (int s = stages - 1; s >= 0; --s) {
-    const Config& c = s == 0 ? cfg : cfg_[static_cast<std::size_t>(s - 1)];
-    if (s == 0) {
-      for (int p = 0; p < n; ++p) {
-        auto& l = scratch_in_[static_cast<std::size_t>(p)];
-        l.value = data[static_cast<std::size_t>(p)] & dmask_;
-        l.valid = valid.test(static_cast<std::size_t>(p));
+    const Config& c = s == 0 ? cfg : held(s - 1);
+    const Mode* modes = c.modes.data() + static_cast<std::size_t>(s * (n / 2));
+    std::uint64_t* out_val = val_.data() + index(s, 0);
+    std::uint8_t* out_vld = vld_.data() + index(s, 0);
+    const std::uint64_t* prev_val = s > 0 ? val_.data() + index(s - 1, 0) : nullptr;
+    const std::uint8_t* prev_vld = s > 0 ? vld_.data() + index(s - 1, 0) : nullptr;
+    const std::uint32_t* src = src_.data() + index(s, 0);
+    for (int i = 0; i < n / 2; ++i) {
+      for (int k = 0; k < 2; ++k) {
+        const auto q = static_cast<std::size_t>(2 * i + k);
+        if (s == 0) {
+          in_val[k] = data[q] & dmask_;
+          in_vld[k] = valid[q] ? 1 : 0;
+        } else {
+          in_val[k] = prev_val[src[q]];
+          in_vld[k] = prev_vld[src[q]];
+        }
       }
-    } else {
-      const auto& prev = regs_[static_cast<std::size_t>(s - 1)];
-      for (int p = 0; p < n; ++p) {
-        scratch_in_[static_cast<std::size_t>(topo_.link(s - 1, p))] =
-            prev[static_cast<std::size_t>(p)];
-      }
+      const auto code = static_cast<std::uint64_t>(modes[i]);
+      const std::uint64_t m0 = code & 1;
+      const std::uint64_t m1 = code >> 1;
+      const std::uint64_t both = m0 & m1;
+      const std::uint64_t a = in_val[0];
+      const std::uint64_t b = in_val[1];
+      out_val[2 * i] = ((a & (0 - (1 - both))) + (b & (0 - m0))) & dmask_;
+      out_val[2 * i + 1] = ((b & (0 - (1 - both))) + (a & (0 - m1))) & dmask_;
+      const std::uint8_t va = in_vld[0];
+      const std::uint8_t vb = in_vld[1];
+      out_vld[2 * i] = static_cast<std::uint8_t>((va | both) & (vb | (1 - m0)));
+      out_vld[2 * i + 1] = static_cast<std::uint8_t>((vb | both) & (va | (1 - m1)));
     }
-    apply_stage(topo_, c, s, scratch_in_, scratch_out_, add);
     if (fault_ && fault_->stage == s && cycle_ >= fault_->from_cycle) {
-      auto& l = scratch_out_[static_cast<std::size_t>(fault_->port)];
-      l.value = (l.value ^ fault_->xor_mask) & dmask_;
+      auto& v = out_val[fault_->port];
+      v = (v ^ fault_->xor_mask) & dmask_;
     }
-    regs_[static_cast<std::size_t>(s)] = scratch_out_;
-    cfg_[static_cast<std::size_t>(s)] = c;
   }
+  // The new wave's configuration replaces the one that just left the last register.
+  ring_[static_cast<std::size_t>(cycle_ % static_cast<std::uint64_t>(stages))] = cfg;
   ++cycle_;
 }
 

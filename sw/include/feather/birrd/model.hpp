@@ -110,15 +110,14 @@ class CycleModel {
 
   // Output ports (valid_o already includes the result mask).
   std::uint64_t data_out(int lane) const { return stage_data(topo_.stages() - 1, lane); }
-  bool valid_out(int lane) const;
+  bool valid_out(int lane) const {
+    return vld_[index(topo_.stages() - 1, lane)] != 0 &&
+           held(topo_.stages() - 1).mask[static_cast<std::size_t>(lane)];
+  }
 
   // Stage register contents: output port p of stage s, before the inter-stage wiring.
-  std::uint64_t stage_data(int s, int p) const {
-    return regs_[static_cast<std::size_t>(s)][static_cast<std::size_t>(p)].value;
-  }
-  bool stage_valid(int s, int p) const {
-    return regs_[static_cast<std::size_t>(s)][static_cast<std::size_t>(p)].valid;
-  }
+  std::uint64_t stage_data(int s, int p) const { return val_[index(s, p)]; }
+  bool stage_valid(int s, int p) const { return vld_[index(s, p)] != 0; }
 
   void inject_fault(const ModelFault& f) { fault_ = f; }
 
@@ -127,9 +126,23 @@ class CycleModel {
   int dw_;
   std::uint64_t dmask_;
   std::uint64_t cycle_ = 0;
-  std::vector<std::vector<Lane<std::uint64_t>>> regs_;  // [stage][port]
-  std::vector<Config> cfg_;                             // config held by each stage register
-  std::vector<Lane<std::uint64_t>> scratch_in_, scratch_out_;
+  // Config of the wave held by stage register s (presented s cycles before the newest one).
+  const Config& held(int s) const {
+    auto n = static_cast<std::uint64_t>(topo_.stages());
+    return ring_[static_cast<std::size_t>((cycle_ + n - 1 - static_cast<std::uint64_t>(s)) % n)];
+  }
+
+  std::size_t index(int s, int p) const {
+    return static_cast<std::size_t>(s) * static_cast<std::size_t>(topo_.lanes()) +
+           static_cast<std::size_t>(p);
+  }
+
+  // Stage registers, flat [stage * lanes + port]: data and valid.
+  std::vector<std::uint64_t> val_;
+  std::vector<std::uint8_t> vld_;
+  // src_[s * lanes + q]: the output port of stage s-1 that feeds input port q of stage s.
+  std::vector<std::uint32_t> src_;
+  std::vector<Config> ring_;  // the last `stages` configurations, by cycle modulo stages
   std::optional<ModelFault> fault_;
 };
 

@@ -9,6 +9,8 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
+# ccache: rewrite paths under the checkout as relative, so clones elsewhere hit the cache too.
+export CCACHE_BASEDIR := $(CURDIR)
 
 DEB_PACKAGES := build-essential cmake ninja-build ccache pkg-config git \
   verilator iverilog yosys gtkwave \

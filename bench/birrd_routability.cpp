@@ -48,6 +48,7 @@ int log2_of(int n) {
 // Candidates
 
 struct Candidate {
+  std::string_view key;  // --candidates name
   std::string_view label;
   Wiring wiring;
   bool published;    // the wiring's published/default stage count (Topology default)
@@ -56,12 +57,12 @@ struct Candidate {
 };
 
 constexpr Candidate kCandidates[] = {
-    {"FEATHER T=2L (published)", Wiring::kFeather, true, 0, false},
-    {"FEATHER T=2L-1", Wiring::kFeather, false, -1, false},
-    {"FEATHER T=2L+1", Wiring::kFeather, false, 1, false},
-    {"Benes T=2L-1 (default)", Wiring::kBenes, false, -1, true},
-    {"Benes T=2L-2 (truncated)", Wiring::kBenes, false, -2, false},
-    {"Benes T=2L", Wiring::kBenes, false, 0, false},
+    {"feather", "FEATHER T=2L (published)", Wiring::kFeather, true, 0, false},
+    {"feather-2L-1", "FEATHER T=2L-1", Wiring::kFeather, false, -1, false},
+    {"feather-2L+1", "FEATHER T=2L+1", Wiring::kFeather, false, 1, false},
+    {"benes", "Benes T=2L-1 (default)", Wiring::kBenes, false, -1, true},
+    {"benes-2L-2", "Benes T=2L-2 (truncated)", Wiring::kBenes, false, -2, false},
+    {"benes-2L", "Benes T=2L", Wiring::kBenes, false, 0, false},
 };
 
 int stages_of(const Candidate& c, int aw) {
@@ -78,16 +79,22 @@ struct ClassSpec {
   std::string label;
 };
 
-std::vector<ClassSpec> class_specs(int aw) {
-  std::vector<ClassSpec> v = {
-      {TargetClass::kPermutation, 0, "permutation"},
-      {TargetClass::kContiguousEqual, 0, "contiguous-equal"},
-      {TargetClass::kContiguousVarying, 0, "contiguous-varying"},
-      {TargetClass::kArbitraryPartition, 0, "arbitrary-partition"},
-  };
-  for (int g : {2, 4, 8}) {
-    if (g <= aw)
-      v.push_back({TargetClass::kFeatherGroups, g, fmt::format("feather-groups G={}", g)});
+constexpr TargetClass kClasses[] = {TargetClass::kPermutation, TargetClass::kContiguousEqual,
+                                    TargetClass::kContiguousVarying,
+                                    TargetClass::kArbitraryPartition, TargetClass::kFeatherGroups};
+
+// The selected classes at this AW (feather-groups once per G <= AW).
+std::vector<ClassSpec> class_specs(int aw, const std::vector<TargetClass>& classes,
+                                   const std::vector<int>& groups) {
+  std::vector<ClassSpec> v;
+  for (TargetClass c : classes) {
+    if (c != TargetClass::kFeatherGroups) {
+      v.push_back({c, 0, std::string(feather::birrd::to_string(c))});
+      continue;
+    }
+    for (int g : groups) {
+      if (g <= aw) v.push_back({c, g, fmt::format("feather-groups G={}", g)});
+    }
   }
   return v;
 }
@@ -318,7 +325,10 @@ std::string shell_quote(std::string_view arg) {
 
 struct Options {
   std::vector<int> aws = {4, 8, 16, 32};
-  int samples = 0;  // 0: 200 for AW <= 16, 100 above
+  std::vector<std::string> candidates;  // keys; empty = all
+  std::vector<std::string> classes;     // names; empty = all
+  std::vector<int> groups = {2, 4, 8};
+  int samples = 0;  // 0: 200 for AW <= 16, 50 above
   std::uint64_t seed = 1;
   double sat_seconds = 10;
   double exhaustive_limit = 40320;
@@ -328,7 +338,7 @@ struct Options {
 
 int samples_for(const Options& o, int aw) {
   if (o.samples > 0) return o.samples;
-  return aw <= 16 ? 200 : 100;
+  return aw <= 16 ? 200 : 50;
 }
 
 int run(const Options& opt, const std::string& command_line, std::FILE* md_out) {
@@ -349,7 +359,7 @@ int run(const Options& opt, const std::string& command_line, std::FILE* md_out) 
       "otherwise {} random targets (the same targets for every candidate). Router: exact SAT "
       "for every target{}.\n\n",
       opt.seed, aw_list, opt.sat_seconds, opt.exhaustive_limit,
-      opt.samples > 0 ? std::to_string(opt.samples) : std::string("200 (AW<=16) / 100 (AW>=32)"),
+      opt.samples > 0 ? std::to_string(opt.samples) : std::string("200 (AW<=16) / 50 (AW>=32)"),
       opt.constructive ? ", except the constructive path on Benes T=2L-1 where it applies"
                        : " (constructive path off)"));
   emit(
@@ -357,13 +367,24 @@ int run(const Options& opt, const std::string& command_line, std::FILE* md_out) 
       "were proved unroutable. T = stages.\n\n");
 
   // Summary accumulators: [candidate][aw index] for permutation+feather-groups and all classes.
-  constexpr std::size_t kNc = std::size(kCandidates);
+  auto selected = [](const std::vector<std::string>& names, std::string_view name) {
+    return names.empty() || std::find(names.begin(), names.end(), name) != names.end();
+  };
+  std::vector<const Candidate*> cands;
+  for (const auto& c : kCandidates) {
+    if (selected(opt.candidates, c.key)) cands.push_back(&c);
+  }
+  std::vector<TargetClass> classes;
+  for (TargetClass c : kClasses) {
+    if (selected(opt.classes, feather::birrd::to_string(c))) classes.push_back(c);
+  }
+  const std::size_t kNc = cands.size();
   std::vector<std::vector<Cell>> sum_pf(kNc, std::vector<Cell>(opt.aws.size()));
   std::vector<std::vector<Cell>> sum_all(kNc, std::vector<Cell>(opt.aws.size()));
 
   for (std::size_t ai = 0; ai < opt.aws.size(); ++ai) {
     const int aw = opt.aws[ai];
-    const auto specs = class_specs(aw);
+    const auto specs = class_specs(aw, classes, opt.groups);
     // Draw or enumerate the targets once per (AW, class).
     std::vector<std::vector<Target>> targets;
     std::vector<std::string> headers;
@@ -408,7 +429,7 @@ int run(const Options& opt, const std::string& command_line, std::FILE* md_out) 
     emit(head + "\n" + rule + "\n");
 
     for (std::size_t k = 0; k < kNc; ++k) {
-      const auto& cand = kCandidates[k];
+      const auto& cand = *cands[k];
       const Topology topo(aw, cand.wiring, stages_of(cand, aw));
       RouterOptions ro;
       ro.constructive = opt.constructive && cand.benes_default;
@@ -478,7 +499,7 @@ int run(const Options& opt, const std::string& command_line, std::FILE* md_out) 
     }
     emit(head + "\n" + rule + "\n");
     for (std::size_t k = 0; k < kNc; ++k) {
-      std::string row = fmt::format("| {} |", kCandidates[k].label);
+      std::string row = fmt::format("| {} |", cands[k]->label);
       for (std::size_t ai = 0; ai < opt.aws.size(); ++ai)
         row += fmt::format(" {} |", cell_text(cells[k][ai]));
       emit(row + "\n");
@@ -524,7 +545,7 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->capture_default_str();
   app.add_option("--samples", opt.samples,
-                 "Random targets per sampled (AW, class) (default: 200 for AW<=16, 100 above)")
+                 "Random targets per sampled (AW, class) (default: 200 for AW<=16, 50 above)")
       ->check(CLI::PositiveNumber);
   app.add_option("--seed", opt.seed, "Seed of the random targets")->capture_default_str();
   app.add_option("--sat-seconds", opt.sat_seconds, "SAT time limit per target (s)")
@@ -537,12 +558,33 @@ int main(int argc, char** argv) {
   app.add_flag(
       "--constructive", opt.constructive,
       "Use the constructive router on Benes T=2L-1 where it applies (default: SAT for all)");
+  std::vector<std::string> candidate_keys;
+  for (const auto& c : kCandidates) candidate_keys.emplace_back(c.key);
+  std::vector<std::string> class_names;
+  for (TargetClass c : kClasses) class_names.emplace_back(feather::birrd::to_string(c));
+  app.add_option("--candidates", opt.candidates,
+                 "Candidates to run (default: all): feather (published, T=2L), feather-2L-1, "
+                 "feather-2L+1, benes (default, T=2L-1), benes-2L-2, benes-2L")
+      ->delimiter(',')
+      ->check(CLI::IsMember(candidate_keys));
+  app.add_option("--classes", opt.classes, "Target classes to run (default: all)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(class_names));
+  app.add_option("--groups", opt.groups, "G values of the feather-groups class (G > AW skipped)")
+      ->delimiter(',')
+      ->capture_default_str();
   app.add_option("--out", opt.out, "Also write the markdown to this file");
   CLI11_PARSE(app, argc, argv);
   for (int aw : opt.aws) {
     if (aw < 4 || aw > feather::birrd::kMaxLanes || (aw & (aw - 1)) != 0) {
       std::cerr << fmt::format("birrd_routability: --aw {}: must be a power of two in 4..{}\n", aw,
                                feather::birrd::kMaxLanes);
+      return 2;
+    }
+  }
+  for (int g : opt.groups) {
+    if (g < 2 || (g & (g - 1)) != 0) {
+      std::cerr << fmt::format("birrd_routability: --groups {}: must be a power of two >= 2\n", g);
       return 2;
     }
   }

@@ -2,13 +2,16 @@
 //   build/bench/feather_bench --benchmark_filter=Route    router time per target
 //   build/bench/feather_bench --benchmark_filter=Sim      simulated cycles per second
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
 #include <random>
 #include <vector>
 
 #include "feather/birrd/model.hpp"
 #include "feather/birrd/router.hpp"
+#include "feather/nest/model.hpp"
 #include "feather/sim/birrd_dut.hpp"
+#include "feather/sim/nest_dut.hpp"
 
 namespace {
 
@@ -63,33 +66,56 @@ void BM_RouteSat(benchmark::State& state, birrd::Wiring w, birrd::TargetClass c,
   state.counters["unroutable"] = static_cast<double>(unroutable);
 }
 
-#define ROUTE_CLASSES(BM)                                                                   \
-  BENCHMARK_CAPTURE(BM, permutation, birrd::TargetClass::kPermutation, 1)                   \
-      ->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);                          \
-  BENCHMARK_CAPTURE(BM, feather_g2, birrd::TargetClass::kFeatherGroups, 2)                  \
-      ->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);                          \
-  BENCHMARK_CAPTURE(BM, feather_g4, birrd::TargetClass::kFeatherGroups, 4)                  \
-      ->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);                          \
-  BENCHMARK_CAPTURE(BM, feather_g8, birrd::TargetClass::kFeatherGroups, 8)                  \
-      ->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);                          \
-  BENCHMARK_CAPTURE(BM, contiguous_equal, birrd::TargetClass::kContiguousEqual, 1)          \
-      ->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond)
+#define ROUTE_CLASSES(BM)                                                          \
+  BENCHMARK_CAPTURE(BM, permutation, birrd::TargetClass::kPermutation, 1)          \
+      ->Arg(16)                                                                    \
+      ->Arg(64)                                                                    \
+      ->Arg(256)                                                                   \
+      ->Unit(benchmark::kMicrosecond);                                             \
+  BENCHMARK_CAPTURE(BM, feather_g2, birrd::TargetClass::kFeatherGroups, 2)         \
+      ->Arg(16)                                                                    \
+      ->Arg(64)                                                                    \
+      ->Arg(256)                                                                   \
+      ->Unit(benchmark::kMicrosecond);                                             \
+  BENCHMARK_CAPTURE(BM, feather_g4, birrd::TargetClass::kFeatherGroups, 4)         \
+      ->Arg(16)                                                                    \
+      ->Arg(64)                                                                    \
+      ->Arg(256)                                                                   \
+      ->Unit(benchmark::kMicrosecond);                                             \
+  BENCHMARK_CAPTURE(BM, feather_g8, birrd::TargetClass::kFeatherGroups, 8)         \
+      ->Arg(16)                                                                    \
+      ->Arg(64)                                                                    \
+      ->Arg(256)                                                                   \
+      ->Unit(benchmark::kMicrosecond);                                             \
+  BENCHMARK_CAPTURE(BM, contiguous_equal, birrd::TargetClass::kContiguousEqual, 1) \
+      ->Arg(16)                                                                    \
+      ->Arg(64)                                                                    \
+      ->Arg(256)                                                                   \
+      ->Unit(benchmark::kMicrosecond)
 
 ROUTE_CLASSES(BM_RouteConstructive);
 ROUTE_CLASSES(BM_RouteVerified);
 
 BENCHMARK_CAPTURE(BM_RouteSat, benes_permutation, birrd::Wiring::kBenes,
                   birrd::TargetClass::kPermutation, 1)
-    ->Arg(16)->Arg(32)->Unit(benchmark::kMillisecond);
+    ->Arg(16)
+    ->Arg(32)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_RouteSat, feather_permutation, birrd::Wiring::kFeather,
                   birrd::TargetClass::kPermutation, 1)
-    ->Arg(16)->Arg(32)->Unit(benchmark::kMillisecond);
+    ->Arg(16)
+    ->Arg(32)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_RouteSat, feather_g4, birrd::Wiring::kFeather,
                   birrd::TargetClass::kFeatherGroups, 4)
-    ->Arg(16)->Arg(32)->Unit(benchmark::kMillisecond);
+    ->Arg(16)
+    ->Arg(32)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_RouteSat, benes_partition, birrd::Wiring::kBenes,
                   birrd::TargetClass::kArbitraryPartition, 1)
-    ->Arg(8)->Arg(16)->Unit(benchmark::kMillisecond);
+    ->Arg(8)
+    ->Arg(16)
+    ->Unit(benchmark::kMillisecond);
 
 // Verilated BIRRD, random data/valid/commands every cycle, tracing off. items/s = cycles/s.
 void BM_SimBirrd(benchmark::State& state, birrd::Wiring w, bool lockstep) {
@@ -124,8 +150,8 @@ void BM_SimBirrd(benchmark::State& state, birrd::Wiring w, bool lockstep) {
     if (lockstep) {
       model.step(data[k], valid[k], cfgs[k]);
       for (int p = 0; p < aw; ++p) {
-        mismatches += (model.data_out(p) != dut->data_out(p)) ||
-                      (model.valid_out(p) != dut->valid_out(p));
+        mismatches +=
+            (model.data_out(p) != dut->data_out(p)) || (model.valid_out(p) != dut->valid_out(p));
       }
     }
     k = (k + 1) % kVectors;
@@ -135,12 +161,81 @@ void BM_SimBirrd(benchmark::State& state, birrd::Wiring w, bool lockstep) {
 }
 
 BENCHMARK_CAPTURE(BM_SimBirrd, benes_rtl, birrd::Wiring::kBenes, false)
-    ->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Unit(benchmark::kMicrosecond);
+    ->Arg(8)
+    ->Arg(16)
+    ->Arg(32)
+    ->Arg(64)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_SimBirrd, benes_lockstep, birrd::Wiring::kBenes, true)
-    ->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Unit(benchmark::kMicrosecond);
+    ->Arg(8)
+    ->Arg(16)
+    ->Arg(32)
+    ->Arg(64)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_SimBirrd, feather_rtl, birrd::Wiring::kFeather, false)
-    ->Arg(8)->Arg(16)->Arg(32)->Unit(benchmark::kMicrosecond);
+    ->Arg(8)
+    ->Arg(16)
+    ->Arg(32)
+    ->Unit(benchmark::kMicrosecond);
+
+// Verilated NEST, random loads and streams every cycle (pre-drawn), tracing off. items/s =
+// cycles/s. Every compiled shape (4x4, 8x8, 16x16, ...; 32x32 with FEATHER_LONG_CONFIGS).
+void BM_SimNest(benchmark::State& state, int ah, int aw, bool lockstep) {
+  auto dut = sim::make_nest_dut(ah, aw);
+  const auto& p = dut->params();
+  nest::CycleModel model(p);
+  std::mt19937_64 rng(11);
+  constexpr int kVectors = 64;
+  std::vector<nest::NestInputs> ins(kVectors, nest::NestInputs(p));
+  for (auto& in : ins) {
+    in.red_len_m1 = static_cast<std::uint32_t>(p.depth - 1);
+    for (int c = 0; c < aw; ++c) {
+      const auto cz = static_cast<std::size_t>(c);
+      in.act[cz] = static_cast<std::uint32_t>(rng() & 0xff);
+      in.act_valid[cz] = 1;
+      in.ld_valid[cz] = rng() & 1;
+      in.ld_row[cz] = static_cast<std::uint32_t>(rng() % static_cast<std::uint64_t>(ah));
+      in.ld_bank[cz] = 1;
+      in.ld_idx[cz] = static_cast<std::uint32_t>(rng() % static_cast<std::uint64_t>(p.depth));
+      in.ld_data[cz] = static_cast<std::uint32_t>(rng() & 0xff);
+    }
+  }
+  dut->set_reset(true);
+  dut->clock();
+  dut->set_reset(false);
+  std::size_t k = 0;
+  long mismatches = 0;
+  for (auto _ : state) {
+    dut->set_inputs(ins[k]);
+    dut->clock();
+    if (lockstep) {
+      model.step(ins[k]);
+      for (int c = 0; c < aw; ++c) mismatches += model.col_data(c) != dut->col_data(c);
+    }
+    k = (k + 1) % kVectors;
+  }
+  if (mismatches) state.SkipWithError("RTL and model diverged");
+  state.SetItemsProcessed(state.iterations());
+}
+
+void register_nest_benchmarks() {
+  for (const auto& d : sim::nest_duts()) {
+    for (bool lockstep : {false, true}) {
+      auto name = fmt::format("BM_SimNest/{}x{}/{}", d.params.ah, d.params.aw,
+                              lockstep ? "lockstep" : "rtl");
+      benchmark::RegisterBenchmark(name.c_str(), BM_SimNest, d.params.ah, d.params.aw, lockstep)
+          ->Unit(benchmark::kMicrosecond);
+    }
+  }
+}
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  register_nest_benchmarks();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

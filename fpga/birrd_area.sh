@@ -2,7 +2,7 @@
 # birrd_area.sh: area of the BIRRD candidates (wiring x stage count) with Yosys.
 #
 # For each candidate and AW = 8, 16, 32 (DW = 32) synthesizes rtl/egg.sv + rtl/birrd.sv twice:
-#   synth_xilinx -family xcup -flatten -top birrd   (UltraScale+: LUTs, FFs, CARRY8)
+#   synth_xilinx -family xcup -flatten -top birrd   (UltraScale+: LUTs, FFs, carry cells)
 #   synth -flatten -top birrd                       (generic cell count)
 # one configuration at a time, and prints a markdown table (also written to OUT.md if given).
 #
@@ -88,10 +88,10 @@ emit() {
 emit "# BIRRD area (Yosys)"
 emit ""
 emit "Command: \`fpga/birrd_area.sh${out:+ $out}\`; $("$yosys" -V); DW = $dw."
-emit "xcup: \`synth_xilinx -family xcup -flatten -top birrd\` (LUTs = LUT1..LUT6, FFs = FD*, CARRY8);"
+emit "xcup: \`synth_xilinx -family xcup -flatten -top birrd\` (LUTs = LUT1..LUT6, FFs = FD*, CARRY = CARRY4 + CARRY8 cells);"
 emit "generic: \`synth -flatten -top birrd\` (all cells). I/O and clock buffers are not counted."
 emit ""
-emit "| candidate | AW | stages | xcup LUTs | xcup FFs | xcup CARRY8 | generic cells | xcup s | generic s |"
+emit "| candidate | AW | stages | xcup LUTs | xcup FFs | xcup CARRY | generic cells | xcup s | generic s |"
 emit "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 
 for aw in $aws; do

@@ -4,176 +4,26 @@
 
 #include <verilated.h>
 #include <verilated_fst_c.h>
-#include <verilated_syms.h>
 
-#include <fmt/format.h>
-
-#include <algorithm>
 #include <memory>
-#include <stdexcept>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "feather/sim/birrd_dut.hpp"
+#include "verilated_ports.hpp"
 
 namespace feather::sim::detail {
-
-// Write `width` bits of `value` at bit `lsb` of a Verilator port (scalar or VlWide).
-template <class Port>
-inline void put_bits(Port& port, int lsb, int width, std::uint64_t value) {
-  if constexpr (std::is_integral_v<Port>) {
-    using U = std::make_unsigned_t<Port>;
-    U mask = width >= static_cast<int>(sizeof(U) * 8) ? static_cast<U>(~U{0})
-                                                      : static_cast<U>((U{1} << width) - 1);
-    port = static_cast<Port>((static_cast<U>(port) & ~static_cast<U>(mask << lsb)) |
-                             static_cast<U>((static_cast<U>(value) & mask) << lsb));
-  } else {
-    // Word-sized chunks: at most three 32-bit words for a field of up to 64 bits.
-    int done = 0;
-    while (done < width) {
-      const int bit = lsb + done;
-      const int off = bit % 32;
-      const int take = std::min(32 - off, width - done);
-      const EData m = take == 32 ? ~EData{0} : (((EData{1} << take) - 1) << off);
-      auto& word = port[static_cast<std::size_t>(bit / 32)];
-      word = (word & ~m) | (static_cast<EData>(value >> done) << off & m);
-      done += take;
-    }
-  }
-}
-
-template <class Port>
-inline std::uint64_t get_bits(const Port& port, int lsb, int width) {
-  if constexpr (std::is_integral_v<Port>) {
-    using U = std::make_unsigned_t<Port>;
-    std::uint64_t v = static_cast<std::uint64_t>(static_cast<U>(port)) >> lsb;
-    return width >= 64 ? v : (v & ((std::uint64_t{1} << width) - 1));
-  } else {
-    std::uint64_t v = 0;
-    int done = 0;
-    while (done < width) {
-      const int bit = lsb + done;
-      const int off = bit % 32;
-      const int take = std::min(32 - off, width - done);
-      std::uint64_t chunk = port[static_cast<std::size_t>(bit / 32)] >> off;
-      if (take < 32) chunk &= (std::uint64_t{1} << take) - 1;
-      v |= chunk << done;
-      done += take;
-    }
-    return v;
-  }
-}
-
-// Copy whole 32-bit words into a port.
-template <class Port>
-inline void put_words(Port& port, const std::vector<std::uint32_t>& words, int width) {
-  if constexpr (std::is_integral_v<Port>) {
-    std::uint64_t v = 0;
-    for (std::size_t k = 0; k < words.size() && k < 2; ++k)
-      v |= std::uint64_t{words[k]} << (32 * k);
-    put_bits(port, 0, width, v);
-  } else {
-    const auto n = static_cast<std::size_t>((width + 31) / 32);
-    for (std::size_t k = 0; k < n; ++k) port[k] = k < words.size() ? words[k] : 0;
-  }
-}
-
-// Reads a public register array (`data_q [AW]`) or vector (`valid_q`) by scope and name.
-struct PublicVar {
-  const void* data = nullptr;
-  int elem_bytes = 0;
-};
-
-inline PublicVar find_var(VerilatedContext& ctx, const std::string& scope, const char* name) {
-  const VerilatedScope* sc = ctx.scopeFind(scope.c_str());
-  if (!sc) throw std::runtime_error(fmt::format("verilated scope '{}' not found", scope));
-  VerilatedVar* v = sc->varFind(name);
-  if (!v) throw std::runtime_error(fmt::format("signal '{}.{}' not found", scope, name));
-  PublicVar r;
-  r.data = v->datap();
-  switch (v->vltype()) {
-    case VLVT_UINT8:
-      r.elem_bytes = 1;
-      break;
-    case VLVT_UINT16:
-      r.elem_bytes = 2;
-      break;
-    case VLVT_UINT32:
-      r.elem_bytes = 4;
-      break;
-    case VLVT_UINT64:
-      r.elem_bytes = 8;
-      break;
-    default:
-      r.elem_bytes = -1;
-      break;  // VlWide
-  }
-  return r;
-}
-
-inline std::uint64_t read_elem(const PublicVar& v, int index, int width) {
-  switch (v.elem_bytes) {
-    case 1:
-      return static_cast<const std::uint8_t*>(v.data)[index];
-    case 2:
-      return static_cast<const std::uint16_t*>(v.data)[index];
-    case 4:
-      return static_cast<const std::uint32_t*>(v.data)[index];
-    case 8:
-      return static_cast<const std::uint64_t*>(v.data)[index];
-    default: {
-      const auto* words = static_cast<const std::uint32_t*>(v.data);
-      const int per = (width + 31) / 32;
-      std::uint64_t r = words[index * per];
-      if (per > 1) r |= std::uint64_t{words[index * per + 1]} << 32;
-      return r;
-    }
-  }
-}
-
-inline bool read_bit(const PublicVar& v, int bit) {
-  switch (v.elem_bytes) {
-    case 1:
-      return (static_cast<const std::uint8_t*>(v.data)[0] >> bit) & 1;
-    case 2:
-      return (static_cast<const std::uint16_t*>(v.data)[0] >> bit) & 1;
-    case 4:
-      return (static_cast<const std::uint32_t*>(v.data)[0] >> bit) & 1;
-    case 8:
-      return (static_cast<const std::uint64_t*>(v.data)[0] >> bit) & 1;
-    default:
-      return (static_cast<const std::uint32_t*>(v.data)[bit / 32] >> (bit % 32)) & 1;
-  }
-}
 
 template <class V>
 class BirrdDutImpl final : public BirrdDut {
  public:
   BirrdDutImpl(int lanes, int dw, birrd::Wiring w, int stages)
-      : lanes_(lanes),
-        dw_(dw),
-        wiring_(w),
-        stages_(stages),
-        ctx_(std::make_unique<VerilatedContext>()) {
-    ctx_->traceEverOn(true);
-    top_ = std::make_unique<V>(ctx_.get(), "TOP");
+      : lanes_(lanes), dw_(dw), wiring_(w), stages_(stages) {
     for (int s = 0; s < stages_; ++s) {
       std::string scope = fmt::format("TOP.birrd.g_stage[{}]", s);
-      data_q_.push_back(find_var(*ctx_, scope, "data_q"));
-      valid_q_.push_back(find_var(*ctx_, scope, "valid_q"));
+      data_q_.push_back(host_.var(scope, "data_q"));
+      valid_q_.push_back(host_.var(scope, "valid_q"));
     }
-    top_->clk_i = 0;
-    top_->rst_ni = 1;
-    top_->eval();
-  }
-  ~BirrdDutImpl() override {
-    close_trace();
-    top_->final();
-    // Verilator 5.006 unregisters scopes through the calling thread's *current* context, not the
-    // model's own: point it back at ours, or destroying one of several models deadlocks.
-    Verilated::threadContextp(ctx_.get());
-    top_.reset();
   }
 
   int lanes() const override { return lanes_; }
@@ -184,66 +34,36 @@ class BirrdDutImpl final : public BirrdDut {
   void set_inputs(const std::vector<std::uint64_t>& data, const birrd::LaneSet& valid,
                   const std::vector<std::uint32_t>& cmd_words,
                   const std::vector<std::uint32_t>& mask_words) override {
+    auto& top = host_.top();
     for (int p = 0; p < lanes_; ++p) {
-      put_bits(top_->data_i, p * dw_, dw_, data[static_cast<std::size_t>(p)]);
-      put_bits(top_->valid_i, p, 1, valid.test(static_cast<std::size_t>(p)) ? 1 : 0);
+      put_bits(top.data_i, p * dw_, dw_, data[static_cast<std::size_t>(p)]);
+      put_bits(top.valid_i, p, 1, valid[static_cast<std::size_t>(p)] ? 1 : 0);
     }
-    put_words(top_->cmd_i, cmd_words, stages_ * lanes_);
-    put_words(top_->mask_i, mask_words, lanes_);
+    put_words(top.cmd_i, cmd_words, stages_ * lanes_);
+    put_words(top.mask_i, mask_words, lanes_);
   }
-
-  void set_reset(bool asserted) override {
-    top_->rst_ni = asserted ? 0 : 1;
-    top_->eval();
-  }
-
-  void clock() override {
-    top_->clk_i = 1;
-    top_->eval();
-    if (trace_) trace_->dump(ctx_->time());
-    ctx_->timeInc(1);
-    top_->clk_i = 0;
-    top_->eval();
-    if (trace_) trace_->dump(ctx_->time());
-    ctx_->timeInc(1);
-  }
+  void set_reset(bool asserted) override { host_.set_reset(asserted); }
+  void clock() override { host_.clock(); }
 
   std::uint64_t data_out(int lane) const override {
-    return get_bits(top_->data_o, lane * dw_, dw_);
+    return get_bits(host_.top().data_o, lane * dw_, dw_);
   }
-  bool valid_out(int lane) const override { return get_bits(top_->valid_o, lane, 1) != 0; }
+  bool valid_out(int lane) const override { return get_bits(host_.top().valid_o, lane, 1) != 0; }
   std::uint64_t stage_data(int s, int p) const override {
     return read_elem(data_q_[static_cast<std::size_t>(s)], p, dw_);
   }
   bool stage_valid(int s, int p) const override {
     return read_bit(valid_q_[static_cast<std::size_t>(s)], p);
   }
-
-  void open_trace(const std::string& path) override {
-    close_trace();
-    trace_ = std::make_unique<VerilatedFstC>();
-    top_->trace(trace_.get(), 99);
-    trace_->open(path.c_str());
-    if (!trace_->isOpen()) {
-      trace_.reset();
-      throw std::runtime_error(fmt::format("cannot open waveform file '{}'", path));
-    }
-  }
-  void close_trace() override {
-    if (trace_) {
-      trace_->close();
-      trace_.reset();
-    }
-  }
+  void open_trace(const std::string& path) override { host_.open_trace(path); }
+  void close_trace() override { host_.close_trace(); }
   std::string trace_scope() const override { return "TOP.birrd"; }
 
  private:
+  ModelHost<V> host_;
   int lanes_, dw_;
   birrd::Wiring wiring_;
   int stages_;
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<V> top_;
-  std::unique_ptr<VerilatedFstC> trace_;
   std::vector<PublicVar> data_q_, valid_q_;
 };
 

@@ -2,6 +2,7 @@
 //   feather birrd-demo      route a reduction + reordering at AW=16 and run it on the RTL
 //   feather route           route a target on a BIRRD topology and print the switch settings
 //   feather birrd-cosim     lockstep RTL-vs-model run with random traffic
+//   feather nest-cosim      lockstep NEST RTL-vs-model run with random traffic
 //   feather list-models     the verilated configurations in this build
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -17,6 +18,8 @@
 #include "feather/sim/birrd_cosim.hpp"
 #include "feather/sim/birrd_dut.hpp"
 #include "feather/sim/gtkw.hpp"
+#include "feather/sim/nest_cosim.hpp"
+#include "feather/sim/nest_dut.hpp"
 
 namespace {
 
@@ -172,6 +175,26 @@ int cmd_cosim(int aw, int dw, const std::string& wiring, std::uint64_t seed, std
   return 0;
 }
 
+int cmd_nest_cosim(int ah, int aw, std::uint64_t seed, std::uint64_t cycles,
+                   const std::string& trace) {
+  auto dut = sim::make_nest_dut(ah, aw);
+  sim::NestCosimOptions co;
+  co.seed = seed;
+  co.cycles = cycles;
+  co.trace_path = trace;
+  auto res = sim::run_nest_cosim(*dut, co);
+  fmt::print("nest {}x{} seed={}: {} cycles, {} column sums compared, {:.0f} cycles/s\n", ah, aw,
+             seed, res.cycles, res.sums, static_cast<double>(res.cycles) / res.seconds);
+  if (!trace.empty()) fmt::print("waveform: {} (save file {})\n", trace, res.gtkw_path);
+  if (!res.ok) {
+    fmt::print("FAIL: {}\nrerun: feather nest-cosim --ah {} --aw {} --seed {} --cycles {}\n",
+               res.mismatch, ah, aw, seed, cycles);
+    return 1;
+  }
+  fmt::print("PASS\n");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -208,6 +231,14 @@ int main(int argc, char** argv) {
   co->add_option("--cycles", ccycles, "cycles");
   co->add_option("--trace", ctrace, "FST waveform to write");
 
+  int ah = 4;
+  auto* nc = app.add_subcommand("nest-cosim", "lockstep NEST RTL vs model with random traffic");
+  nc->add_option("--ah", ah, "rows");
+  nc->add_option("--aw", aw, "columns");
+  nc->add_option("--seed", seed, "random seed (printed; rerun with it to reproduce)");
+  nc->add_option("--cycles", ccycles, "cycles");
+  nc->add_option("--trace", ctrace, "FST waveform to write");
+
   auto* ls = app.add_subcommand("list-models", "verilated configurations in this build");
 
   CLI11_PARSE(app, argc, argv);
@@ -215,10 +246,19 @@ int main(int argc, char** argv) {
     if (*demo) return cmd_demo(trace, cycles, seed);
     if (*rt) return cmd_route(aw, wiring, target, sat_seconds);
     if (*co) return cmd_cosim(aw, dw, wiring, seed, ccycles, ctrace);
+    if (*nc) return cmd_nest_cosim(ah, aw, seed, ccycles, ctrace);
     if (*ls) {
       for (const auto& d : sim::birrd_duts()) {
         fmt::print("birrd AW={:<4} DW={:<3} wiring={:<8} stages={:<3} ({})\n", d.lanes,
                    d.data_width, birrd::to_string(d.wiring), d.stages, d.prefix);
+      }
+      for (const auto& d : sim::nest_duts()) {
+        fmt::print("nest  {}x{} OW={} ACCW={} DEPTH={} ({})\n", d.params.ah, d.params.aw,
+                   d.params.ow, d.params.accw, d.params.depth, d.prefix);
+      }
+      for (const auto& d : sim::nest_birrd_duts()) {
+        fmt::print("nest_birrd {}x{} wiring={} ({})\n", d.params.ah, d.params.aw,
+                   birrd::to_string(d.wiring), d.prefix);
       }
       return 0;
     }

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Illegal birrd parameters must stop elaboration in Verilator, Icarus and
-# Yosys with a message naming the problem.
+# Illegal birrd, nest, nest_pe and nest_birrd parameters must stop
+# elaboration in Verilator, Icarus and Yosys with a message naming the problem.
 #   usage: illegal_params.sh <repo-root> <scratch-dir>
-# birrd reports an illegal parameter by instantiating a module that does not
-# exist and whose name is the message (birrd_error_<problem>); every tool then
-# fails with that name in its error. A legal configuration is run through the
-# same commands first, so a failure cannot come from a broken command line.
+# The modules report an illegal parameter by instantiating a module that does
+# not exist and whose name is the message (birrd_error_<problem>,
+# nest_error_<problem>, nest_pe_error_<problem>); every tool then fails with
+# that name in its error. A legal configuration of each top is run through
+# the same commands first, so a failure cannot come from a broken command
+# line. Parameters not named in a case keep their defaults (nest: AH = AW = 4,
+# OW = 8, ACCW = 32, DEPTH = AH; nest_pe: OW = 8, ACCW = 32, DEPTH = 4).
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -27,57 +30,78 @@ while read -r f; do
   SRCS+=("$ROOT/$f")
 done < "$ROOT/rtl/feather.f"
 
-# run <tool> <param> <value> <log>: elaborate birrd with one parameter set.
+# run <tool> <top> <param> <value> <log>: elaborate <top> with one parameter set.
 run() {
-  local tool=$1 p=$2 v=$3 log=$4
+  local tool=$1 top=$2 p=$3 v=$4 log=$5
   case $tool in
     verilator)
-      verilator --lint-only -Wall --top-module birrd "-G$p=$v" "$ROOT/rtl/feather.vlt" "${SRCS[@]}" ;;
+      verilator --lint-only -Wall --assert --top-module "$top" "-G$p=$v" "$ROOT/rtl/feather.vlt" "${SRCS[@]}" ;;
     iverilog)
-      iverilog -g2012 -s birrd "-Pbirrd.$p=$v" -o "$WORK/birrd.vvp" "${SRCS[@]}" ;;
+      iverilog -g2012 -s "$top" "-P$top.$p=$v" -o "$WORK/$top.vvp" "${SRCS[@]}" ;;
     yosys)
-      yosys -p "read_verilog -sv ${SRCS[*]}; chparam -set $p $v birrd; hierarchy -check -top birrd; proc" ;;
+      yosys -p "read_verilog -sv ${SRCS[*]}; chparam -set $p $v $top; hierarchy -check -top $top; proc" ;;
   esac > "$log" 2>&1
 }
 
 fail=0
 
-# Positive control.
-for tool in verilator iverilog yosys; do
-  log="$WORK/legal_$tool.log"
-  if run "$tool" AW 8 "$log"; then
-    echo "  ok   $tool accepts AW=8"
-  else
-    echo "  FAIL $tool rejects the legal AW=8 (log: $log)"
-    sed -n '1,20p' "$log"
-    fail=1
-  fi
+# Positive controls: <top> <parameter> <value>
+LEGAL=(
+  "birrd AW 8"
+  "nest AH 8"
+  "nest_pe DEPTH 5"
+  "nest_birrd AW 8"
+)
+
+for c in "${LEGAL[@]}"; do
+  read -r top p v <<< "$c"
+  for tool in verilator iverilog yosys; do
+    log="$WORK/legal_${top}_$tool.log"
+    if run "$tool" "$top" "$p" "$v" "$log"; then
+      echo "  ok   $tool accepts $top $p=$v"
+    else
+      echo "  FAIL $tool rejects the legal $top $p=$v (log: $log)"
+      sed -n '1,20p' "$log"
+      fail=1
+    fi
+  done
 done
 
-# <parameter> <value> <expected message>
+# <top> <parameter> <value> <expected message>
 CASES=(
-  "AW 12 birrd_error_AW_must_be_a_power_of_two"
-  "AW 6 birrd_error_AW_must_be_a_power_of_two"
-  "AW 0 birrd_error_AW_must_be_a_power_of_two"
-  "AW 2 birrd_error_AW_must_be_at_least_4"
-  "DW 0 birrd_error_DW_must_be_at_least_1"
-  "WIRING 2 birrd_error_WIRING_must_be_0_or_1"
-  "STAGES 0 birrd_error_STAGES_must_be_at_least_1"
+  "birrd AW 12 birrd_error_AW_must_be_a_power_of_two"
+  "birrd AW 6 birrd_error_AW_must_be_a_power_of_two"
+  "birrd AW 0 birrd_error_AW_must_be_a_power_of_two"
+  "birrd AW 2 birrd_error_AW_must_be_at_least_4"
+  "birrd DW 0 birrd_error_DW_must_be_at_least_1"
+  "birrd WIRING 2 birrd_error_WIRING_must_be_0_or_1"
+  "birrd STAGES 0 birrd_error_STAGES_must_be_at_least_1"
+  "nest AH 0 nest_error_AH_must_be_at_least_1"
+  "nest AW 0 nest_error_AW_must_be_at_least_1"
+  "nest OW 0 nest_error_OW_must_be_at_least_1"
+  "nest DEPTH 0 nest_error_DEPTH_must_be_at_least_1"
+  "nest ACCW 17 nest_error_ACCW_must_be_at_least_2_OW_plus_2"
+  "nest_pe OW 0 nest_pe_error_OW_must_be_at_least_1"
+  "nest_pe ACCW 17 nest_pe_error_ACCW_must_be_at_least_2_OW_plus_2"
+  "nest_pe DEPTH 0 nest_pe_error_DEPTH_must_be_at_least_1"
+  "nest_birrd ACCW 10 nest_error_ACCW_must_be_at_least_2_OW_plus_2"
+  "nest_birrd AW 6 birrd_error_AW_must_be_a_power_of_two"
+  "nest_birrd AW 2 birrd_error_AW_must_be_at_least_4"
 )
 
 for c in "${CASES[@]}"; do
-  read -r p v msg <<< "$c"
+  read -r top p v msg <<< "$c"
   for tool in verilator iverilog yosys; do
-    log="$WORK/${p}_${v}_$tool.log"
-    if run "$tool" "$p" "$v" "$log"; then
-      echo "  FAIL $tool accepted $p=$v (log: $log)"
+    log="$WORK/${top}_${p}_${v}_$tool.log"
+    if run "$tool" "$top" "$p" "$v" "$log"; then
+      echo "  FAIL $tool accepted $top $p=$v (log: $log)"
       fail=1
     elif ! grep -q "$msg" "$log"; then
-      echo "  FAIL $tool rejected $p=$v without naming the problem ($msg) (log: $log)"
+      echo "  FAIL $tool rejected $top $p=$v without naming the problem ($msg) (log: $log)"
       sed -n '1,20p' "$log"
       fail=1
     else
-      echo "  ok   $tool rejects $p=$v: $(grep -m1 "$msg" "$log" | cut -c1-150)"
+      echo "  ok   $tool rejects $top $p=$v: $(grep -m1 "$msg" "$log" | cut -c1-150)"
     fi
   done
 done

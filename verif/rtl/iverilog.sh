@@ -2,7 +2,9 @@
 # Icarus Verilog (iverilog -g2012) elaboration of the RTL.
 #   usage: iverilog.sh <repo-root> <scratch-dir>
 # Same configurations as lint.sh: birrd for AW = 4 8 16 64 256 x WIRING = 0 1
-# x DW = 8 16 32, egg for DW = 8 16 32, other rtl/*.sv modules with defaults.
+# x DW = 8 16 32, egg for DW = 8 16 32, nest for AHxAW = 4x4 8x8 16x16 4x16
+# 16x4 8x32 2x4 1x4 (DEPTH = AH) and 4x4 with DEPTH = 8, nest_birrd for 4x4
+# 8x8 16x16, other rtl/*.sv modules with defaults.
 # Fails on a non-zero exit or on any diagnostic except Icarus' known
 # "sorry: Case unique/unique0 qualities are ignored." (it ignores `unique`).
 set -euo pipefail
@@ -30,12 +32,19 @@ for aw in 256 64 16 8 4; do
     done
   done
 done
+for hw in 16x16 8x32 16x4 4x16 8x8 4x4 2x4 1x4; do
+  echo "nest_${hw} nest -Pnest.AH=${hw%x*} -Pnest.AW=${hw#*x}" >> "$JOBS"
+done
+echo "nest_4x4_DEPTH8 nest -Pnest.AH=4 -Pnest.AW=4 -Pnest.DEPTH=8" >> "$JOBS"
+for hw in 16x16 8x8 4x4; do
+  echo "nest_birrd_${hw} nest_birrd -Pnest_birrd.AH=${hw%x*} -Pnest_birrd.AW=${hw#*x}" >> "$JOBS"
+done
 for dw in 8 16 32; do
   echo "egg_DW${dw} egg -Pegg.DW=$dw" >> "$JOBS"
 done
 for f in "$ROOT"/rtl/*.sv; do
   m=$(basename "$f" .sv)
-  case $m in birrd|egg) ;; *) echo "${m}_default $m" >> "$JOBS" ;; esac
+  case $m in birrd|egg|nest|nest_birrd) ;; *) echo "${m}_default $m" >> "$JOBS" ;; esac
 done
 
 run_one() {

@@ -2,8 +2,11 @@
 # Verilator -Wall lint of the RTL (every rtl/*.sv, with rtl/feather.vlt).
 #   usage: lint.sh <repo-root> <scratch-dir>
 # birrd is the top for AW = 4 8 16 64 256 x WIRING = 0 1 x DW = 8 16 32; egg
-# is also linted standalone (DW = 8 16 32), and any other module found in
-# rtl/*.sv standalone with its default parameters. Any warning or error fails.
+# is also linted standalone (DW = 8 16 32); nest for AHxAW = 4x4 8x8 16x16
+# 4x16 16x4 8x32 2x4 1x4 (DEPTH = AH) and 4x4 with DEPTH = 8; nest_birrd for
+# 4x4 8x8 16x16; any other module found in rtl/*.sv standalone with its
+# default parameters. All runs use --assert (the simulation assertions are
+# linted too). Any warning or error fails.
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -34,19 +37,26 @@ for aw in 256 64 16 8 4; do
     done
   done
 done
+for hw in 16x16 8x32 16x4 4x16 8x8 4x4 2x4 1x4; do
+  echo "nest_${hw} nest -GAH=${hw%x*} -GAW=${hw#*x}" >> "$JOBS"
+done
+echo "nest_4x4_DEPTH8 nest -GAH=4 -GAW=4 -GDEPTH=8" >> "$JOBS"
+for hw in 16x16 8x8 4x4; do
+  echo "nest_birrd_${hw} nest_birrd -GAH=${hw%x*} -GAW=${hw#*x}" >> "$JOBS"
+done
 for dw in 8 16 32; do
   echo "egg_DW${dw} egg -GDW=$dw" >> "$JOBS"
 done
 for f in "$ROOT"/rtl/*.sv; do
   m=$(basename "$f" .sv)
-  case $m in birrd|egg) ;; *) echo "${m}_default $m" >> "$JOBS" ;; esac
+  case $m in birrd|egg|nest|nest_birrd) ;; *) echo "${m}_default $m" >> "$JOBS" ;; esac
 done
 
 run_one() {
   local name=$1 top=$2
   shift 2
   local log="$WORK/$name.log"
-  if verilator --lint-only -Wall --top-module "$top" "$@" -f "$SRCF" > "$log" 2>&1 \
+  if verilator --lint-only -Wall --assert --top-module "$top" "$@" -f "$SRCF" > "$log" 2>&1 \
      && ! grep -q '%Warning\|%Error' "$log"; then
     echo "  ok   $name"
   else
@@ -67,4 +77,4 @@ if [[ $status -ne 0 ]]; then
   echo "FAIL: verilator lint reported warnings or errors (see above)" >&2
   exit 1
 fi
-echo "PASS: verilator --lint-only -Wall clean for $n configurations"
+echo "PASS: verilator --lint-only -Wall --assert clean for $n configurations"

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# RTL vs Yosys netlist simulation of birrd (AW=8, DW=16, WIRING 0 and 1).
+# RTL vs Yosys netlist simulation of birrd (AW=8, DW=16, WIRING 0 and 1) and
+# nest (AH=AW=4, OW=8, ACCW=32, DEPTH=4).
 #   usage: netlist_equiv.sh <repo-root> <scratch-dir>
-# For each wiring: Yosys writes the flattened gate-level netlist
-#   chparam ...; synth -top birrd -flatten; rename -top birrd_gl; write_verilog -noattr
-# and Icarus runs verif/rtl/birrd_equiv_tb.sv, which drives the RTL and the
+# For each configuration Yosys writes the flattened gate-level netlist
+#   chparam ...; synth -top <top> -flatten; rename -top <top>_gl; write_verilog -noattr
+# and Icarus runs verif/rtl/<top>_equiv_tb.sv, which drives the RTL and the
 # netlist with the same LFSR stimulus (reset pulse at the start, another one
 # mid-run) and compares every cycle's outputs, printing the first mismatching
-# cycle and lane.
+# cycle and lane/column. For nest the stimulus has stationary loads, streams
+# with valid gaps, bank switches, varying red_len_m1 and pe_mask, and column
+# collisions; the number of collision reports of the RTL's assertion in the
+# simulation log must equal the number of col_err_o bits the testbench saw.
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -22,10 +26,7 @@ for t in yosys iverilog vvp; do
   command -v $t >/dev/null || { echo "FAIL: $t not found" >&2; exit 1; }
 done
 
-AW=8
-DW=16
 NCYC=4000
-TB="$ROOT/verif/rtl/birrd_equiv_tb.sv"
 
 SRCS=()
 while read -r f; do
@@ -33,13 +34,29 @@ while read -r f; do
   SRCS+=("$ROOT/$f")
 done < "$ROOT/rtl/feather.f"
 
+# run_one birrd <aw> <dw> <wiring> | nest <ah> <aw> <ow> <accw>
 run_one() {
-  local w=$1
-  local name="birrd_AW${AW}_DW${DW}_W${w}"
+  local kind=$1 name top chp tbp=()
+  case $kind in
+    birrd)
+      local aw=$2 dw=$3 w=$4
+      name="birrd_AW${aw}_DW${dw}_W${w}"
+      top=birrd
+      chp="-set AW $aw -set DW $dw -set WIRING $w"
+      tbp=(-Pbirrd_equiv_tb.AW="$aw" -Pbirrd_equiv_tb.DW="$dw" -Pbirrd_equiv_tb.WIRING="$w") ;;
+    nest)
+      local ah=$2 aw=$3 ow=$4 accw=$5
+      name="nest_${ah}x${aw}_OW${ow}_ACCW${accw}"
+      top=nest
+      chp="-set AH $ah -set AW $aw -set OW $ow -set ACCW $accw"
+      tbp=(-Pnest_equiv_tb.AH="$ah" -Pnest_equiv_tb.AW="$aw" -Pnest_equiv_tb.OW="$ow"
+           -Pnest_equiv_tb.ACCW="$accw") ;;
+  esac
+  local tb="$ROOT/verif/rtl/${top}_equiv_tb.sv"
   local net="$WORK/${name}_netlist.v"
   local ylog="$WORK/${name}_yosys.log" clog="$WORK/${name}_iverilog.log" slog="$WORK/${name}_sim.log"
 
-  if ! yosys -p "read_verilog -sv ${SRCS[*]}; chparam -set AW $AW -set DW $DW -set WIRING $w birrd; synth -top birrd -flatten; rename -top birrd_gl; write_verilog -noattr $net" \
+  if ! yosys -p "read_verilog -sv ${SRCS[*]}; chparam $chp $top; synth -top $top -flatten; rename -top ${top}_gl; write_verilog -noattr $net" \
        > "$ylog" 2>&1; then
     echo "  FAIL $name: yosys failed (log: $ylog)"
     grep -m5 ERROR "$ylog" || true
@@ -55,10 +72,9 @@ run_one() {
     cells=("$datdir/simcells.v" "$datdir/simlib.v")
   fi
 
-  if ! iverilog -g2012 -s birrd_equiv_tb -o "$WORK/$name.vvp" \
-         -Pbirrd_equiv_tb.AW=$AW -Pbirrd_equiv_tb.DW=$DW -Pbirrd_equiv_tb.WIRING="$w" \
-         -Pbirrd_equiv_tb.NCYC=$NCYC \
-         "$TB" "${SRCS[@]}" "$net" "${cells[@]}" > "$clog" 2>&1 \
+  if ! iverilog -g2012 -s "${top}_equiv_tb" -o "$WORK/$name.vvp" \
+         "${tbp[@]}" -P"${top}_equiv_tb.NCYC=$NCYC" \
+         "$tb" "${SRCS[@]}" "$net" "${cells[@]}" > "$clog" 2>&1 \
      || grep -v 'sorry: Case unique/unique0 qualities are ignored\.' "$clog" | grep -q .; then
     echo "  FAIL $name: iverilog failed or warned (log: $clog)"
     sort "$clog" | uniq -c | sed -n '1,20p'
@@ -66,26 +82,35 @@ run_one() {
   fi
 
   vvp -n "$WORK/$name.vvp" > "$slog" 2>&1 || true
-  if grep -q '^PASS' "$slog" && ! grep -q 'MISMATCH\|UNKNOWN\|^FAIL' "$slog"; then
-    echo "  ok   $(grep '^PASS' "$slog" | sed 's/^PASS: //')"
-  else
+  if ! grep -q '^PASS' "$slog" || grep -q 'MISMATCH\|UNKNOWN\|^FAIL' "$slog"; then
     echo "  FAIL $name: RTL and netlist simulations differ (log: $slog)"
-    sed -n '1,20p' "$slog"
+    grep -v 'nest: column\|^ *Time:' "$slog" | sed -n '1,20p'
     return 1
   fi
+  if [[ $kind == nest ]]; then
+    # Every collision on col_err_o must have been reported by the assertion.
+    local seen reported
+    seen=$(sed -n 's/^PASS.*collisions \([0-9]*\).*/\1/p' "$slog")
+    reported=$(grep -c 'nest: column [0-9]*: [0-9]* rows emitted in the same cycle' "$slog" || true)
+    if [[ "$seen" != "$reported" ]]; then
+      echo "  FAIL $name: $seen collisions on col_err_o but $reported assertion reports (log: $slog)"
+      return 1
+    fi
+  fi
+  echo "  ok   $(grep '^PASS' "$slog" | sed 's/^PASS: //')"
 }
 export -f run_one
-export WORK AW DW NCYC TB
+export WORK NCYC ROOT
 export SRCS_LIST="${SRCS[*]}"
 
 NPROC=$(nproc 2>/dev/null || echo 2)
 status=0
 # shellcheck disable=SC2016  # $SRCS_LIST is expanded by the inner bash
-printf '%s\n' 0 1 | \
+printf '%s\n' "nest 4 4 8 32" "birrd 8 16 0" "birrd 8 16 1" | \
   xargs -P "$NPROC" -L 1 bash -c 'read -r -a SRCS <<< "$SRCS_LIST"; run_one "$@"' _ || status=$?
 
 if [[ $status -ne 0 ]]; then
-  echo "FAIL: birrd netlist/RTL equivalence simulation (see above)" >&2
+  echo "FAIL: netlist/RTL equivalence simulation (see above)" >&2
   exit 1
 fi
-echo "PASS: Yosys netlist of birrd matches the RTL cycle by cycle (AW=$AW, DW=$DW, WIRING 0 and 1, $NCYC cycles each)"
+echo "PASS: Yosys netlists match the RTL cycle by cycle (birrd AW=8 DW=16 WIRING 0 and 1; nest 4x4 OW=8 ACCW=32; $NCYC cycles each)"

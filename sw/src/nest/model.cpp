@@ -42,6 +42,12 @@ NestInputs::NestInputs(const NestParams& p)
 
 CycleModel::CycleModel(const NestParams& p) : p_(p.validated()) {
   amask_ = p_.accw == 64 ? ~0ULL : ((1ULL << p_.accw) - 1);
+  // Power-on: every register and the stationary memories hold 0 (as a verilated model does).
+  pes_.assign(static_cast<std::size_t>(p_.ah * p_.aw), Pe{});
+  for (auto& pe : pes_) {
+    pe.w[0].assign(static_cast<std::size_t>(p_.depth), 0);
+    pe.w[1].assign(static_cast<std::size_t>(p_.depth), 0);
+  }
   reset();
 }
 
@@ -52,10 +58,13 @@ void CycleModel::reset() {
   cnt_.assign(aw, 0);
   entry_.assign(aw, Stream{});
   load_.assign(aw, Load{});
-  pes_.assign(static_cast<std::size_t>(p_.ah * p_.aw), Pe{});
+  // Reset clears every register but not the stationary memories (they have no reset).
   for (auto& pe : pes_) {
-    pe.w[0].assign(static_cast<std::size_t>(p_.depth), 0);
-    pe.w[1].assign(static_cast<std::size_t>(p_.depth), 0);
+    std::vector<std::uint32_t> w0 = std::move(pe.w[0]);
+    std::vector<std::uint32_t> w1 = std::move(pe.w[1]);
+    pe = Pe{};
+    pe.w[0] = std::move(w0);
+    pe.w[1] = std::move(w1);
   }
   col_data_.assign(aw, 0);
   col_valid_.assign(aw, 0);
@@ -129,6 +138,9 @@ void CycleModel::step(const NestInputs& in) {
         pe.w[ld.bank & 1][ld.idx] = ld.data;
       }
       pe.fwd = s;
+      if (has_fault_ && fault_.row == r && fault_.column == c && cycle_ >= fault_.from_cycle) {
+        pe.acc = (pe.acc ^ fault_.xor_mask) & amask_;
+      }
     }
   }
   for (int c = 0; c < aw; ++c) {

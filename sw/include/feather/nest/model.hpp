@@ -52,10 +52,20 @@ struct Collision {
   std::vector<int> rows;
 };
 
+// A deliberate model corruption, for tests that prove the checker can fail: XOR into the
+// accumulator of PE (row, column) from a cycle on.
+struct NestFault {
+  int row = 0;
+  int column = 0;
+  std::uint64_t xor_mask = 1;
+  std::uint64_t from_cycle = 0;
+};
+
 class CycleModel {
  public:
   explicit CycleModel(const NestParams& p);
 
+  // Asynchronous reset: every register to 0; the stationary memories keep their contents.
   void reset();
   void step(const NestInputs& in);
 
@@ -74,6 +84,11 @@ class CycleModel {
 
   // Every collision seen so far (the RTL flags them on col_err_o and asserts in simulation).
   const std::vector<Collision>& collisions() const { return collisions_; }
+
+  void inject_fault(const NestFault& f) {
+    fault_ = f;
+    has_fault_ = true;
+  }
 
  private:
   struct Stream {
@@ -109,6 +124,8 @@ class CycleModel {
   std::vector<std::uint64_t> col_data_;
   std::vector<std::uint8_t> col_valid_, col_err_;
   std::vector<Collision> collisions_;
+  NestFault fault_;
+  bool has_fault_ = false;
 };
 
 // Functional model: the dot product a PE emits for one reduction, given the operands.

@@ -1,0 +1,378 @@
+#include "feather/sim/nest_cosim.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <random>
+
+#include "feather/birrd/model.hpp"
+#include "feather/sim/gtkw.hpp"
+
+namespace feather::sim {
+
+using nest::NestInputs;
+using nest::NestParams;
+
+void write_nest_gtkw(const NestDut& dut, const std::string& fst_path, long marker) {
+  const auto& p = dut.params();
+  const std::string top = dut.trace_scope();
+  auto vec = [](const std::string& name, int width) {
+    return width == 1 ? name : fmt::format("{}[{}:0]", name, width - 1);
+  };
+  GtkwFile f;
+  f.dumpfile = fst_path;
+  f.marker = marker;
+  GtkwGroup ports{"ports", {}, true};
+  ports.signals.push_back({top + ".clk_i", false});
+  ports.signals.push_back({top + ".rst_ni", false});
+  ports.signals.push_back({vec(top + ".act_valid_i", p.aw), false});
+  ports.signals.push_back({vec(top + ".act_i", p.aw * p.ow), true});
+  ports.signals.push_back({vec(top + ".ld_valid_i", p.aw), false});
+  ports.signals.push_back({vec(top + ".col_valid_o", p.aw), false});
+  ports.signals.push_back({vec(top + ".col_err_o", p.aw), false});
+  ports.signals.push_back({vec(top + ".col_data_o", p.aw * p.accw), true});
+  f.groups.push_back(ports);
+  for (int c = 0; c < p.aw; ++c) {
+    GtkwGroup g{fmt::format("column {}", c), {}, c == 0};
+    for (int r = 0; r < p.ah; ++r) {
+      std::string pe = fmt::format("{}.g_col[{}].g_row[{}].u_pe", top, c, r);
+      g.signals.push_back({pe + ".ov_q", false});
+      g.signals.push_back({vec(pe + ".acc_q", p.accw), true});
+      g.signals.push_back({vec(pe + ".out_q", p.accw), true});
+    }
+    f.groups.push_back(std::move(g));
+  }
+  write_gtkw(gtkw_path_for(fst_path), f);
+}
+
+namespace {
+
+std::string hex(std::uint64_t v) { return fmt::format("{:#x}", v); }
+
+// Compares every observable register; returns the first difference.
+std::string compare(const NestDut& dut, const nest::CycleModel& m, bool pes) {
+  const auto& p = dut.params();
+  if (pes) {
+    for (int c = 0; c < p.aw; ++c) {
+      for (int r = 0; r < p.ah; ++r) {
+        auto at = [&](const char* sig, std::uint64_t e, std::uint64_t a) {
+          return fmt::format("row {} column {} signal {}: expected {} actual {}", r, c, sig, hex(e),
+                             hex(a));
+        };
+        if (m.pe_acc(r, c) != dut.pe_acc(r, c))
+          return at("acc_q", m.pe_acc(r, c), dut.pe_acc(r, c));
+        if (m.pe_out(r, c) != dut.pe_out(r, c))
+          return at("out_q", m.pe_out(r, c), dut.pe_out(r, c));
+        if (m.pe_ov(r, c) != dut.pe_ov(r, c)) return at("ov_q", m.pe_ov(r, c), dut.pe_ov(r, c));
+      }
+    }
+  }
+  for (int c = 0; c < p.aw; ++c) {
+    auto at = [&](const char* sig, std::uint64_t e, std::uint64_t a) {
+      return fmt::format("column {} signal {}: expected {} actual {}", c, sig, hex(e), hex(a));
+    };
+    if (m.col_valid(c) != dut.col_valid(c))
+      return at("col_valid_o", m.col_valid(c), dut.col_valid(c));
+    if (m.col_err(c) != dut.col_err(c)) return at("col_err_o", m.col_err(c), dut.col_err(c));
+    if (m.col_data(c) != dut.col_data(c)) return at("col_data_o", m.col_data(c), dut.col_data(c));
+  }
+  return {};
+}
+
+// The stationary memories have no reset: write zeros into every entry of both banks of the DUT
+// and the model, so they start from the same contents whatever ran on the DUT before.
+void clear_stationary(NestDut& dut, nest::CycleModel& m) {
+  const NestParams& p = dut.params();
+  NestInputs in(p);
+  for (int r = 0; r < p.ah; ++r) {
+    for (int b = 0; b < 2; ++b) {
+      for (int i = 0; i < p.depth; ++i) {
+        for (int c = 0; c < p.aw; ++c) {
+          const auto cz = static_cast<std::size_t>(c);
+          in.ld_valid[cz] = 1;
+          in.ld_row[cz] = static_cast<std::uint32_t>(r);
+          in.ld_bank[cz] = static_cast<std::uint8_t>(b);
+          in.ld_idx[cz] = static_cast<std::uint32_t>(i);
+          in.ld_data[cz] = 0;
+        }
+        dut.set_inputs(in);
+        dut.clock();
+        m.step(in);
+      }
+    }
+  }
+  NestInputs idle(p);
+  for (int k = 0; k < 2; ++k) {
+    dut.set_inputs(idle);
+    dut.clock();
+    m.step(idle);
+  }
+}
+
+}  // namespace
+
+NestCosimResult run_nest_cosim(NestDut& dut, const NestCosimOptions& opt) {
+  NestCosimResult res;
+  const NestParams p = dut.params();
+  nest::CycleModel m(p);
+  if (opt.fault) m.inject_fault(*opt.fault);
+  std::mt19937_64 rng(opt.seed);
+  if (!opt.trace_path.empty()) {
+    dut.open_trace(opt.trace_path);
+    write_nest_gtkw(dut, opt.trace_path);
+    res.gtkw_path = gtkw_path_for(opt.trace_path);
+  }
+  dut.set_reset(true);
+  dut.clock();
+  dut.set_reset(false);
+  clear_stationary(dut, m);
+  m.reset();
+  dut.set_reset(true);
+  dut.clock();
+  dut.set_reset(false);
+
+  const auto aw = static_cast<std::size_t>(p.aw);
+  const std::uint32_t omask = (1U << p.ow) - 1;
+  auto pick_zp = [&]() -> std::uint32_t {
+    switch (rng() % 4) {
+      case 0:
+        return 0;
+      case 1:
+        return omask;
+      default:
+        return static_cast<std::uint32_t>(rng()) & omask;
+    }
+  };
+  NestInputs in(p);
+  std::vector<std::uint64_t> beats(aw, 0);
+  std::vector<std::uint8_t> bank(aw, 0);
+  int len = 1;
+  std::uint64_t phase_end = 0;
+  bool closing = false;
+  int drain = 0;  // idle cycles left before the next phase
+  auto t0 = std::chrono::steady_clock::now();
+  for (std::uint64_t cyc = 0; cyc < opt.cycles; ++cyc) {
+    if (cyc >= phase_end && !closing) closing = true;
+    bool all_closed = closing;
+    if (closing) {
+      for (std::size_t c = 0; c < aw; ++c)
+        all_closed = all_closed && beats[c] % static_cast<std::uint64_t>(len) == 0;
+    }
+    if (all_closed && drain == 0 && closing) {
+      // Every column finished its last sum: let the pipelines drain before the masks change (a
+      // row outside the old window may still hold a sum in flight).
+      drain = p.ah + 6;
+      closing = false;
+      phase_end = ~std::uint64_t{0};
+    }
+    if (drain > 0 && --drain == 0) {
+      // New phase: reduction length, zero points, masks. Active rows of a column lie within a
+      // window of `len` rows, so no two rows finish together even with valid gaps.
+      len = 1 + static_cast<int>(rng() % static_cast<std::uint64_t>(p.depth));
+      in.red_len_m1 = static_cast<std::uint32_t>(len - 1);
+      in.act_zp = pick_zp();
+      in.w_zp = pick_zp();
+      for (std::size_t c = 0; c < aw; ++c) {
+        const int r0 = static_cast<int>(rng() % static_cast<std::uint64_t>(p.ah));
+        for (int r = 0; r < p.ah; ++r) {
+          const bool in_window = r >= r0 && r < r0 + len;
+          in.pe_mask[c * static_cast<std::size_t>(p.ah) + static_cast<std::size_t>(r)] =
+              in_window && (rng() % 4 != 0);
+        }
+        beats[c] = 0;
+      }
+      phase_end = cyc + 20 + rng() % 200;
+      closing = false;
+    }
+    const bool draining = drain > 0;
+    for (std::size_t c = 0; c < aw; ++c) {
+      const bool must = closing && beats[c] % static_cast<std::uint64_t>(len) != 0;
+      const bool stream = !draining && (!closing || must);
+      in.act_valid[c] = stream && (rng() % 5 != 0) ? 1 : 0;
+      in.act[c] = static_cast<std::uint32_t>(rng()) & omask;
+      if (in.act_valid[c]) {
+        if (rng() % 50 == 0) bank[c] ^= 1;  // ping-pong swap mid-stream
+        ++beats[c];
+      }
+      in.act_bank[c] = bank[c];
+      in.ld_valid[c] = rng() % 2;
+      in.ld_row[c] = static_cast<std::uint32_t>(rng() % static_cast<std::uint64_t>(p.ah));
+      in.ld_bank[c] = static_cast<std::uint8_t>(rng() & 1);
+      in.ld_idx[c] = static_cast<std::uint32_t>(rng() % static_cast<std::uint64_t>(p.depth));
+      in.ld_data[c] = static_cast<std::uint32_t>(rng()) & omask;
+    }
+    dut.set_inputs(in);
+    if (opt.reset_at != 0 && cyc == opt.reset_at) {
+      dut.set_reset(true);
+      dut.clock();
+      dut.set_reset(false);
+      m.reset();
+      std::fill(beats.begin(), beats.end(), 0);
+    } else {
+      dut.clock();
+      m.step(in);
+    }
+    res.cycles = cyc + 1;
+    for (int c = 0; c < p.aw; ++c) {
+      res.sums += m.col_valid(c) ? 1 : 0;
+      res.collisions += m.col_err(c) ? 1 : 0;
+    }
+    auto diff = compare(dut, m, opt.check_pes);
+    if (!diff.empty()) {
+      res.ok = false;
+      res.mismatch = fmt::format("cycle {}: {}", cyc, diff);
+      break;
+    }
+  }
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!opt.trace_path.empty()) {
+    dut.close_trace();
+    if (!res.ok) write_nest_gtkw(dut, opt.trace_path, static_cast<long>(2 * res.cycles));
+  }
+  return res;
+}
+
+NestCosimResult run_nest_schedule(NestDut& dut, const nest::NestSchedule& s,
+                                  std::vector<std::vector<std::uint64_t>>& got,
+                                  const std::string& trace_path) {
+  NestCosimResult res;
+  const NestParams p = dut.params();
+  nest::CycleModel m(p);
+  got.assign(static_cast<std::size_t>(p.aw), {});
+  if (!trace_path.empty()) {
+    dut.open_trace(trace_path);
+    write_nest_gtkw(dut, trace_path);
+    res.gtkw_path = gtkw_path_for(trace_path);
+  }
+  dut.set_reset(true);
+  dut.clock();
+  dut.set_reset(false);
+  clear_stationary(dut, m);
+  auto t0 = std::chrono::steady_clock::now();
+  for (const auto& in : s.cycles) {
+    dut.set_inputs(in);
+    dut.clock();
+    m.step(in);
+    ++res.cycles;
+    for (int c = 0; c < p.aw; ++c) {
+      if (dut.col_valid(c)) {
+        got[static_cast<std::size_t>(c)].push_back(dut.col_data(c));
+        ++res.sums;
+      }
+      res.collisions += dut.col_err(c) ? 1 : 0;
+    }
+    auto diff = compare(dut, m, true);
+    if (!diff.empty()) {
+      res.ok = false;
+      res.mismatch = fmt::format("cycle {}: {}", res.cycles - 1, diff);
+      break;
+    }
+  }
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!trace_path.empty()) dut.close_trace();
+  return res;
+}
+
+NestBirrdResult run_nest_birrd_gemm(NestBirrdDut& dut, const nest::GemmTile& tile,
+                                    const std::vector<int>& port_of_row, std::uint64_t seed,
+                                    const std::string& trace_path) {
+  NestBirrdResult res;
+  const NestParams p = dut.params();
+  std::mt19937_64 rng(seed);
+  nest::ScheduleOptions so;
+  so.gap_probability = 0.2;  // lockstep gaps keep each wave aligned across columns
+  so.red_len = p.depth;
+  so.drain = p.ah + 16 + dut.stages();
+  auto s = nest::schedule_gemm(p, tile, so, rng);
+  const int g = s.columns;
+  if ((g & (g - 1)) != 0) {
+    throw std::invalid_argument(
+        fmt::format("nest+birrd GEMM: K must span a power-of-two number of columns, got {}", g));
+  }
+  if (static_cast<int>(port_of_row.size()) != tile.n) {
+    throw std::invalid_argument("nest+birrd GEMM: one output port per row (n) is required");
+  }
+  birrd::Topology topo(p.aw, dut.wiring(), dut.stages());
+  std::vector<birrd::Config> cfg_of_row;
+  for (int r = 0; r < tile.n; ++r) {
+    birrd::Target t(p.aw);
+    for (int c = 0; c < g; ++c)
+      t.out[static_cast<std::size_t>(port_of_row[static_cast<std::size_t>(r)])].set(
+          static_cast<std::size_t>(c));
+    auto rr = birrd::route(topo, t, {.sat_seconds = 20});
+    if (!rr.ok()) throw std::runtime_error("nest+birrd GEMM: target not routable: " + rr.reason);
+    cfg_of_row.push_back(rr.config);
+  }
+  const birrd::Config idle(topo);
+  nest::CycleModel nm(p);
+  birrd::CycleModel bm(topo, p.accw);
+  if (!trace_path.empty()) dut.open_trace(trace_path);
+  dut.set_reset(true);
+  dut.clock();
+  dut.set_reset(false);
+  std::deque<std::pair<int, std::uint64_t>> expect;  // (port, value) in wave order
+  std::uint64_t wave = 0;
+  std::vector<std::uint64_t> col(static_cast<std::size_t>(p.aw));
+  for (const auto& in : s.cycles) {
+    // The wave on the column outputs now enters BIRRD with its configuration.
+    birrd::LaneSet valid;
+    for (int c = 0; c < p.aw; ++c) {
+      col[static_cast<std::size_t>(c)] = nm.col_data(c);
+      valid[static_cast<std::size_t>(c)] = nm.col_valid(c);
+    }
+    const birrd::Config* cfg = &idle;
+    if (nm.col_valid(0)) {
+      const int r = static_cast<int>(wave % static_cast<std::uint64_t>(tile.n));
+      const int mi = static_cast<int>(wave / static_cast<std::uint64_t>(tile.n));
+      cfg = &cfg_of_row[static_cast<std::size_t>(r)];
+      expect.emplace_back(port_of_row[static_cast<std::size_t>(r)],
+                          s.full[static_cast<std::size_t>(mi)][static_cast<std::size_t>(r)]);
+      ++wave;
+    }
+    dut.set_inputs(in, cfg->pack_cmd(), cfg->pack_mask());
+    dut.clock();
+    bm.step(col, valid, *cfg);
+    nm.step(in);
+    ++res.cycles;
+    const auto cyc = res.cycles - 1;
+    for (int q = 0; q < p.aw && res.ok; ++q) {
+      if (bm.valid_out(q) != dut.out_valid(q) || bm.data_out(q) != dut.out_data(q)) {
+        res.ok = false;
+        res.mismatch = fmt::format("cycle {}: output lane {}: expected {} ({}) actual {} ({})", cyc,
+                                   q, hex(bm.data_out(q)), bm.valid_out(q) ? "valid" : "invalid",
+                                   hex(dut.out_data(q)), dut.out_valid(q) ? "valid" : "invalid");
+      }
+      if (res.ok && nm.col_err(q) != dut.col_err(q)) {
+        res.ok = false;
+        res.mismatch = fmt::format("cycle {}: column {} col_err_o: expected {} actual {}", cyc, q,
+                                   nm.col_err(q), dut.col_err(q));
+      }
+      if (res.ok && dut.out_valid(q)) {
+        if (expect.empty()) {
+          res.ok = false;
+          res.mismatch = fmt::format("cycle {}: unexpected result on lane {}", cyc, q);
+        } else {
+          auto [port, value] = expect.front();
+          expect.pop_front();
+          ++res.results;
+          if (port != q || value != dut.out_data(q)) {
+            res.ok = false;
+            res.mismatch = fmt::format("cycle {}: result expected {} on lane {}, got {} on lane {}",
+                                       cyc, hex(value), port, hex(dut.out_data(q)), q);
+          }
+        }
+      }
+    }
+    if (!res.ok) break;
+  }
+  if (res.ok && !expect.empty()) {
+    res.ok = false;
+    res.mismatch = fmt::format("{} results never left BIRRD", expect.size());
+  }
+  if (!trace_path.empty()) dut.close_trace();
+  return res;
+}
+
+}  // namespace feather::sim

@@ -506,7 +506,10 @@ int run(const Options& opt, const std::string& command_line, std::FILE* md_out) 
     }
     emit("\n");
   };
-  summary("permutation + feather-groups targets routed", sum_pf);
+  const bool any_pf = std::any_of(classes.begin(), classes.end(), [](TargetClass c) {
+    return c == TargetClass::kPermutation || c == TargetClass::kFeatherGroups;
+  });
+  if (any_pf) summary("permutation + feather-groups targets routed", sum_pf);
   summary("all targets routed", sum_all);
   emit(fmt::format(
       "Wall time: {:.0f} s\n",

@@ -27,6 +27,7 @@ constexpr int kFalse = -1;
 class Cnf {
  public:
   Cnf() {
+    solver_.set("quiet", 1);  // no solver chatter on stdout
     solver_.add(kTrue);
     solver_.add(0);
   }

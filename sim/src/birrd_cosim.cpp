@@ -20,15 +20,11 @@ void write_birrd_gtkw(const BirrdDut& dut, const std::string& fst_path, long mar
   const std::string top = dut.trace_scope();
   const int n = dut.lanes();
   const int dw = dut.data_width();
-  auto vec = [](const std::string& name, int width) {
-    return width == 1 ? name : fmt::format("{}[{}:0]", name, width - 1);
-  };
+  const auto vec = gtkw_vector;
   GtkwFile f;
   f.dumpfile = fst_path;
   f.marker = marker;
-  GtkwGroup ports{"ports", {}, true};
-  ports.signals.push_back({top + ".clk_i", false});
-  ports.signals.push_back({top + ".rst_ni", false});
+  GtkwGroup ports = gtkw_ports_group(top);
   ports.signals.push_back({vec(top + ".valid_i", n), false});
   ports.signals.push_back({vec(top + ".mask_i", n), false});
   ports.signals.push_back({vec(top + ".valid_o", n), false});

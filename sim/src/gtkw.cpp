@@ -16,6 +16,17 @@ std::string gtkw_path_for(const std::string& fst_path) {
   return fst_path.substr(0, dot) + ".gtkw";
 }
 
+std::string gtkw_vector(const std::string& name, int width) {
+  return width == 1 ? name : fmt::format("{}[{}:0]", name, width - 1);
+}
+
+GtkwGroup gtkw_ports_group(const std::string& top) {
+  GtkwGroup g{"ports", {}, true};
+  g.signals.push_back({top + ".clk_i", false});
+  g.signals.push_back({top + ".rst_ni", false});
+  return g;
+}
+
 void write_gtkw(const std::string& path, const GtkwFile& f) {
   std::ofstream out(path);
   if (!out) throw std::runtime_error(fmt::format("cannot write gtkwave save file '{}'", path));

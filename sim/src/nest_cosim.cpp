@@ -18,15 +18,11 @@ using nest::NestParams;
 void write_nest_gtkw(const NestDut& dut, const std::string& fst_path, long marker) {
   const auto& p = dut.params();
   const std::string top = dut.trace_scope();
-  auto vec = [](const std::string& name, int width) {
-    return width == 1 ? name : fmt::format("{}[{}:0]", name, width - 1);
-  };
+  const auto vec = gtkw_vector;
   GtkwFile f;
   f.dumpfile = fst_path;
   f.marker = marker;
-  GtkwGroup ports{"ports", {}, true};
-  ports.signals.push_back({top + ".clk_i", false});
-  ports.signals.push_back({top + ".rst_ni", false});
+  GtkwGroup ports = gtkw_ports_group(top);
   ports.signals.push_back({vec(top + ".act_valid_i", p.aw), false});
   ports.signals.push_back({vec(top + ".act_i", p.aw * p.ow), true});
   ports.signals.push_back({vec(top + ".ld_valid_i", p.aw), false});

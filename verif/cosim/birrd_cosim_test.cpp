@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../common/files.hpp"
 #include "../common/seed.hpp"
 #include "feather/sim/birrd_cosim.hpp"
 #include "feather/sim/birrd_dut.hpp"
@@ -111,10 +112,7 @@ TEST(BirrdTrace, WritesFstAndGroupedSaveFile) {
   ASSERT_TRUE(std::filesystem::exists(fst));
   EXPECT_GT(std::filesystem::file_size(fst), 1000U);
   ASSERT_EQ(res.gtkw_path, (dir / "birrd.gtkw").string());
-  std::ifstream in(res.gtkw_path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string gtkw = ss.str();
+  const std::string gtkw = test::read_text(res.gtkw_path);
   EXPECT_NE(gtkw.find("[dumpfile] \"" + fst + "\""), std::string::npos);
   for (int s = 0; s < dut->stages(); ++s) {
     EXPECT_NE(gtkw.find("-stage " + std::to_string(s) + "\n"), std::string::npos) << s;
@@ -122,12 +120,8 @@ TEST(BirrdTrace, WritesFstAndGroupedSaveFile) {
               std::string::npos);
   }
   // Every signal named in the save file exists in the waveform (checked with fst2vcd).
-  auto vcd = (dir / "birrd.vcd").string();
-  ASSERT_EQ(std::system(("fst2vcd " + fst + " > " + vcd + " 2>/dev/null").c_str()), 0);
-  std::ifstream vin(vcd);
-  std::stringstream vs;
-  vs << vin.rdbuf();
-  const std::string v = vs.str();
+  const std::string v = test::fst_as_vcd(fst);
+  ASSERT_FALSE(v.empty()) << "fst2vcd failed on " << fst;
   EXPECT_NE(v.find("$scope module g_stage[4] $end"), std::string::npos);
   EXPECT_NE(v.find("data_q[7] [15:0]"), std::string::npos);
   EXPECT_NE(v.find("valid_q [7:0]"), std::string::npos);

@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 
+#include "../common/files.hpp"
 #include "../common/seed.hpp"
 #include "feather/sim/nest_cosim.hpp"
 #include "feather/sim/nest_dut.hpp"
@@ -138,10 +139,7 @@ TEST(NestTrace, WritesFstAndSaveFileGroupedByColumn) {
   auto res = run_nest_cosim(*dut, opt);
   ASSERT_TRUE(res.ok) << res.mismatch;
   ASSERT_GT(std::filesystem::file_size(fst), 1000U);
-  std::ifstream in(res.gtkw_path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string gtkw = ss.str();
+  const std::string gtkw = test::read_text(res.gtkw_path);
   for (int c = 0; c < 4; ++c) {
     EXPECT_NE(gtkw.find("-column " + std::to_string(c) + "\n"), std::string::npos);
     for (int r = 0; r < 4; ++r) {
@@ -149,13 +147,10 @@ TEST(NestTrace, WritesFstAndSaveFileGroupedByColumn) {
                 std::string::npos);
     }
   }
-  auto vcd = (dir / "nest.vcd").string();
-  ASSERT_EQ(std::system(("fst2vcd " + fst + " > " + vcd + " 2>/dev/null").c_str()), 0);
-  std::ifstream vin(vcd);
-  std::stringstream vs;
-  vs << vin.rdbuf();
-  EXPECT_NE(vs.str().find("$scope module g_row[3] $end"), std::string::npos);
-  EXPECT_NE(vs.str().find("acc_q [31:0]"), std::string::npos);
+  const std::string v = test::fst_as_vcd(fst);
+  ASSERT_FALSE(v.empty()) << "fst2vcd failed on " << fst;
+  EXPECT_NE(v.find("$scope module g_row[3] $end"), std::string::npos);
+  EXPECT_NE(v.find("acc_q [31:0]"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

@@ -30,4 +30,10 @@ void write_gtkw(const std::string& path, const GtkwFile& f);
 // "a/b/wave.fst" -> "a/b/wave.gtkw"
 std::string gtkw_path_for(const std::string& fst_path);
 
+// The waveform name of a signal: "name" for 1 bit, "name[W-1:0]" otherwise.
+std::string gtkw_vector(const std::string& name, int width);
+
+// A "ports" group holding the clock and reset of `top`, for the caller to extend.
+GtkwGroup gtkw_ports_group(const std::string& top);
+
 }  // namespace feather::sim

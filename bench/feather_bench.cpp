@@ -66,32 +66,18 @@ void BM_RouteSat(benchmark::State& state, birrd::Wiring w, birrd::TargetClass c,
   state.counters["unroutable"] = static_cast<double>(unroutable);
 }
 
-#define ROUTE_CLASSES(BM)                                                          \
-  BENCHMARK_CAPTURE(BM, permutation, birrd::TargetClass::kPermutation, 1)          \
-      ->Arg(16)                                                                    \
-      ->Arg(64)                                                                    \
-      ->Arg(256)                                                                   \
-      ->Unit(benchmark::kMicrosecond);                                             \
-  BENCHMARK_CAPTURE(BM, feather_g2, birrd::TargetClass::kFeatherGroups, 2)         \
-      ->Arg(16)                                                                    \
-      ->Arg(64)                                                                    \
-      ->Arg(256)                                                                   \
-      ->Unit(benchmark::kMicrosecond);                                             \
-  BENCHMARK_CAPTURE(BM, feather_g4, birrd::TargetClass::kFeatherGroups, 4)         \
-      ->Arg(16)                                                                    \
-      ->Arg(64)                                                                    \
-      ->Arg(256)                                                                   \
-      ->Unit(benchmark::kMicrosecond);                                             \
-  BENCHMARK_CAPTURE(BM, feather_g8, birrd::TargetClass::kFeatherGroups, 8)         \
-      ->Arg(16)                                                                    \
-      ->Arg(64)                                                                    \
-      ->Arg(256)                                                                   \
-      ->Unit(benchmark::kMicrosecond);                                             \
-  BENCHMARK_CAPTURE(BM, contiguous_equal, birrd::TargetClass::kContiguousEqual, 1) \
-      ->Arg(16)                                                                    \
-      ->Arg(64)                                                                    \
-      ->Arg(256)                                                                   \
-      ->Unit(benchmark::kMicrosecond)
+// AW = 16, 64, 256, in microseconds.
+void route_sizes(benchmark::internal::Benchmark* b) {
+  b->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);
+}
+
+#define ROUTE_CLASSES(BM)                                                                       \
+  BENCHMARK_CAPTURE(BM, permutation, birrd::TargetClass::kPermutation, 1)->Apply(route_sizes);  \
+  BENCHMARK_CAPTURE(BM, feather_g2, birrd::TargetClass::kFeatherGroups, 2)->Apply(route_sizes); \
+  BENCHMARK_CAPTURE(BM, feather_g4, birrd::TargetClass::kFeatherGroups, 4)->Apply(route_sizes); \
+  BENCHMARK_CAPTURE(BM, feather_g8, birrd::TargetClass::kFeatherGroups, 8)->Apply(route_sizes); \
+  BENCHMARK_CAPTURE(BM, contiguous_equal, birrd::TargetClass::kContiguousEqual, 1)              \
+      ->Apply(route_sizes)
 
 ROUTE_CLASSES(BM_RouteConstructive);
 ROUTE_CLASSES(BM_RouteVerified);

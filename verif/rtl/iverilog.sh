@@ -24,28 +24,13 @@ SRCF="$WORK/sources.f"
 for f in "$ROOT"/rtl/*.sv; do echo "$f"; done > "$SRCF"
 
 JOBS="$WORK/jobs.txt"
-: > "$JOBS"
-for aw in 256 64 16 8 4; do
-  for w in 0 1; do
-    for dw in 8 16 32; do
-      echo "birrd_AW${aw}_W${w}_DW${dw} birrd -Pbirrd.AW=$aw -Pbirrd.WIRING=$w -Pbirrd.DW=$dw" >> "$JOBS"
-    done
-  done
-done
-for hw in 16x16 8x32 16x4 4x16 8x8 4x4 2x4 1x4; do
-  echo "nest_${hw} nest -Pnest.AH=${hw%x*} -Pnest.AW=${hw#*x}" >> "$JOBS"
-done
-echo "nest_4x4_DEPTH8 nest -Pnest.AH=4 -Pnest.AW=4 -Pnest.DEPTH=8" >> "$JOBS"
-for hw in 16x16 8x8 4x4; do
-  echo "nest_birrd_${hw} nest_birrd -Pnest_birrd.AH=${hw%x*} -Pnest_birrd.AW=${hw#*x}" >> "$JOBS"
-done
-for dw in 8 16 32; do
-  echo "egg_DW${dw} egg -Pegg.DW=$dw" >> "$JOBS"
-done
-for f in "$ROOT"/rtl/*.sv; do
-  m=$(basename "$f" .sv)
-  case $m in birrd|egg|nest|nest_birrd) ;; *) echo "${m}_default $m" >> "$JOBS" ;; esac
-done
+# shellcheck source=verif/rtl/configs.sh
+source "$ROOT/verif/rtl/configs.sh"
+rtl_configs "$ROOT" | while read -r name top params; do
+  args=""
+  for kv in $params; do args+=" -P$top.$kv"; done
+  echo "$name $top$args"
+done > "$JOBS"
 
 run_one() {
   local name=$1 top=$2

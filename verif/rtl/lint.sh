@@ -27,30 +27,15 @@ SRCF="$WORK/sources.f"
   for f in "$ROOT"/rtl/*.sv; do echo "$f"; done
 } > "$SRCF"
 
-# One job per line: <name> <top> [-G...]. Largest first, to balance the jobs.
+# One job per line: <name> <top> [-G...] (verif/rtl/configs.sh, largest first).
 JOBS="$WORK/jobs.txt"
-: > "$JOBS"
-for aw in 256 64 16 8 4; do
-  for w in 0 1; do
-    for dw in 8 16 32; do
-      echo "birrd_AW${aw}_W${w}_DW${dw} birrd -GAW=$aw -GWIRING=$w -GDW=$dw" >> "$JOBS"
-    done
-  done
-done
-for hw in 16x16 8x32 16x4 4x16 8x8 4x4 2x4 1x4; do
-  echo "nest_${hw} nest -GAH=${hw%x*} -GAW=${hw#*x}" >> "$JOBS"
-done
-echo "nest_4x4_DEPTH8 nest -GAH=4 -GAW=4 -GDEPTH=8" >> "$JOBS"
-for hw in 16x16 8x8 4x4; do
-  echo "nest_birrd_${hw} nest_birrd -GAH=${hw%x*} -GAW=${hw#*x}" >> "$JOBS"
-done
-for dw in 8 16 32; do
-  echo "egg_DW${dw} egg -GDW=$dw" >> "$JOBS"
-done
-for f in "$ROOT"/rtl/*.sv; do
-  m=$(basename "$f" .sv)
-  case $m in birrd|egg|nest|nest_birrd) ;; *) echo "${m}_default $m" >> "$JOBS" ;; esac
-done
+# shellcheck source=verif/rtl/configs.sh
+source "$ROOT/verif/rtl/configs.sh"
+rtl_configs "$ROOT" | while read -r name top params; do
+  args=""
+  for kv in $params; do args+=" -G$kv"; done
+  echo "$name $top$args"
+done > "$JOBS"
 
 run_one() {
   local name=$1 top=$2

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The parameter sets every RTL portability check covers (sourced by lint.sh and iverilog.sh, so
+# the tools always see the same list). rtl_configs <root> prints one job per line,
+# largest first: <name> <top> [PARAM=VALUE ...]. Every module in rtl/ without an entry below is
+# checked once with its default parameters.
+rtl_configs() {
+  local root=$1 aw w dw hw f m
+  for aw in 256 64 16 8 4; do
+    for w in 0 1; do
+      for dw in 8 16 32; do
+        echo "birrd_AW${aw}_W${w}_DW${dw} birrd AW=$aw WIRING=$w DW=$dw"
+      done
+    done
+  done
+  for hw in 16x16 8x32 16x4 4x16 8x8 4x4 2x4 1x4; do
+    echo "nest_${hw} nest AH=${hw%x*} AW=${hw#*x}"
+  done
+  echo "nest_4x4_DEPTH8 nest AH=4 AW=4 DEPTH=8"
+  for hw in 16x16 8x8 4x4; do
+    echo "nest_birrd_${hw} nest_birrd AH=${hw%x*} AW=${hw#*x}"
+  done
+  for dw in 8 16 32; do
+    echo "egg_DW${dw} egg DW=$dw"
+  done
+  for f in "$root"/rtl/*.sv; do
+    m=$(basename "$f" .sv)
+    case $m in birrd|egg|nest|nest_birrd) ;; *) echo "${m}_default $m" ;; esac
+  done
+}

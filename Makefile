@@ -42,11 +42,14 @@ build: configure
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
+# The main job: a ResNet-50 3x3 convolution on a 16x16 FEATHER, checked bit-exact against the
+# golden model and the reference math; prints cycles, PE utilization, speed and the waveform.
 demo: build
-	$(BUILD)/sim/feather birrd-demo --trace out/birrd_demo.fst
+	$(BUILD)/sim/feather run --preset resnet50-conv3x3 --array 16x16 --trace out/demo.fst
 
 bench: build
 	$(BUILD)/bench/feather_bench
+	$(BUILD)/bench/feather_layer_bench --array 16x16
 
 format:
 	find sw sim verif bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -3,3 +3,7 @@ rtl/birrd.sv
 rtl/nest_pe.sv
 rtl/nest.sv
 rtl/nest_birrd.sv
+rtl/feather_mem.sv
+rtl/feather_addr.sv
+rtl/feather_requant.sv
+rtl/feather_top.sv

@@ -3,11 +3,13 @@
 //   feather route           route a target on a BIRRD topology and print the switch settings
 //   feather birrd-cosim     lockstep RTL-vs-model run with random traffic
 //   feather nest-cosim      lockstep NEST RTL-vs-model run with random traffic
+//   feather run             run a layer (preset or shape) on the FEATHER top, checked bit-exact
 //   feather list-models     the verilated configurations in this build
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -18,8 +20,10 @@
 #include "feather/sim/birrd_cosim.hpp"
 #include "feather/sim/birrd_dut.hpp"
 #include "feather/sim/gtkw.hpp"
+#include "feather/sim/layer_run.hpp"
 #include "feather/sim/nest_cosim.hpp"
 #include "feather/sim/nest_dut.hpp"
+#include "feather/sim/top_dut.hpp"
 
 namespace {
 
@@ -195,6 +199,92 @@ int cmd_nest_cosim(int ah, int aw, std::uint64_t seed, std::uint64_t cycles,
   return 0;
 }
 
+std::pair<int, int> parse_array(const std::string& text) {
+  const auto x = text.find('x');
+  int ah = 0, aw = 0;
+  try {
+    if (x == std::string::npos) throw std::invalid_argument("no x");
+    std::size_t used = 0;
+    ah = std::stoi(text.substr(0, x), &used);
+    if (used != x) throw std::invalid_argument("rows");
+    aw = std::stoi(text.substr(x + 1), &used);
+    if (used != text.size() - x - 1) throw std::invalid_argument("columns");
+  } catch (const std::exception&) {
+    throw CLI::ValidationError("--array", "expected AHxAW such as 16x16, got '" + text + "'");
+  }
+  return {ah, aw};
+}
+
+int cmd_run(const sim::LayerSpec& spec, const std::string& array, std::uint64_t seed,
+            const sim::RunOptions& opt, const std::string& mapping, bool listing) {
+  const auto [ah, aw] = parse_array(array);
+  top::CompileOptions copt;
+  if (!mapping.empty()) {
+    unsigned gr = 0, gc = 0, vn = 0;
+    if (std::sscanf(mapping.c_str(), "%u,%u,%u", &gr, &gc, &vn) != 3) {
+      throw CLI::ValidationError("--mapping",
+                                 "expected GRLOG,GCLOG,VNM1 such as 2,2,15, got '" + mapping + "'");
+    }
+    copt.force = top::MappingChoice{gr, gc, vn};
+  }
+  if (!opt.trace.empty()) {
+    const auto dir = std::filesystem::path(opt.trace).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir);
+  }
+  fmt::print("layer   : {}\narray   : {}x{} FEATHER (seed {})\n",
+             spec.name.empty() ? spec.kind : spec.name, ah, aw, seed);
+  std::fflush(stdout);
+  const auto rep = sim::run_layer(spec, ah, aw, seed, opt, copt);
+  const double mcps =
+      rep.run.seconds > 0 ? static_cast<double>(rep.run.cycles) / rep.run.seconds / 1e3 : 0.0;
+  fmt::print("shape   : {}\nmapping : {}\n", rep.layer, rep.mapping);
+  if (listing) {
+    fmt::print("program : {} instructions\n", rep.program.size());
+    for (std::size_t i = 0; i < rep.program.size(); ++i) {
+      fmt::print("  {:5}  {}\n", i, top::disassemble(rep.program[i]));
+    }
+  }
+  fmt::print("MACs    : {}\ncycles  : {} (RTL, first instruction to idle)\n", rep.macs,
+             rep.run.cycles);
+  fmt::print("PE util : {:.1f}% (MACs / ({}*{}*cycles))\n", 100.0 * rep.utilization, ah, aw);
+  const auto pct = [&](std::uint64_t c) {
+    return rep.run.cycles ? 100.0 * static_cast<double>(c) / static_cast<double>(rep.run.cycles)
+                          : 0.0;
+  };
+  const double compute_util =
+      rep.run.beat_cycles
+          ? static_cast<double>(rep.macs) /
+                (static_cast<double>(ah) * aw * static_cast<double>(rep.run.beat_cycles))
+          : 0.0;
+  fmt::print("compute : {} cycles streaming ({:.1f}%), PE utilization in them {:.1f}%\n",
+             rep.run.beat_cycles, pct(rep.run.beat_cycles), 100.0 * compute_util);
+  fmt::print(
+      "the rest: memory load/store {} ({:.1f}%), exposed weight loads {} ({:.1f}%), "
+      "fill/drain/dispatch {} ({:.1f}%), bank conflicts 0 (a conflict is an error)\n",
+      rep.run.memory_cycles, pct(rep.run.memory_cycles), rep.run.mapping_cycles,
+      pct(rep.run.mapping_cycles), rep.run.other_cycles, pct(rep.run.other_cycles));
+  fmt::print("memory  : {} words read, {} written (latency {}, back-pressure {:.2f})\n",
+             rep.run.mem_reads, rep.run.mem_writes, opt.latency, opt.backpressure);
+  fmt::print(
+      "speed   : {:.1f} kcycles/s RTL simulation ({:.2f} s), compile {:.2f} s, golden "
+      "model {:.2f} s\n",
+      mcps, rep.run.seconds, rep.compile_seconds, rep.golden_seconds);
+  fmt::print("golden  : {}\noutput  : {}\n",
+             rep.golden_ok ? "RTL buffers, status and memory equal the golden model's" : "MISMATCH",
+             rep.output_ok ? "bit-exact against the reference" : "MISMATCH");
+  if (!opt.trace.empty()) {
+    fmt::print("waves   : {}{}\n", std::filesystem::absolute(opt.trace).string(),
+               opt.trace_cycles ? fmt::format(" (first {} cycles)", opt.trace_cycles) : "");
+  }
+  if (!rep.golden_ok || !rep.output_ok) {
+    fmt::print("{}", rep.mismatch);
+    fmt::print("RUN FAILED\n");
+    return 1;
+  }
+  fmt::print("RUN PASSED\n");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -239,6 +329,45 @@ int main(int argc, char** argv) {
   nc->add_option("--cycles", ccycles, "cycles");
   nc->add_option("--trace", ctrace, "FST waveform to write");
 
+  sim::LayerSpec spec;
+  std::string preset;
+  std::string array = "16x16";
+  std::string mapping;
+  sim::RunOptions ropt;
+  ropt.trace_cycles = 5000;
+  bool listing = false;
+  auto* run = app.add_subcommand("run", "run a layer on the FEATHER top, checked bit-exact");
+  run->add_option("--preset", preset, "a named layer (see --list-presets)");
+  run->add_flag_callback(
+      "--list-presets",
+      [] {
+        for (const auto& n : sim::layer_presets())
+          fmt::print("{}: {}\n", n, sim::layer_preset(n).name);
+        std::exit(0);
+      },
+      "list the named layers and exit");
+  run->add_option("--layer", spec.kind, "conv or gemm (when no --preset)");
+  run->add_option("--h", spec.h, "conv: input height");
+  run->add_option("--w", spec.w, "conv: input width");
+  run->add_option("--c", spec.c, "conv: input channels");
+  run->add_option("--co", spec.co, "conv: output channels");
+  run->add_option("--kernel", spec.r, "conv: kernel size (square)");
+  run->add_option("--stride", spec.stride, "conv: stride");
+  run->add_option("--pad", spec.pad, "conv: padding");
+  run->add_option("--dilation", spec.dilation, "conv: dilation");
+  run->add_option("--groups", spec.groups, "conv: groups (= c for depthwise)");
+  run->add_option("--m", spec.m, "gemm: M");
+  run->add_option("--k", spec.k, "gemm: K");
+  run->add_option("--n", spec.n, "gemm: N");
+  run->add_option("--array", array, "AHxAW of a verilated top (see list-models)");
+  run->add_option("--mapping", mapping, "force the mapping GRLOG,GCLOG,VNM1 (layouts follow)");
+  run->add_option("--seed", seed, "random operands seed");
+  run->add_option("--latency", ropt.latency, "off-chip read latency in cycles");
+  run->add_option("--backpressure", ropt.backpressure, "probability of a held request/response");
+  run->add_option("--trace", ropt.trace, "FST waveform to write");
+  run->add_option("--trace-cycles", ropt.trace_cycles, "cycles to trace (0 = all)");
+  run->add_flag("--listing", listing, "print the compiled instruction stream");
+
   auto* ls = app.add_subcommand("list-models", "verilated configurations in this build");
 
   CLI11_PARSE(app, argc, argv);
@@ -247,6 +376,11 @@ int main(int argc, char** argv) {
     if (*rt) return cmd_route(aw, wiring, target, sat_seconds);
     if (*co) return cmd_cosim(aw, dw, wiring, seed, ccycles, ctrace);
     if (*nc) return cmd_nest_cosim(ah, aw, seed, ccycles, ctrace);
+    if (*run) {
+      if (!preset.empty()) spec = sim::layer_preset(preset);
+      ropt.seed = seed;
+      return cmd_run(spec, array, seed, ropt, mapping, listing);
+    }
     if (*ls) {
       for (const auto& d : sim::birrd_duts()) {
         fmt::print("birrd AW={:<4} DW={:<3} wiring={:<8} stages={:<3} ({})\n", d.lanes,
@@ -259,6 +393,9 @@ int main(int argc, char** argv) {
       for (const auto& d : sim::nest_birrd_duts()) {
         fmt::print("nest_birrd {}x{} wiring={} ({})\n", d.params.ah, d.params.aw,
                    birrd::to_string(d.wiring), d.prefix);
+      }
+      for (const auto& d : sim::top_duts()) {
+        fmt::print("feather_top {} ({})\n", d.params.to_string(), d.prefix);
       }
       return 0;
     }

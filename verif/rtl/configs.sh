@@ -22,8 +22,14 @@ rtl_configs() {
   for dw in 8 16 32; do
     echo "egg_DW${dw} egg DW=$dw"
   done
+  echo "feather_top_16x16 feather_top AH=16 AW=16 SD=1024 WD=512 OD=512 QD=256 FAULT=1"
+  echo "feather_top_8x8 feather_top AH=8 AW=8"
+  echo "feather_top_4x8_W0 feather_top AH=4 AW=8 WIRING=0 FAULT=1"
+  echo "feather_top_2x4 feather_top AH=2 AW=4 SD=2 WD=3 OD=5 QD=4 MAW=1"
+  echo "feather_top_4x4 feather_top AH=4 AW=4"
+  echo "feather_top_64x64 feather_top AH=64 AW=64 SD=64 WD=64 OD=64 QD=64"
   for f in "$root"/rtl/*.sv; do
     m=$(basename "$f" .sv)
-    case $m in birrd|egg|nest|nest_birrd) ;; *) echo "${m}_default $m" ;; esac
+    case $m in birrd|egg|nest|nest_birrd|feather_top) ;; *) echo "${m}_default $m" ;; esac
   done
 }

@@ -51,6 +51,7 @@ LEGAL=(
   "nest AH 8"
   "nest_pe DEPTH 5"
   "nest_birrd AW 8"
+  "feather_top AW 8"
 )
 
 for c in "${LEGAL[@]}"; do
@@ -87,6 +88,13 @@ CASES=(
   "nest_birrd ACCW 10 nest_error_ACCW_must_be_at_least_2_OW_plus_2"
   "nest_birrd AW 6 birrd_error_AW_must_be_a_power_of_two"
   "nest_birrd AW 2 birrd_error_AW_must_be_at_least_4"
+  "feather_top AH 3 feather_top_error_AH_must_be_a_power_of_two_2_to_64"
+  "feather_top AW 6 feather_top_error_AW_must_be_a_power_of_two_4_to_64"
+  "feather_top AW 2 feather_top_error_AW_must_be_a_power_of_two_4_to_64"
+  "feather_top SD 2 feather_top_error_SD_WD_OD_must_be_at_least_AH"
+  "feather_top QD 18 feather_top_error_QD_must_be_a_multiple_of_AW"
+  "feather_top FAULT 2 feather_top_error_FAULT_must_be_0_or_1"
+  "feather_mem DEPTH 1 feather_mem_error_DEPTH_must_be_at_least_2"
 )
 
 for c in "${CASES[@]}"; do

@@ -1,0 +1,51 @@
+// One layer end to end, as `feather run` and `make demo` do it: build the layer (preset or
+// given shape, random operands from a seed), compile it, run it on the golden model and on the
+// verilated FEATHER top, check the RTL against both the golden model (every buffer line, error
+// status, off-chip memory) and the reference math (the output tensor), and report.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "feather/sim/top_run.hpp"
+#include "feather/top/compiler.hpp"
+#include "feather/top/reference.hpp"
+
+namespace feather::sim {
+
+struct LayerSpec {
+  std::string kind = "conv";  // conv | gemm
+  // conv
+  int h = 8, w = 8, c = 16, co = 16, r = 3, stride = 1, pad = 1, dilation = 1, groups = 1;
+  // gemm
+  int m = 16, k = 64, n = 16;
+  std::string name;  // e.g. "resnet50.conv2_x.3x3 (56x56 scaled to 28x28)"
+};
+
+// Named layers: resnet50-conv3x3 (the demo), resnet50-conv1x1, mobilenet-dw3x3, bert-gemm, ...
+std::vector<std::string> layer_presets();
+// Throws std::invalid_argument listing the presets when the name is unknown.
+LayerSpec layer_preset(const std::string& name);
+
+struct LayerReport {
+  std::string layer;                // description
+  std::string mapping;              // the compiler's summary
+  std::vector<top::Instr> program;  // the instruction stream that ran
+  std::uint64_t macs = 0;           // useful MACs
+  RunResult run;                    // RTL run
+  double utilization = 0;           // macs / (ah*aw*cycles)
+  bool golden_ok = false;           // RTL buffers, error status and memory equal the golden model's
+  bool output_ok = false;           // output tensor equals the reference, bit for bit
+  std::string mismatch;             // first mismatches when not ok
+  double compile_seconds = 0;
+  double golden_seconds = 0;
+};
+
+// Runs `spec` on the AH x AW top (a verilated configuration must exist). Operands are random
+// from `seed`.
+LayerReport run_layer(const LayerSpec& spec, int ah, int aw, std::uint64_t seed,
+                      const RunOptions& opt, const top::CompileOptions& copt = {});
+
+}  // namespace feather::sim

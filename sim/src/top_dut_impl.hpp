@@ -1,0 +1,104 @@
+// Template adapter from a verilated feather_top class to the TopDut interface. Included only by
+// the generated per-configuration sources.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "feather/sim/top_dut.hpp"
+#include "verilated_ports.hpp"
+
+namespace feather::sim::detail {
+
+template <class V>
+class TopDutImpl final : public TopDut {
+ public:
+  explicit TopDutImpl(const top::TopParams& p) : p_(p.validated()) {
+    for (int b = 0; b < p_.aw; ++b) {
+      const std::string bank = fmt::format("TOP.feather_top.g_bank[{}]", b);
+      sbuf_.push_back(host_.var(bank + ".u_sbuf", "mem_q"));
+      wbuf_.push_back(host_.var(bank + ".u_wbuf", "mem_q"));
+      obuf_.push_back(host_.var(bank + ".u_obuf", "mem_q"));
+    }
+    half_ = host_.var("TOP.feather_top", "half_q");
+    beat_ = host_.var("TOP.feather_top", "beat_valid_q");
+    em_ = host_.var("TOP.feather_top", "em_busy_q");
+    mem_ = host_.var("TOP.feather_top", "mem_busy_q");
+    st_ = host_.var("TOP.feather_top", "st_busy_q");
+    set_fault({}, 0);
+  }
+  const top::TopParams& params() const override { return p_; }
+
+  void set_instr(const top::Word& w, bool valid) override {
+    put_words(host_.top().instr_i, w, p_.iw());
+    host_.top().instr_valid_i = valid ? 1 : 0;
+  }
+  void set_mem_inputs(bool req_ready, bool rsp_valid,
+                      const std::vector<std::uint8_t>& rsp_data) override {
+    auto& t = host_.top();
+    t.mem_req_ready_i = req_ready ? 1 : 0;
+    t.mem_rsp_valid_i = rsp_valid ? 1 : 0;
+    for (int i = 0; i < p_.aw; ++i) {
+      const auto v = static_cast<std::size_t>(i) < rsp_data.size()
+                         ? rsp_data[static_cast<std::size_t>(i)]
+                         : std::uint8_t{0};
+      put_bits(t.mem_rsp_rdata_i, 8 * i, 8, v);
+    }
+  }
+  void set_fault(const std::vector<std::uint32_t>& cmd_xor, std::uint64_t line_xor) override {
+    put_words(host_.top().fault_cmd_i, cmd_xor, p_.cw());
+    put_bits(host_.top().fault_addr_i, 0, p_.la(), line_xor);
+  }
+  void set_reset(bool asserted) override { host_.set_reset(asserted); }
+  void eval() override { host_.top().eval(); }
+  void clock() override { host_.clock(); }
+
+  bool instr_ready() const override { return host_.top().instr_ready_o != 0; }
+  bool mem_req_valid() const override { return host_.top().mem_req_valid_o != 0; }
+  bool mem_req_we() const override { return host_.top().mem_req_we_o != 0; }
+  std::uint64_t mem_req_addr() const override {
+    return get_bits(host_.top().mem_req_addr_o, 0, p_.maw);
+  }
+  std::vector<std::uint8_t> mem_req_wdata() const override {
+    std::vector<std::uint8_t> w(static_cast<std::size_t>(p_.aw));
+    for (int i = 0; i < p_.aw; ++i) {
+      w[static_cast<std::size_t>(i)] =
+          static_cast<std::uint8_t>(get_bits(host_.top().mem_req_wdata_o, 8 * i, 8));
+    }
+    return w;
+  }
+  bool mem_rsp_ready() const override { return host_.top().mem_rsp_ready_o != 0; }
+  bool idle() const override { return host_.top().idle_o != 0; }
+  int err() const override { return static_cast<int>(host_.top().err_o); }
+
+  std::uint8_t sbuf(int half, int bank, std::uint64_t line) const override {
+    const auto idx = static_cast<int>(line) + (half ? p_.sd : 0);
+    return static_cast<std::uint8_t>(read_elem(sbuf_[static_cast<std::size_t>(bank)], idx, 8));
+  }
+  std::uint8_t wbuf(int bank, std::uint64_t line) const override {
+    return static_cast<std::uint8_t>(
+        read_elem(wbuf_[static_cast<std::size_t>(bank)], static_cast<int>(line), 8));
+  }
+  std::uint32_t obuf(int bank, std::uint64_t line) const override {
+    return static_cast<std::uint32_t>(
+        read_elem(obuf_[static_cast<std::size_t>(bank)], static_cast<int>(line), 32));
+  }
+  int half() const override { return static_cast<int>(read_elem(half_, 0, 1)); }
+  unsigned activity() const override {
+    return (read_elem(beat_, 0, 1) ? kBeat : 0u) | (read_elem(em_, 0, 1) ? kMapping : 0u) |
+           (read_elem(mem_, 0, 1) ? kMemory : 0u) | (read_elem(st_, 0, 1) ? kStream : 0u);
+  }
+
+  void open_trace(const std::string& path) override { host_.open_trace(path); }
+  void close_trace() override { host_.close_trace(); }
+  std::string trace_scope() const override { return "TOP.feather_top"; }
+
+ private:
+  ModelHost<V> host_;
+  top::TopParams p_;
+  std::vector<PublicVar> sbuf_, wbuf_, obuf_;
+  PublicVar half_, beat_, em_, mem_, st_;
+};
+
+}  // namespace feather::sim::detail

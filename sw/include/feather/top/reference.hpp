@@ -1,0 +1,55 @@
+// The plain reference for the math a layer computes: GEMM and conv2d on uint8 operands with
+// zero points, int32 (wrapping) accumulation and per-output-channel requantization. No
+// buffers, no layouts, no hardware: loops written from the definitions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace feather::top {
+
+// Per-output-channel requantization parameters (scale has 24 fractional bits).
+struct Quant {
+  std::vector<std::int32_t> scale;  // [n]
+  std::vector<std::uint8_t> ozp;    // [n]
+};
+
+struct GemmLayer {
+  int m = 1, k = 1, n = 1;
+  std::uint8_t zp_a = 0, zp_w = 0;
+  std::vector<std::uint8_t> a;  // [m][k] row-major
+  std::vector<std::uint8_t> b;  // [k][n] row-major
+  Quant quant;
+  // Throws std::invalid_argument naming the bad size.
+  void validate() const;
+};
+
+// NHWC input, weights [co][r][s][ci/groups], output NHWC (batch 1).
+struct ConvLayer {
+  int h = 1, w = 1, c = 1;   // input
+  int co = 1, r = 1, s = 1;  // output channels, kernel
+  int stride = 1, pad = 0, dilation = 1, groups = 1;
+  std::uint8_t zp_a = 0, zp_w = 0;
+  std::vector<std::uint8_t> input;   // [h][w][c]
+  std::vector<std::uint8_t> weight;  // [co][r][s][c/groups]
+  Quant quant;
+  int ho() const;
+  int wo() const;
+  void validate() const;  // throws std::invalid_argument naming the bad field
+  std::uint64_t macs() const;
+};
+
+// int32 results (wrapping), [m][n].
+std::vector<std::int32_t> gemm_acc(const GemmLayer& g);
+// uint8 results after requantization, [m][n].
+std::vector<std::uint8_t> gemm_ref(const GemmLayer& g);
+// int32 results [ho][wo][co]; padding reads zp_a.
+std::vector<std::int32_t> conv_acc(const ConvLayer& c);
+std::vector<std::uint8_t> conv_ref(const ConvLayer& c);
+
+// im2col lowering of one group g of a conv: A [ho*wo][r*s*cg] (padding = zp_a), B
+// [r*s*cg][cog], with k ordered (r, s, ci) and n = output channel within the group.
+GemmLayer conv_group_as_gemm(const ConvLayer& c, int g);
+
+}  // namespace feather::top

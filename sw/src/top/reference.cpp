@@ -1,0 +1,224 @@
+#include "feather/top/reference.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "feather/top/golden.hpp"
+
+namespace feather::top {
+
+namespace {
+
+std::size_t sz(int v) { return static_cast<std::size_t>(v); }
+
+// Wrapping (a - zp_a) * (b - zp_w).
+std::uint32_t mac_term(std::uint8_t a, std::uint8_t zp_a, std::uint8_t b, std::uint8_t zp_w) {
+  return static_cast<std::uint32_t>((int{a} - int{zp_a}) * (int{b} - int{zp_w}));
+}
+
+void check_quant(const Quant& q, int n, const char* who, const char* nname) {
+  if (q.scale.size() != sz(n)) {
+    throw std::invalid_argument(fmt::format("{}: quant.scale has {} entries, {} = {} needed", who,
+                                            q.scale.size(), nname, n));
+  }
+  if (q.ozp.size() != sz(n)) {
+    throw std::invalid_argument(
+        fmt::format("{}: quant.ozp has {} entries, {} = {} needed", who, q.ozp.size(), nname, n));
+  }
+}
+
+}  // namespace
+
+void GemmLayer::validate() const {
+  if (m <= 0) throw std::invalid_argument(fmt::format("GemmLayer: m = {} must be > 0", m));
+  if (k <= 0) throw std::invalid_argument(fmt::format("GemmLayer: k = {} must be > 0", k));
+  if (n <= 0) throw std::invalid_argument(fmt::format("GemmLayer: n = {} must be > 0", n));
+  if (a.size() != sz(m) * sz(k)) {
+    throw std::invalid_argument(
+        fmt::format("GemmLayer: a has {} elements, m*k = {} needed", a.size(), sz(m) * sz(k)));
+  }
+  if (b.size() != sz(k) * sz(n)) {
+    throw std::invalid_argument(
+        fmt::format("GemmLayer: b has {} elements, k*n = {} needed", b.size(), sz(k) * sz(n)));
+  }
+  check_quant(quant, n, "GemmLayer", "n");
+}
+
+std::vector<std::int32_t> gemm_acc(const GemmLayer& g) {
+  g.validate();
+  std::vector<std::int32_t> out(sz(g.m) * sz(g.n));
+  for (int i = 0; i < g.m; ++i) {
+    for (int j = 0; j < g.n; ++j) {
+      std::uint32_t s = 0;
+      for (int kk = 0; kk < g.k; ++kk) {
+        s += mac_term(g.a[sz(i) * sz(g.k) + sz(kk)], g.zp_a, g.b[sz(kk) * sz(g.n) + sz(j)], g.zp_w);
+      }
+      out[sz(i) * sz(g.n) + sz(j)] = static_cast<std::int32_t>(s);
+    }
+  }
+  return out;
+}
+
+std::vector<std::uint8_t> gemm_ref(const GemmLayer& g) {
+  const auto acc = gemm_acc(g);
+  std::vector<std::uint8_t> out(acc.size());
+  for (std::size_t i = 0; i < acc.size(); ++i) {
+    const std::size_t j = i % sz(g.n);
+    out[i] = requant(acc[i], g.quant.scale[j], g.quant.ozp[j]);
+  }
+  return out;
+}
+
+int ConvLayer::ho() const {
+  if (stride <= 0) return 0;
+  const int span = h + 2 * pad - dilation * (r - 1) - 1;
+  return span < 0 ? 0 : span / stride + 1;
+}
+
+int ConvLayer::wo() const {
+  if (stride <= 0) return 0;
+  const int span = w + 2 * pad - dilation * (s - 1) - 1;
+  return span < 0 ? 0 : span / stride + 1;
+}
+
+void ConvLayer::validate() const {
+  auto positive = [](const char* name, int v) {
+    if (v <= 0) throw std::invalid_argument(fmt::format("ConvLayer: {} = {} must be > 0", name, v));
+  };
+  positive("h", h);
+  positive("w", w);
+  positive("c", c);
+  positive("co", co);
+  positive("r", r);
+  positive("s", s);
+  positive("stride", stride);
+  positive("dilation", dilation);
+  positive("groups", groups);
+  if (pad < 0) throw std::invalid_argument(fmt::format("ConvLayer: pad = {} must be >= 0", pad));
+  if (c % groups != 0) {
+    throw std::invalid_argument(
+        fmt::format("ConvLayer: c = {} is not divisible by groups = {}", c, groups));
+  }
+  if (co % groups != 0) {
+    throw std::invalid_argument(
+        fmt::format("ConvLayer: co = {} is not divisible by groups = {}", co, groups));
+  }
+  if (input.size() != sz(h) * sz(w) * sz(c)) {
+    throw std::invalid_argument(fmt::format("ConvLayer: input has {} elements, h*w*c = {} needed",
+                                            input.size(), sz(h) * sz(w) * sz(c)));
+  }
+  const std::size_t wsize = sz(co) * sz(r) * sz(s) * sz(c / groups);
+  if (weight.size() != wsize) {
+    throw std::invalid_argument(fmt::format(
+        "ConvLayer: weight has {} elements, co*r*s*(c/groups) = {} needed", weight.size(), wsize));
+  }
+  check_quant(quant, co, "ConvLayer", "co");
+  if (ho() <= 0) {
+    throw std::invalid_argument(fmt::format(
+        "ConvLayer: output height ho <= 0 (h={} pad={} r={} dilation={})", h, pad, r, dilation));
+  }
+  if (wo() <= 0) {
+    throw std::invalid_argument(fmt::format(
+        "ConvLayer: output width wo <= 0 (w={} pad={} s={} dilation={})", w, pad, s, dilation));
+  }
+}
+
+std::uint64_t ConvLayer::macs() const {
+  return static_cast<std::uint64_t>(ho()) * static_cast<std::uint64_t>(wo()) *
+         static_cast<std::uint64_t>(co) * static_cast<std::uint64_t>(r) *
+         static_cast<std::uint64_t>(s) * static_cast<std::uint64_t>(c / groups);
+}
+
+std::vector<std::int32_t> conv_acc(const ConvLayer& c) {
+  c.validate();
+  const int ho = c.ho(), wo = c.wo(), cg = c.c / c.groups, cog = c.co / c.groups;
+  std::vector<std::int32_t> out(sz(ho) * sz(wo) * sz(c.co));
+  for (int oy = 0; oy < ho; ++oy) {
+    for (int ox = 0; ox < wo; ++ox) {
+      for (int o = 0; o < c.co; ++o) {
+        const int g = o / cog;
+        std::uint32_t sum = 0;
+        for (int ky = 0; ky < c.r; ++ky) {
+          for (int kx = 0; kx < c.s; ++kx) {
+            const int iy = oy * c.stride - c.pad + ky * c.dilation;
+            const int ix = ox * c.stride - c.pad + kx * c.dilation;
+            const bool inside = iy >= 0 && iy < c.h && ix >= 0 && ix < c.w;
+            for (int ci = 0; ci < cg; ++ci) {
+              const std::uint8_t a =
+                  inside ? c.input[(sz(iy) * sz(c.w) + sz(ix)) * sz(c.c) + sz(g * cg + ci)]
+                         : c.zp_a;
+              const std::uint8_t wv =
+                  c.weight[((sz(o) * sz(c.r) + sz(ky)) * sz(c.s) + sz(kx)) * sz(cg) + sz(ci)];
+              sum += mac_term(a, c.zp_a, wv, c.zp_w);
+            }
+          }
+        }
+        out[(sz(oy) * sz(wo) + sz(ox)) * sz(c.co) + sz(o)] = static_cast<std::int32_t>(sum);
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::uint8_t> conv_ref(const ConvLayer& c) {
+  const auto acc = conv_acc(c);
+  std::vector<std::uint8_t> out(acc.size());
+  for (std::size_t i = 0; i < acc.size(); ++i) {
+    const std::size_t o = i % sz(c.co);
+    out[i] = requant(acc[i], c.quant.scale[o], c.quant.ozp[o]);
+  }
+  return out;
+}
+
+GemmLayer conv_group_as_gemm(const ConvLayer& c, int g) {
+  c.validate();
+  if (g < 0 || g >= c.groups) {
+    throw std::invalid_argument(
+        fmt::format("conv_group_as_gemm: group {} out of range 0..{}", g, c.groups - 1));
+  }
+  const int ho = c.ho(), wo = c.wo(), cg = c.c / c.groups, cog = c.co / c.groups;
+  GemmLayer out;
+  out.m = ho * wo;
+  out.k = c.r * c.s * cg;
+  out.n = cog;
+  out.zp_a = c.zp_a;
+  out.zp_w = c.zp_w;
+  out.a.assign(sz(out.m) * sz(out.k), c.zp_a);
+  out.b.assign(sz(out.k) * sz(out.n), 0);
+  for (int oy = 0; oy < ho; ++oy) {
+    for (int ox = 0; ox < wo; ++ox) {
+      const int row = oy * wo + ox;
+      for (int ky = 0; ky < c.r; ++ky) {
+        for (int kx = 0; kx < c.s; ++kx) {
+          const int iy = oy * c.stride - c.pad + ky * c.dilation;
+          const int ix = ox * c.stride - c.pad + kx * c.dilation;
+          if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;  // padding: zp_a
+          for (int ci = 0; ci < cg; ++ci) {
+            const int col = (ky * c.s + kx) * cg + ci;
+            out.a[sz(row) * sz(out.k) + sz(col)] =
+                c.input[(sz(iy) * sz(c.w) + sz(ix)) * sz(c.c) + sz(g * cg + ci)];
+          }
+        }
+      }
+    }
+  }
+  for (int n = 0; n < cog; ++n) {
+    const int o = g * cog + n;
+    for (int ky = 0; ky < c.r; ++ky) {
+      for (int kx = 0; kx < c.s; ++kx) {
+        for (int ci = 0; ci < cg; ++ci) {
+          const int kk = (ky * c.s + kx) * cg + ci;
+          out.b[sz(kk) * sz(out.n) + sz(n)] =
+              c.weight[((sz(o) * sz(c.r) + sz(ky)) * sz(c.s) + sz(kx)) * sz(cg) + sz(ci)];
+        }
+      }
+    }
+  }
+  const auto first = static_cast<std::ptrdiff_t>(g * cog);
+  out.quant.scale.assign(c.quant.scale.begin() + first, c.quant.scale.begin() + first + cog);
+  out.quant.ozp.assign(c.quant.ozp.begin() + first, c.quant.ozp.begin() + first + cog);
+  return out;
+}
+
+}  // namespace feather::top

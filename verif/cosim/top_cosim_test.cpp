@@ -1,0 +1,456 @@
+// Whole layers on the verilated FEATHER top, checked against the golden model (every buffer line
+// in its layout, the error status, the off-chip memory) and against the plain reference math
+// (the output tensor, bit for bit). Arrays 4x4, 8x8 and 16x16.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "../common/seed.hpp"
+#include "feather/birrd/model.hpp"
+#include "feather/birrd/router.hpp"
+#include "feather/birrd/target.hpp"
+#include "feather/sim/top_dut.hpp"
+#include "feather/sim/top_run.hpp"
+#include "feather/top/compiler.hpp"
+#include "feather/top/golden.hpp"
+#include "feather/top/reference.hpp"
+
+namespace feather {
+namespace {
+
+using top::CompileOptions;
+using top::ConvLayer;
+using top::GemmLayer;
+using top::Program;
+
+top::Quant random_quant(std::mt19937_64& rng, int n, int k) {
+  top::Quant q;
+  // Scale so that a typical sum lands inside the 8-bit range: |sum| ~ sqrt(k) * 64 * 64.
+  const double typical = 64.0 * 64.0 * std::sqrt(static_cast<double>(std::max(k, 1)));
+  std::uniform_real_distribution<double> f(0.2, 2.0);
+  std::uniform_int_distribution<int> z(0, 255);
+  for (int i = 0; i < n; ++i) {
+    const double s = f(rng) * 100.0 / typical * static_cast<double>(1 << 24);
+    q.scale.push_back(static_cast<std::int32_t>(std::min(s, 2.0e9)));
+    q.ozp.push_back(static_cast<std::uint8_t>(z(rng)));
+  }
+  return q;
+}
+
+GemmLayer random_gemm(std::mt19937_64& rng, int m, int k, int n) {
+  GemmLayer g;
+  g.m = m;
+  g.k = k;
+  g.n = n;
+  std::uniform_int_distribution<int> byte(0, 255);
+  g.zp_a = static_cast<std::uint8_t>(byte(rng));
+  g.zp_w = static_cast<std::uint8_t>(byte(rng));
+  for (int i = 0; i < m * k; ++i) g.a.push_back(static_cast<std::uint8_t>(byte(rng)));
+  for (int i = 0; i < k * n; ++i) g.b.push_back(static_cast<std::uint8_t>(byte(rng)));
+  g.quant = random_quant(rng, n, k);
+  return g;
+}
+
+ConvLayer random_conv(std::mt19937_64& rng, int h, int w, int c, int co, int r, int stride, int pad,
+                      int dilation, int groups) {
+  ConvLayer cv;
+  cv.h = h;
+  cv.w = w;
+  cv.c = c;
+  cv.co = co;
+  cv.r = r;
+  cv.s = r;
+  cv.stride = stride;
+  cv.pad = pad;
+  cv.dilation = dilation;
+  cv.groups = groups;
+  std::uniform_int_distribution<int> byte(0, 255);
+  cv.zp_a = static_cast<std::uint8_t>(byte(rng));
+  cv.zp_w = static_cast<std::uint8_t>(byte(rng));
+  for (int i = 0; i < h * w * c; ++i) cv.input.push_back(static_cast<std::uint8_t>(byte(rng)));
+  for (int i = 0; i < co * r * r * (c / groups); ++i) {
+    cv.weight.push_back(static_cast<std::uint8_t>(byte(rng)));
+  }
+  cv.quant = random_quant(rng, co, r * r * c / groups);
+  return cv;
+}
+
+// Runs a compiled program on the golden model and on the RTL; checks the error status, every
+// buffer line and the off-chip memory; returns the RTL's run result.
+sim::RunResult run_and_check(sim::TopDut& dut, const Program& prog, const sim::RunOptions& opt,
+                             top::Golden& golden, top::Memory& rtl_mem) {
+  top::Memory gold_mem = prog.memory;
+  const auto ge = golden.run(prog.instrs, gold_mem);
+  EXPECT_EQ(ge.err, top::Err::kNone) << "golden model: " << ge.detail;
+  rtl_mem = prog.memory;
+  auto res = sim::run_program(dut, prog.instrs, rtl_mem, opt);
+  EXPECT_FALSE(res.timeout) << res.timeout_state;
+  EXPECT_EQ(res.err, top::Err::kNone) << "RTL error " << top::to_string(res.err);
+  const auto diff = sim::compare_state(dut, golden);
+  EXPECT_EQ(diff, "") << "RTL buffers differ from the golden model:\n" << diff;
+  EXPECT_TRUE(rtl_mem == gold_mem) << "off-chip memory differs from the golden model's";
+  return res;
+}
+
+void report(const std::string& what, const sim::TopDut& dut, const Program& prog,
+            const sim::RunResult& res) {
+  const auto& p = dut.params();
+  const double util = res.cycles
+                          ? static_cast<double>(prog.macs) /
+                                (static_cast<double>(p.ah * p.aw) * static_cast<double>(res.cycles))
+                          : 0.0;
+  std::cout << fmt::format("[ layer    ] {}x{} {}: {} cycles, {} MACs, utilization {:.1f}%, {}\n",
+                           p.ah, p.aw, what, res.cycles, prog.macs, 100.0 * util,
+                           prog.mapping.to_string());
+}
+
+class TopCosim : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override {
+    const int n = GetParam();
+    info_ = &sim::find_top_dut(n, n);
+    dut_ = info_->make();
+  }
+  const sim::TopDutInfo* info_ = nullptr;
+  std::unique_ptr<sim::TopDut> dut_;
+};
+
+TEST_P(TopCosim, RandomGemms) {
+  std::mt19937_64 rng(test::test_seed());
+  const top::TopParams p = dut_->params();
+  const int ah = p.ah, aw = p.aw;
+  // Shapes around the array size, including ones that are not multiples of AH / AW.
+  const std::vector<std::array<int, 3>> shapes = {{ah, ah * aw, ah},
+                                                  {2 * ah + 3, ah * aw + 5, ah - 1},
+                                                  {7, 3 * ah + 1, 2 * ah + 1},
+                                                  {aw + 1, 2 * ah * aw, ah},
+                                                  {3, ah, 3 * ah},
+                                                  {1, 1, 1}};
+  for (const auto& s : shapes) {
+    SCOPED_TRACE(fmt::format("GEMM M={} K={} N={}", s[0], s[1], s[2]));
+    const auto g = random_gemm(rng, s[0], s[1], s[2]);
+    const auto prog = top::compile_gemm(p, g);
+    top::Golden golden(p);
+    top::Memory mem;
+    dut_ = info_->make();  // fresh buffers for every layer
+    const auto res = run_and_check(*dut_, prog, {}, golden, mem);
+    EXPECT_EQ(top::read_output(p, prog.out, mem), top::gemm_ref(g)) << "output tensor";
+    report(fmt::format("GEMM {}x{}x{}", s[0], s[1], s[2]), *dut_, prog, res);
+  }
+}
+
+TEST_P(TopCosim, Convs) {
+  std::mt19937_64 rng(test::test_seed());
+  const top::TopParams p = dut_->params();
+  struct Shape {
+    int h, w, c, co, r, stride, pad, dilation, groups;
+  };
+  const int ah = p.ah;
+  const std::vector<Shape> shapes = {
+      {6, 6, ah, ah, 3, 1, 1, 1, 1},               // 3x3, same padding
+      {7, 5, ah + 3, 2 * ah - 1, 3, 2, 1, 1, 1},   // stride 2, channels not multiples of AH
+      {6, 6, ah, ah, 3, 1, 2, 2, 1},               // dilation 2
+      {5, 5, 2 * ah, ah + 1, 1, 1, 0, 1, 1},       // 1x1
+      {6, 6, 2 * ah, 2 * ah, 3, 1, 1, 1, 2},       // groups = 2
+      {6, 6, ah + 2, ah + 2, 3, 1, 1, 1, ah + 2},  // depthwise
+  };
+  for (const auto& s : shapes) {
+    SCOPED_TRACE(fmt::format("conv {}x{}x{} -> {} k{} s{} p{} d{} g{}", s.h, s.w, s.c, s.co, s.r,
+                             s.stride, s.pad, s.dilation, s.groups));
+    const auto cv =
+        random_conv(rng, s.h, s.w, s.c, s.co, s.r, s.stride, s.pad, s.dilation, s.groups);
+    const auto prog = top::compile_conv(p, cv);
+    top::Golden golden(p);
+    top::Memory mem;
+    dut_ = info_->make();  // fresh buffers for every layer
+    const auto res = run_and_check(*dut_, prog, {}, golden, mem);
+    EXPECT_EQ(top::read_output(p, prog.out, mem), top::conv_ref(cv)) << "output tensor";
+    report(
+        fmt::format("conv {}x{}x{}->{} k{} s{} g{}", s.h, s.w, s.c, s.co, s.r, s.stride, s.groups),
+        *dut_, prog, res);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Arrays, TopCosim, ::testing::Values(4, 8, 16), [](const auto& pinfo) {
+  return fmt::format("{}x{}", pinfo.param, pinfo.param);
+});
+
+}  // namespace
+}  // namespace feather
+
+namespace feather {
+namespace {
+
+// The same layer under several off-chip latencies and back-pressure rates: identical results.
+TEST_P(TopCosim, MemoryLatencyAndBackPressure) {
+  const std::uint64_t seed = test::test_seed();
+  std::mt19937_64 rng(seed);
+  const top::TopParams p = dut_->params();
+  const auto g = random_gemm(rng, 2 * p.ah + 1, 2 * p.ah * p.aw + 3, p.ah + 2);
+  const auto prog = top::compile_gemm(p, g);
+  std::uint64_t base_cycles = 0;
+  for (const auto& [lat, bp] : std::vector<std::pair<int, double>>{
+           {1, 0.0}, {2, 0.0}, {9, 0.0}, {1, 0.3}, {5, 0.5}, {30, 0.7}}) {
+    SCOPED_TRACE(fmt::format("latency {} back-pressure {}", lat, bp));
+    sim::RunOptions opt;
+    opt.latency = lat;
+    opt.backpressure = bp;
+    opt.seed = seed + static_cast<std::uint64_t>(lat);
+    dut_ = info_->make();
+    top::Golden golden(p);
+    top::Memory mem;
+    const auto res = run_and_check(*dut_, prog, opt, golden, mem);
+    EXPECT_EQ(top::read_output(p, prog.out, mem), top::gemm_ref(g));
+    if (base_cycles == 0) base_cycles = res.cycles;
+    EXPECT_GE(res.cycles, base_cycles);
+    std::cout << fmt::format("[ memory   ] latency {:2} back-pressure {:.1f}: {} cycles\n", lat, bp,
+                             res.cycles);
+  }
+}
+
+// Two layers: the second reads the first's requantized output where BIRRD left it (the output
+// layout of layer 1 is the input layout of layer 2), with no trip through off-chip memory.
+TEST_P(TopCosim, ChainedLayersUseTheOutputBufferDirectly) {
+  std::mt19937_64 rng(test::test_seed());
+  const top::TopParams p = dut_->params();
+  auto c1 = random_conv(rng, 6, 5, p.ah + 1, 2 * p.ah - 1, 3, 1, 1, 1, 1);
+  auto c2 = random_conv(rng, c1.ho(), c1.wo(), c1.co, p.ah + 3, 1, 1, 0, 1, 1);
+  c2.input = top::conv_ref(c1);
+  top::CompileOptions o1;
+  o1.store_output = false;
+  const auto p1 = top::compile_conv(p, c1, o1);
+  top::CompileOptions o2;
+  o2.input_in_buffer = p1.out.layout;
+  const auto p2 = top::compile_conv(p, c2, o2);
+  for (const auto& in : p2.instrs) {
+    ASSERT_FALSE(in.op == top::Op::kLoad && (in.target == 1 || in.target == 2))
+        << "layer 2 must not load its input: " << top::disassemble(in);
+  }
+  top::Golden golden(p);
+  top::Memory m1;
+  const auto r1 = run_and_check(*dut_, p1, {}, golden, m1);
+  EXPECT_EQ(top::read_output(p, p1.out, golden), c2.input) << "layer 1 output";
+  sim::RunOptions cont;
+  cont.reset = false;
+  top::Memory m2;
+  const auto r2 = run_and_check(*dut_, p2, cont, golden, m2);
+  EXPECT_EQ(top::read_output(p, p2.out, m2), top::conv_ref(c2)) << "layer 2 output";
+  report("chain layer 1 (3x3)", *dut_, p1, r1);
+  report("chain layer 2 (1x1, input in buffer)", *dut_, p2, r2);
+}
+
+// Fault injection: a flipped BIRRD command bit and a flipped output-buffer line bit must each be
+// caught by the golden-model comparison (or raise an error the model does not raise).
+TEST_P(TopCosim, InjectedFaultsAreCaught) {
+  std::mt19937_64 rng(test::test_seed());
+  const top::TopParams p = dut_->params();
+  const auto g = random_gemm(rng, p.ah + 1, p.ah * p.aw, p.ah);
+  top::CompileOptions co;
+  co.force = top::MappingChoice{0, 0, static_cast<std::uint32_t>(p.ah - 1)};  // all columns reduce
+  const auto prog = top::compile_gemm(p, g, co);
+  top::Golden golden(p);
+  top::Memory gold_mem = prog.memory;
+  ASSERT_EQ(golden.run(prog.instrs, gold_mem).err, top::Err::kNone);
+  // A flipped command bit of a switch no result passes through changes nothing (and must not be
+  // reported); every other flip must be caught. The symbolic BIRRD model tells which is which.
+  const birrd::Topology topo = p.topology();
+  std::vector<birrd::Config> cfgs;
+  for (const auto& in : prog.instrs) {
+    if (in.op == top::Op::kStream) cfgs.push_back(in.birrd);
+  }
+  ASSERT_FALSE(cfgs.empty());
+  auto observable = [&](int bit) {
+    for (auto c : cfgs) {
+      const auto before = birrd::evaluate_symbolic(topo, c, {});
+      const int sw = bit / 2;
+      const int s = sw / (p.aw / 2), i = sw % (p.aw / 2);
+      c.at(s, i) = static_cast<birrd::Mode>(static_cast<int>(c.at(s, i)) ^ (1 << (bit % 2)));
+      const auto after = birrd::evaluate_symbolic(topo, c, {});
+      for (int l = 0; l < p.aw; ++l) {
+        const auto lz = static_cast<std::size_t>(l);
+        if (c.mask[lz] && (before[lz].set != after[lz].set || before[lz].junk != after[lz].junk)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+  const int words = (p.cw() + 31) / 32;
+  std::uniform_int_distribution<int> any_bit(0, p.cw() - 1);
+  std::vector<int> bits = {0, 1, (p.stages() - 1) * p.aw, (p.stages() - 1) * p.aw + 1, p.cw() - 1};
+  for (int k = 0; k < 6; ++k) bits.push_back(any_bit(rng));
+  int caught = 0;
+  for (int bit : bits) {
+    std::vector<std::uint32_t> cmd(static_cast<std::size_t>(words), 0);
+    cmd[static_cast<std::size_t>(bit / 32)] = 1u << (bit % 32);
+    sim::RunOptions opt;
+    opt.fault_from_cycle = 0;
+    opt.fault_cmd_xor = cmd;
+    dut_ = info_->make();
+    top::Memory mem = prog.memory;
+    const auto res = sim::run_program(*dut_, prog.instrs, mem, opt);
+    const auto diff = sim::compare_state(*dut_, golden, 2);
+    const bool noticed = !diff.empty() || res.err != top::Err::kNone || !(mem == gold_mem);
+    const bool obs = observable(bit);
+    EXPECT_EQ(noticed, obs) << "BIRRD command bit " << bit
+                            << (obs ? ": the flip changes a result but went unnoticed"
+                                    : ": the flip touches no result but was reported");
+    caught += noticed ? 1 : 0;
+    std::cout << fmt::format(
+        "[ fault    ] BIRRD command bit {:3} ({}): {}", bit,
+        obs ? "on a result path" : "off every result path",
+        !noticed ? "no effect\n"
+                 : (diff.empty() ? fmt::format("error {}\n", top::to_string(res.err))
+                                 : "caught: " + diff.substr(0, diff.find('\n') + 1)));
+  }
+  EXPECT_GE(caught, 3) << "too few observable flips in the sample";
+  for (std::uint64_t line_bit : {0u, 1u, 3u}) {
+    sim::RunOptions opt;
+    opt.fault_from_cycle = 0;
+    opt.fault_line_xor = std::uint64_t{1} << line_bit;
+    dut_ = info_->make();
+    top::Memory mem = prog.memory;
+    const auto res = sim::run_program(*dut_, prog.instrs, mem, opt);
+    const auto diff = sim::compare_state(*dut_, golden, 2);
+    EXPECT_FALSE(diff.empty() && res.err == top::Err::kNone && mem == gold_mem)
+        << "flipping output line bit " << line_bit << " went unnoticed";
+    std::cout << fmt::format("[ fault    ] output line bit {}: caught: {}", line_bit,
+                             diff.substr(0, diff.find('\n') + 1));
+  }
+}
+
+// Every error code: the RTL reports the same error as the golden model, stops cleanly (idle,
+// no further instruction accepted) and never hangs.
+TEST_P(TopCosim, ErrorsMatchTheGoldenModel) {
+  const top::TopParams p = dut_->params();
+  using top::Instr;
+  using top::Layout;
+  using top::Op;
+  const auto aw = static_cast<std::uint64_t>(p.aw);
+  const auto vnm1 = static_cast<std::uint32_t>(p.ah - 1);
+  auto lay = [](std::uint32_t order, std::uint64_t f1, std::uint64_t f2) {
+    Layout l;
+    l.order = order;
+    l.f1 = f1;
+    l.f2 = f2;
+    return l;
+  };
+  const birrd::Topology topo = p.topology();
+  auto route_to = [&](int lane) {
+    std::vector<int> all(static_cast<std::size_t>(p.aw));
+    for (int c = 0; c < p.aw; ++c) all[static_cast<std::size_t>(c)] = c;
+    return birrd::route(topo, birrd::Target::from_groups(p.aw, {all}, {lane})).config;
+  };
+  // A legal base: one mapping, one step, everything reduced into lane 0.
+  auto base = [&]() {
+    return std::vector<Instr>{
+        Instr::config(3, 5, false),
+        Instr::set_layout(Op::kSetWvnLayout, lay(3, static_cast<std::uint64_t>(p.ah), aw)),
+        Instr::set_layout(Op::kSetIvnLayout, lay(3, 4, aw)),
+        Instr::set_layout(Op::kSetOvnLayout, lay(3, 4, aw)),
+        Instr::map(0, 0, 0, 0, vnm1),
+        Instr::stream(0, 1, 1, false, false, route_to(0))};
+  };
+  struct Case {
+    std::string name;
+    top::Err expect;
+    std::vector<Instr> prog;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"legal base", top::Err::kNone, base()});
+  {
+    auto pr = base();
+    pr[2].layout.order = 6;
+    cases.push_back({"layout order 6", top::Err::kField, pr});
+  }
+  {
+    auto pr = base();
+    pr.insert(pr.begin(), Instr::store(top::Target::kScale, 0, 1, 0));
+    cases.push_back({"store to the scale table", top::Err::kField, pr});
+  }
+  {
+    auto pr = base();
+    pr[1].layout.f1 = std::uint64_t{1} << (p.xw() - 1);
+    cases.push_back({"stationary layout beyond WD", top::Err::kLayoutRange, pr});
+  }
+  {
+    auto pr = base();
+    std::swap(pr[4], pr[5]);
+    cases.push_back({"stream before any mapping", top::Err::kState, pr});
+  }
+  {
+    auto pr = base();
+    pr[2] = Instr::set_layout(Op::kSetIvnLayout, lay(1, aw, aw));
+    cases.push_back({"columns read one bank at different lines", top::Err::kSConflict, pr});
+  }
+  {
+    auto pr = base();
+    pr[1] = Instr::set_layout(Op::kSetWvnLayout, lay(1, static_cast<std::uint64_t>(p.ah), aw));
+    cases.push_back({"weight columns in one bank", top::Err::kWConflict, pr});
+  }
+  {
+    auto pr = base();
+    pr[3] = Instr::set_layout(Op::kSetOvnLayout, lay(1, aw, aw));
+    pr[4] = Instr::map(0, 0, 1, 1, vnm1);
+    cases.push_back({"two output groups in one bank", top::Err::kOConflict, pr});
+  }
+  {
+    auto pr = base();
+    pr[5].birrd.mask.reset();
+    cases.push_back({"no BIRRD result for a live group", top::Err::kOMissing, pr});
+  }
+  {
+    auto pr = base();
+    const auto q = static_cast<std::uint64_t>(p.qd / p.ah);
+    pr[3] = Instr::set_layout(Op::kSetOvnLayout, lay(0, 4, q + 1));
+    pr[4] = Instr::map(0, static_cast<std::uint64_t>(p.qd), 0, 0, vnm1);
+    pr[5] = Instr::stream(0, 1, 1, false, true, route_to(0));
+    cases.push_back({"requantization channel beyond QD", top::Err::kQRange, pr});
+  }
+  {
+    auto pr = base();
+    pr.push_back(Instr::load(top::Target::kWbuf, static_cast<std::uint64_t>(p.wd - 1), 2, 0));
+    cases.push_back({"load past the stationary buffer", top::Err::kMemRange, pr});
+  }
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    top::Golden golden(p);
+    top::Memory gm(p.aw);
+    const auto ge = golden.run(c.prog, gm);
+    EXPECT_EQ(ge.err, c.expect) << "golden model: " << ge.detail;
+    dut_ = info_->make();
+    top::Memory mem(p.aw);
+    const auto res = sim::run_program(*dut_, c.prog, mem);
+    EXPECT_FALSE(res.timeout) << res.timeout_state;
+    EXPECT_EQ(res.err, c.expect) << "RTL reported " << top::to_string(res.err);
+    EXPECT_TRUE(dut_->idle()) << "the RTL must stop cleanly";
+    if (c.expect != top::Err::kNone) {
+      EXPECT_LE(res.consumed, c.prog.size());
+      dut_->set_instr(top::encode(p, c.prog.front()), true);
+      dut_->eval();
+      EXPECT_FALSE(dut_->instr_ready()) << "no instruction is accepted after an error";
+    }
+    std::cout << fmt::format("[ error    ] {:45} golden {:13} RTL {:13} ({} cycles)\n", c.name,
+                             top::to_string(ge.err), top::to_string(res.err), res.cycles);
+  }
+}
+
+// The harness watchdog turns a run that does not finish in time into a failure report naming the
+// cycle and the state.
+TEST_P(TopCosim, WatchdogReportsAHang) {
+  std::mt19937_64 rng(test::test_seed());
+  const top::TopParams p = dut_->params();
+  const auto g = random_gemm(rng, 3 * p.ah, p.ah * p.aw, p.ah);
+  const auto prog = top::compile_gemm(p, g);
+  sim::RunOptions opt;
+  opt.watchdog = 40;  // far too few cycles
+  top::Memory mem = prog.memory;
+  const auto res = sim::run_program(*dut_, prog.instrs, mem, opt);
+  EXPECT_TRUE(res.timeout);
+  EXPECT_NE(res.timeout_state.find("watchdog: 40 cycles"), std::string::npos) << res.timeout_state;
+  EXPECT_NE(res.timeout_state.find("instructions consumed"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace feather

@@ -12,6 +12,9 @@
 #include "feather/nest/model.hpp"
 #include "feather/sim/birrd_dut.hpp"
 #include "feather/sim/nest_dut.hpp"
+#include "feather/sim/top_dut.hpp"
+#include "feather/sim/top_run.hpp"
+#include "feather/top/compiler.hpp"
 
 namespace {
 
@@ -215,10 +218,45 @@ void register_nest_benchmarks() {
   }
 }
 
+// The verilated FEATHER top running a whole layer (a GEMM that keeps the array streaming:
+// K = 4*AH*AW, N = AH, M = 8*AH), through the harness (instruction feeder, off-chip memory
+// model with latency 2, activity counters), tracing off. items/s = simulated cycles/s. The
+// golden model runs once outside the timed loop (it is instruction-level, not lockstep).
+void BM_SimTop(benchmark::State& state, const sim::TopDutInfo* info) {
+  const auto& p = info->params;
+  std::mt19937_64 rng(5);
+  top::GemmLayer g;
+  g.m = 8 * p.ah;
+  g.k = 4 * p.ah * p.aw;
+  g.n = p.ah;
+  for (int i = 0; i < g.m * g.k; ++i) g.a.push_back(static_cast<std::uint8_t>(rng()));
+  for (int i = 0; i < g.k * g.n; ++i) g.b.push_back(static_cast<std::uint8_t>(rng()));
+  g.quant.scale.assign(static_cast<std::size_t>(g.n), 1 << 12);
+  g.quant.ozp.assign(static_cast<std::size_t>(g.n), 7);
+  const auto prog = top::compile_gemm(p, g);
+  auto dut = info->make();
+  std::uint64_t cycles = 0;
+  for (auto _ : state) {
+    top::Memory mem = prog.memory;
+    const auto res = sim::run_program(*dut, prog.instrs, mem);
+    if (res.err != top::Err::kNone || res.timeout) state.SkipWithError("the layer failed");
+    cycles += res.cycles;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(cycles));
+}
+
+void register_top_benchmarks() {
+  for (const auto& d : sim::top_duts()) {
+    auto name = fmt::format("BM_SimTop/{}x{}", d.params.ah, d.params.aw);
+    benchmark::RegisterBenchmark(name.c_str(), BM_SimTop, &d)->Unit(benchmark::kMillisecond);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   register_nest_benchmarks();
+  register_top_benchmarks();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

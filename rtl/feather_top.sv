@@ -4,10 +4,11 @@
 // the next layer's streaming buffer and an off-chip memory port.
 //
 // Blocks (all in this module, each a labelled section below):
-//   - decode / dispatch: instr_i is decoded combinationally; instr_ready_o is
-//     high when the instruction's resources are free. Field, state and range
-//     errors are detected at dispatch (the instruction is consumed, err_q is
-//     set and nothing else is accepted until reset).
+//   - decode / dispatch: instr_i is registered into a one-entry instruction
+//     buffer (instr_ready_o depends on registers only); the buffered
+//     instruction is decoded and consumed when its resources are free.
+//     Field, state and range errors are detected at dispatch (the instruction
+//     is consumed, err_q is set and nothing else is accepted until reset).
 //     Barrier instructions (Set*Layout, Config, Load, Store) wait until every
 //     engine is idle and no output is in flight. ExecuteMapping (EM) and
 //     ExecuteStreaming (ES) overlap: EM loads the stationary bank of mapping
@@ -157,55 +158,61 @@ module feather_top #(
   // Decode                //
   ///////////////////////////
 
+  // Instruction buffer: one instruction, registered from instr_i. Decoding and
+  // dispatch work on it, so instr_ready_o depends on registers only (no
+  // combinational path from instr_i).
+  logic [IW-1:0] ibuf_q;
+  logic          ibuf_valid_q;
+
   logic [2:0] op;
-  assign op = instr_i[2:0];
+  assign op = ibuf_q[2:0];
 
   // Set*Layout
   logic [2:0]     d_order;
   logic [FLW-1:0] d_f0log;
   logic [XW-1:0]  d_f1, d_f2;
   logic [LA-1:0]  d_base;
-  assign d_order = instr_i[3 +: 3];
-  assign d_f0log = instr_i[6 +: FLW];
-  assign d_f1    = instr_i[6 + FLW +: XW];
-  assign d_f2    = instr_i[6 + FLW + XW +: XW];
-  assign d_base  = instr_i[6 + FLW + 2*XW +: LA];
+  assign d_order = ibuf_q[3 +: 3];
+  assign d_f0log = ibuf_q[6 +: FLW];
+  assign d_f1    = ibuf_q[6 + FLW +: XW];
+  assign d_f2    = ibuf_q[6 + FLW + XW +: XW];
+  assign d_base  = ibuf_q[6 + FLW + 2*XW +: LA];
   // ExecuteStreaming
   logic [XW-1:0] d_m0, d_sm, d_t;
   logic          d_acc, d_quant;
   logic [CW-1:0] d_cmd;
   logic [AW-1:0] d_mask;
-  assign d_m0    = instr_i[3 +: XW];
-  assign d_sm    = instr_i[3 + XW +: XW];
-  assign d_t     = instr_i[3 + 2*XW +: XW];
-  assign d_acc   = instr_i[3 + 3*XW];
-  assign d_quant = instr_i[4 + 3*XW];
-  assign d_cmd   = instr_i[5 + 3*XW +: CW];
-  assign d_mask  = instr_i[5 + 3*XW + CW +: AW];
+  assign d_m0    = ibuf_q[3 +: XW];
+  assign d_sm    = ibuf_q[3 + XW +: XW];
+  assign d_t     = ibuf_q[3 + 2*XW +: XW];
+  assign d_acc   = ibuf_q[3 + 3*XW];
+  assign d_quant = ibuf_q[4 + 3*XW];
+  assign d_cmd   = ibuf_q[5 + 3*XW +: CW];
+  assign d_mask  = ibuf_q[5 + 3*XW + CW +: AW];
   // Load / Store
   logic [2:0]     d_tgt;
   logic [LA-1:0]  d_line;
   logic [XW-1:0]  d_count;
   logic [MAW-1:0] d_addr;
-  assign d_tgt   = instr_i[3 +: 3];
-  assign d_line  = instr_i[6 +: LA];
-  assign d_count = instr_i[6 + LA +: XW];
-  assign d_addr  = instr_i[6 + LA + XW +: MAW];
+  assign d_tgt   = ibuf_q[3 +: 3];
+  assign d_line  = ibuf_q[6 +: LA];
+  assign d_count = ibuf_q[6 + LA +: XW];
+  assign d_addr  = ibuf_q[6 + LA + XW +: MAW];
   // Config
   logic [7:0] d_zpa, d_zpw;
   logic       d_swap;
-  assign d_zpa  = instr_i[3 +: 8];
-  assign d_zpw  = instr_i[11 +: 8];
-  assign d_swap = instr_i[19];
+  assign d_zpa  = ibuf_q[3 +: 8];
+  assign d_zpw  = ibuf_q[11 +: 8];
+  assign d_swap = ibuf_q[19];
   // ExecuteMapping
   logic [XW-1:0]  d_j0, d_n0;
   logic [GLW-1:0] d_grlog, d_gclog;
   logic [VW-1:0]  d_vnm1;
-  assign d_j0    = instr_i[3 +: XW];
-  assign d_n0    = instr_i[3 + XW +: XW];
-  assign d_grlog = instr_i[3 + 2*XW +: GLW];
-  assign d_gclog = instr_i[3 + 2*XW + GLW +: GLW];
-  assign d_vnm1  = instr_i[3 + 2*XW + 2*GLW +: VW];
+  assign d_j0    = ibuf_q[3 +: XW];
+  assign d_n0    = ibuf_q[3 + XW +: XW];
+  assign d_grlog = ibuf_q[3 + 2*XW +: GLW];
+  assign d_gclog = ibuf_q[3 + 2*XW + GLW +: GLW];
+  assign d_vnm1  = ibuf_q[3 + 2*XW + 2*GLW +: VW];
 
   ///////////////////////////
   // Architectural state   //
@@ -334,7 +341,7 @@ module feather_top #(
   logic engines_idle;
   assign engines_idle = !mem_busy_q && !em_busy_q && (em_tail_q == 2'd0) && !em_rd_valid_q &&
                         !st_busy_q && !beat_valid_q && !md_any;
-  assign idle_o = engines_idle;
+  assign idle_o = engines_idle && (!ibuf_valid_q || (err_q != ErrNone));
   assign err_o  = err_q;
 
   ///////////////////////////
@@ -468,8 +475,20 @@ module feather_top #(
   end
 
   logic consume;
-  assign instr_ready_o = (err_q == ErrNone) && can_issue;
-  assign consume       = instr_valid_i && instr_ready_o;
+  assign consume       = ibuf_valid_q && (err_q == ErrNone) && can_issue;
+  assign instr_ready_o = (err_q == ErrNone) && (!ibuf_valid_q || consume);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      ibuf_q       <= '0;
+      ibuf_valid_q <= 1'b0;
+    end else if (instr_valid_i && instr_ready_o) begin
+      ibuf_q       <= instr_i;
+      ibuf_valid_q <= 1'b1;
+    end else if (consume) begin
+      ibuf_valid_q <= 1'b0;
+    end
+  end
   assign do_set = consume && (issue_err == ErrNone) && (op == OpSetW || op == OpSetI ||
                                                         op == OpSetO);
   assign do_cfg = consume && (issue_err == ErrNone) && (op == OpConfig);

@@ -52,7 +52,9 @@ class TopDutImpl final : public TopDut {
   }
   void set_reset(bool asserted) override { host_.set_reset(asserted); }
   void eval() override { host_.top().eval(); }
-  void clock() override { host_.clock(); }
+  // The inputs of the next cycle are set between clock() calls and evaluated with the falling
+  // edge (ModelHost::clock_rise): two evaluations per cycle, no separate eval().
+  void clock() override { host_.clock_rise(); }
 
   bool instr_ready() const override { return host_.top().instr_ready_o != 0; }
   bool mem_req_valid() const override { return host_.top().mem_req_valid_o != 0; }

@@ -75,6 +75,9 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
   std::size_t pc = 0;
   std::uint64_t cycle = 0;
   int idle_run = 0;
+  // Every output of feather_top depends on registers only, so the outputs read at the top of
+  // an iteration (settled by the last rising edge) are this cycle's, and one evaluation per
+  // cycle (the rising edge) suffices.
   bool tracing = !opt.trace.empty();
   for (;; ++cycle) {
     if (tracing && opt.trace_cycles && cycle == opt.trace_cycles) {
@@ -84,16 +87,6 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
     if (opt.fault_from_cycle && cycle == *opt.fault_from_cycle) {
       dut.set_fault(opt.fault_cmd_xor, opt.fault_line_xor);
     }
-    const bool have = pc < words.size();
-    if (have)
-      dut.set_instr(words[pc], true);
-    else
-      dut.set_instr(words.empty() ? top::Word{0} : words.back(), false);
-    const bool req_ready = !hold(rng);
-    const bool rsp_valid = !rsp.empty() && rsp.front().due <= cycle && !hold(rng);
-    dut.set_mem_inputs(req_ready, rsp_valid, rsp_valid ? rsp.front().data : zeros);
-    dut.eval();
-
     const unsigned act = dut.activity();
     if (act & TopDut::kBeat)
       ++res.beat_cycles;
@@ -103,10 +96,22 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
       ++res.memory_cycles;
     else
       ++res.other_cycles;
+
     const bool ready = dut.instr_ready();
+    const bool req_valid = dut.mem_req_valid();
+    const bool rsp_ready = dut.mem_rsp_ready();
+    const bool have = pc < words.size();
+    if (have)
+      dut.set_instr(words[pc], true);
+    else if (pc > 0 && pc == words.size())
+      dut.set_instr(words.back(), false);
+    const bool req_ready = !hold(rng);
+    const bool rsp_valid = !rsp.empty() && rsp.front().due <= cycle && !hold(rng);
+    dut.set_mem_inputs(req_ready, rsp_valid, rsp_valid ? rsp.front().data : zeros);
+
     if (have && ready) ++pc;
     if (have && !ready) ++res.instr_stall_cycles;
-    if (dut.mem_req_valid() && req_ready) {
+    if (req_valid && req_ready) {
       if (dut.mem_req_we()) {
         mem.write(dut.mem_req_addr(), dut.mem_req_wdata());
         ++res.mem_writes;
@@ -115,11 +120,12 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
         ++res.mem_reads;
       }
     }
-    if (rsp_valid && dut.mem_rsp_ready()) rsp.pop_front();
+    if (rsp_valid && rsp_ready) rsp.pop_front();
 
-    // Done: every instruction consumed (or an error stopped the stream) and idle for a few
-    // cycles (the idle output is registered state, so two cycles suffice).
-    const bool finished = (pc == words.size() || dut.err() != 0) && dut.idle() && rsp.empty();
+    // Done: every instruction handed over (or an error stopped the stream) and the DUT idle (it
+    // counts a buffered instruction as busy) for two cycles.
+    const bool finished =
+        (pc == words.size() || dut.err() != 0) && dut.idle() && rsp.empty() && !(have && ready);
     idle_run = finished ? idle_run + 1 : 0;
     if (idle_run >= 2) break;
     if (cycle >= limit) {
@@ -130,7 +136,7 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
           "responses pending={}",
           cycle, limit, pc, words.size(),
           pc < prog.size() ? top::disassemble(prog[pc]) : std::string("(none)"), ready, dut.idle(),
-          dut.err(), dut.mem_req_valid(), dut.mem_rsp_ready(), rsp.size());
+          dut.err(), req_valid, rsp_ready, rsp.size());
       break;
     }
     dut.clock();

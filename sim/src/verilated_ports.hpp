@@ -189,6 +189,24 @@ class ModelHost {
     if (trace_) trace_->dump(ctx_->time());
     ctx_->timeInc(1);
   }
+  // One cycle for harnesses that set the next inputs between cycles: the clock goes low and is
+  // evaluated together with those inputs (Verilator detects the rising edge only after it has
+  // evaluated the clock low), then the rising edge. Two evaluations per cycle, like clock(),
+  // but the falling-edge evaluation also settles the new inputs, so no separate eval() is
+  // needed. With a waveform open this is clock().
+  void clock_rise() {
+    if (trace_) {
+      top_->eval();
+      clock();
+      return;
+    }
+    top_->clk_i = 0;
+    top_->eval();
+    ctx_->timeInc(1);
+    top_->clk_i = 1;
+    top_->eval();
+    ctx_->timeInc(1);
+  }
   void open_trace(const std::string& path) {
     close_trace();
     trace_ = std::make_unique<VerilatedFstC>();

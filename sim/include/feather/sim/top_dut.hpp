@@ -26,8 +26,10 @@ class TopDut {
   // (as 32-bit words, least significant first) and for the output-buffer write line.
   virtual void set_fault(const std::vector<std::uint32_t>& cmd_xor, std::uint64_t line_xor) = 0;
   virtual void set_reset(bool asserted) = 0;
-  virtual void eval() = 0;   // settle combinational outputs after changing inputs
-  virtual void clock() = 0;  // one rising edge (and the falling edge)
+  virtual void eval() = 0;  // settle combinational outputs after changing inputs
+  // One rising edge (and the falling edge). Combinational outputs are valid only after eval()
+  // with the next inputs (run_program always does this).
+  virtual void clock() = 0;
 
   // Outputs.
   virtual bool instr_ready() const = 0;

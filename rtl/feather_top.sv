@@ -219,6 +219,7 @@ module feather_top #(
   ///////////////////////////
 
   logic [3:0] err_q, err_d;
+  logic       pend_s_q, pend_w_q;  // a conflict waits for older work before it is reported
   logic [7:0] zpa_q, zpw_q;
   logic       half_q /* verilator public_flat_rd */;
 
@@ -341,7 +342,7 @@ module feather_top #(
   logic engines_idle;
   assign engines_idle = !mem_busy_q && !em_busy_q && (em_tail_q == 2'd0) && !em_rd_valid_q &&
                         !st_busy_q && !beat_valid_q && !md_any;
-  assign idle_o = engines_idle && (!ibuf_valid_q || (err_q != ErrNone));
+  assign idle_o = engines_idle && ((err_q != ErrNone) || (!ibuf_valid_q && !pend_s_q && !pend_w_q));
   assign err_o  = err_q;
 
   ///////////////////////////
@@ -450,10 +451,10 @@ module feather_top #(
       OpMap: begin
         if (grlog_bad || (d_gclog > d_grlog)) begin
           issue_err = ErrField;
-          can_issue = 1'b1;
+          can_issue = engines_idle;
         end else if (!lay_valid_q[0]) begin
           issue_err = ErrState;
-          can_issue = 1'b1;
+          can_issue = engines_idle;
         end else begin
           can_issue = !mem_busy_q && !em_busy_q && (em_tail_q == 2'd0) && !em_rd_valid_q &&
                       em_ctx_free;
@@ -462,10 +463,10 @@ module feather_top #(
       OpStream: begin
         if (d_t == '0) begin
           issue_err = ErrField;
-          can_issue = 1'b1;
+          can_issue = engines_idle;
         end else if (!map_valid_q || !lay_valid_q[1] || !lay_valid_q[2]) begin
           issue_err = ErrState;
-          can_issue = 1'b1;
+          can_issue = engines_idle;
         end else begin
           can_issue = !mem_busy_q && st_can_take && ctx_ld_done_q[map_ctx_q] && !es_vn_change;
         end
@@ -475,7 +476,9 @@ module feather_top #(
   end
 
   logic consume;
-  assign consume       = ibuf_valid_q && (err_q == ErrNone) && can_issue;
+  // Nothing is dispatched while a run-time error waits for older work to drain.
+  assign consume       = ibuf_valid_q && (err_q == ErrNone) && can_issue && !pend_s_q &&
+                         !pend_w_q;
   assign instr_ready_o = (err_q == ErrNone) && (!ibuf_valid_q || consume);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -1223,16 +1226,33 @@ module feather_top #(
   // Registers             //
   ///////////////////////////
 
-  // Error: dispatch errors, then engine errors in a fixed priority.
+  // Errors are reported in program order, as the golden model does:
+  //  - output checks (the oldest work in flight) raise their error at once;
+  //  - a streaming bank conflict stops the stream engine and is raised once
+  //    the outputs of the earlier steps have been written and checked;
+  //  - a stationary conflict stops the EM engine and is raised once the
+  //    stream running before it has finished and drained;
+  //  - dispatch errors wait for every engine to be idle (can_issue above).
   always_comb begin
     err_d = err_q;
     if (err_q == ErrNone) begin
-      if (consume && (issue_err != ErrNone)) err_d = issue_err;
-      else if (st_busy_q && st_conflict) err_d = ErrSConflict;
-      else if (em_busy_q && em_conflict) err_d = ErrWConflict;
-      else if (wr_valid && wr_oconflict) err_d = ErrOConflict;
+      if (wr_valid && wr_oconflict) err_d = ErrOConflict;
       else if (wr_valid && wr_omissing) err_d = ErrOMissing;
       else if (wr_valid && wr_qrange) err_d = ErrQRange;
+      else if (pend_s_q && !md_any) err_d = ErrSConflict;
+      else if (pend_w_q && !st_busy_q && !beat_valid_q && !md_any && !pend_s_q)
+        err_d = ErrWConflict;
+      else if (consume && (issue_err != ErrNone)) err_d = issue_err;
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      pend_s_q <= 1'b0;
+      pend_w_q <= 1'b0;
+    end else begin
+      if (st_busy_q && st_conflict) pend_s_q <= 1'b1;
+      if (em_busy_q && em_conflict) pend_w_q <= 1'b1;
     end
   end
 

@@ -87,6 +87,14 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
     if (opt.fault_from_cycle && cycle == *opt.fault_from_cycle) {
       dut.set_fault(opt.fault_cmd_xor, opt.fault_line_xor);
     }
+    if (opt.reset_at_cycle && cycle == *opt.reset_at_cycle) {
+      dut.set_reset(true);
+      dut.clock();
+      dut.clock();
+      dut.set_reset(false);
+      res.reset_applied = true;
+      break;
+    }
     const unsigned act = dut.activity();
     if (act & TopDut::kBeat)
       ++res.beat_cycles;

@@ -15,11 +15,14 @@
 namespace feather::sim {
 
 struct RunOptions {
-  int latency = 2;                 // cycles from a read request to its response (>= 1)
-  double backpressure = 0.0;       // probability that req_ready / a response is held back a cycle
-  std::uint64_t seed = 1;          // for the back-pressure pattern
-  std::uint64_t watchdog = 0;      // cycle limit; 0 = derived from the program (see run_program)
-  bool reset = true;               // reset the DUT first (false: continue from its current state)
+  int latency = 2;             // cycles from a read request to its response (>= 1)
+  double backpressure = 0.0;   // probability that req_ready / a response is held back a cycle
+  std::uint64_t seed = 1;      // for the back-pressure pattern
+  std::uint64_t watchdog = 0;  // cycle limit; 0 = derived from the program (see run_program)
+  bool reset = true;           // reset the DUT first (false: continue from its current state)
+  // Assert rst_ni for two cycles at this cycle and end the run there (a reset in the middle of
+  // a layer); RunResult::reset_applied tells whether it happened.
+  std::optional<std::uint64_t> reset_at_cycle;
   std::string trace;               // FST path ("" = no waveform)
   std::uint64_t trace_cycles = 0;  // stop tracing after this many cycles (0 = the whole run)
   // Fault injection: XOR into the BIRRD command / output line from this cycle on.
@@ -33,6 +36,7 @@ struct RunResult {
   std::uint64_t cycles = 0;                     // from the first instruction to idle
   std::size_t consumed = 0;                     // instructions accepted
   bool timeout = false;                         // the watchdog fired
+  bool reset_applied = false;                   // RunOptions::reset_at_cycle was reached
   std::string timeout_state;                    // the state when it fired
   std::uint64_t mem_reads = 0, mem_writes = 0;  // off-chip words
   std::uint64_t instr_stall_cycles = 0;         // an instruction waited (valid && !ready)

@@ -1,7 +1,10 @@
 # FEATHER: top-level entry points. `make test` and `make demo` each install what they need.
 #   make deps    install the Debian packages the project needs (safe to run again)
 #   make build   configure and build (Release, ccache) into build/
-#   make test    build and run every test (CTest)
+#   make test    build and run every test (CTest), then test-sanitize and fuzz-smoke
+#   make test-sanitize  the unit tests under ASan + UBSan (CMakePresets.json "asan", build-asan/)
+#   make fuzz-smoke     build the libFuzzer targets (preset "fuzz", build-fuzz/), run each briefly
+#   make fuzz-nightly   the same, each target for FUZZ_NIGHTLY_TIME seconds (regression suites)
 #   make demo    build and run the main demo
 #   make bench   build and run the benchmarks
 #   make format  clang-format the C++ sources in place
@@ -13,13 +16,18 @@ CMAKE_ARGS ?=
 export CCACHE_BASEDIR := $(CURDIR)
 
 DEB_PACKAGES := build-essential cmake ninja-build ccache pkg-config git \
-  verilator iverilog yosys gtkwave \
+  verilator iverilog yosys gtkwave nextpnr-ice40 fpga-icestorm \
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev \
-  libyaml-cpp-dev libcadical-dev zlib1g-dev clang-format
+  libyaml-cpp-dev libcadical-dev zlib1g-dev clang-format clang libclang-rt-14-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps configure build test demo bench format clean
+# Seconds per fuzz target: the CI smoke run and the nightly run.
+FUZZ_TIME ?= 20
+FUZZ_NIGHTLY_TIME ?= 600
+
+.PHONY: deps configure build test test-sanitize fuzz-build fuzz-smoke fuzz-nightly demo bench \
+  format clean
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -41,6 +49,28 @@ build: configure
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+	$(MAKE) --no-print-directory test-sanitize
+	$(MAKE) --no-print-directory fuzz-smoke
+
+# The C++ library and its unit tests with AddressSanitizer + UndefinedBehaviorSanitizer (GCC,
+# no Verilator models): any finding fails the test (ASAN_OPTIONS/UBSAN_OPTIONS in the "asan"
+# test preset: halt_on_error=1, detect_leaks=1).
+test-sanitize: deps
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+# libFuzzer targets (verif/fuzz, clang): each replays its corpus (seeds and crash regressions)
+# and then fuzzes for FUZZ_TIME seconds; a crash, sanitizer finding, hang or leak fails.
+fuzz-build: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+
+fuzz-smoke: fuzz-build
+	FUZZ_JOBS=$(JOBS) verif/fuzz/run.sh build-fuzz $(FUZZ_TIME)
+
+fuzz-nightly: fuzz-build
+	FUZZ_JOBS=$(JOBS) verif/fuzz/run.sh build-fuzz $(FUZZ_NIGHTLY_TIME)
 
 # The main job: a ResNet-50 3x3 convolution on a 16x16 FEATHER, checked bit-exact against the
 # golden model and the reference math; prints cycles, PE utilization, speed and the waveform.
@@ -55,4 +85,19 @@ format:
 	find sw sim verif bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) out
+	rm -rf $(BUILD) build-asan build-fuzz out
+
+# FPGA flows (fpga/, docs/fpga.md): Yosys netlists + resource reports, the generated table,
+# nextpnr-ice40 place and route. CONFIG: birrd-AW | nest-AHxAW | top-AHxAW (or AHxAW);
+# TARGET: xcup | ecp5 | ice40. Top buffer depths: SD= WD= OD= QD= (defaults in fpga/synth.sh).
+CONFIG ?= birrd-8
+TARGET ?= xcup
+.PHONY: fpga fpga-table fpga-pnr
+fpga:
+	fpga/synth.sh $(CONFIG) $(TARGET)
+
+fpga-table:
+	fpga/table.sh
+
+fpga-pnr:
+	fpga/pnr_ice40.sh

@@ -219,6 +219,7 @@ module feather_top #(
   ///////////////////////////
 
   logic [3:0] err_q, err_d;
+  logic       lay_o_fits_sd_q;  // the output layout's lines also exist in the streaming buffer
   logic       pend_s_q, pend_w_q;  // a conflict waits for older work before it is reported
   logic [7:0] zpa_q, zpw_q;
   logic       half_q /* verilator public_flat_rd */;
@@ -466,6 +467,10 @@ module feather_top #(
           can_issue = engines_idle;
         end else if (!map_valid_q || !lay_valid_q[1] || !lay_valid_q[2]) begin
           issue_err = ErrState;
+          can_issue = engines_idle;
+        end else if (d_quant && !lay_o_fits_sd_q) begin
+          // Requantized bytes go to the streaming buffer at the output lines.
+          issue_err = ErrLayoutRange;
           can_issue = engines_idle;
         end else begin
           can_issue = !mem_busy_q && st_can_take && ctx_ld_done_q[map_ctx_q] && !es_vn_change;
@@ -1078,6 +1083,8 @@ module feather_top #(
 
   (* mem2reg *)
   logic [7:0] rq [AW];
+  (* mem2reg *)
+  logic [LA-1:0] wline_dbg [AW];  // the write line of each lane (for the assertions)
   for (genvar i = 0; i < NB; i++) begin : g_requant
     logic [LA-1:0] wline;
     logic [31:0]   sum;
@@ -1085,6 +1092,7 @@ module feather_top #(
     logic [QW-1:0] qn;
     assign lane_data   = birrd_data[i*32 +: 32];
     assign wline       = (FAULT == 1) ? (lane_line[i] ^ fault_addr_i) : lane_line[i];
+    assign wline_dbg[i] = wline;
     assign ob_addr[i]  = OAW'(wline);
     assign sum         = (md_acc_q[0] ? ob_rdata[i] : 32'd0) + lane_data;
     assign ob_wdata[i] = sum;
@@ -1259,6 +1267,7 @@ module feather_top #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       err_q         <= ErrNone;
+      lay_o_fits_sd_q <= 1'b0;
       zpa_q         <= '0;
       zpw_q         <= '0;
       half_q        <= 1'b0;
@@ -1284,6 +1293,9 @@ module feather_top #(
       end
     end else begin
       err_q <= err_d;
+      if (do_set && (op == OpSetO)) begin
+        lay_o_fits_sd_q <= (set_last < TW'(SD));
+      end
       if (do_set) begin
         lay_valid_q[op[1:0]] <= 1'b1;
         lay_f0log_q[op[1:0]] <= d_f0log;
@@ -1333,5 +1345,64 @@ module feather_top #(
   // row mask derived from vn they cannot happen.
   logic unused_col_err;
   assign unused_col_err = ^col_err;
+
+  ///////////////////////////
+  // Assertions            //
+  ///////////////////////////
+
+`ifndef SYNTHESIS
+  // Immediate assertions, checked at every rising edge in simulation
+  // (Verilator --assert, Icarus). Every register is 0 in reset, so no reset
+  // qualifier is needed. The action is $warning (Verilator 5.006 can deadlock
+  // in $error with fatalOnError off); every cycle with a violation also counts
+  // in assert_fails_q, which the harness reads. docs/isa.md lists them and the
+  // tests that fire them.
+  localparam int NV = 3 * NB + 4;
+  logic [NV-1:0] viol;
+  logic [31:0]   assert_fails_q /* verilator public_flat_rd */;
+  initial assert_fails_q = 32'd0;
+
+  for (genvar i = 0; i < NB; i++) begin : g_assert_lane
+    // a_ob_line_in_range: an output-buffer write lands inside the buffer.
+    assign viol[3*i]     = ob_we[i] && (32'(wline_dbg[i]) >= OD);
+    // a_sb_line_in_range: so does the requantized byte in the streaming buffer.
+    assign viol[3*i + 1] = ob_we[i] && md_quant_q[0] && (32'(wline_dbg[i]) >= SD);
+    // a_ob_write_is_result: only lanes with a BIRRD result are written (never
+    // an add-mode copy).
+    assign viol[3*i + 2] = ob_we[i] && !birrd_valid[i];
+    always @(posedge clk_i) begin
+      assert (!viol[3*i])
+        else $warning("feather_top: a_ob_line_in_range: bank %0d line %0d >= OD %0d", i,
+                      wline_dbg[i], OD);
+      assert (!viol[3*i + 1])
+        else $warning("feather_top: a_sb_line_in_range: bank %0d line %0d >= SD %0d", i,
+                      wline_dbg[i], SD);
+      assert (!viol[3*i + 2])
+        else $warning("feather_top: a_ob_write_is_result: bank %0d written without a result",
+                      i);
+    end
+  end
+  // a_stream_has_mapping / a_map_has_layout: engines run only with the state
+  // they need; a_store_queue: at most two queued store lines; a_ctx_free: a
+  // mapping context is never rewritten while outputs computed with it are in
+  // flight.
+  assign viol[3*NB]     = st_busy_q && !(map_valid_q && lay_valid_q[1] && lay_valid_q[2]);
+  assign viol[3*NB + 1] = em_busy_q && !lay_valid_q[0];
+  assign viol[3*NB + 2] = (mem_fcnt_q > 2'd2);
+  assign viol[3*NB + 3] = do_em && md_ctx_busy[em_ctx_next];
+  always @(posedge clk_i) begin
+    assert (!viol[3*NB])
+      else $warning("feather_top: a_stream_has_mapping: stream without mapping or layouts");
+    assert (!viol[3*NB + 1])
+      else $warning("feather_top: a_map_has_layout: mapping without a stationary layout");
+    assert (!viol[3*NB + 2])
+      else $warning("feather_top: a_store_queue: %0d lines queued", mem_fcnt_q);
+    assert (!viol[3*NB + 3])
+      else $warning("feather_top: a_ctx_free: context %0d rewritten in flight", em_ctx_next);
+    if (viol != '0) begin
+      assert_fails_q <= assert_fails_q + 32'd1;
+    end
+  end
+`endif
 
 endmodule

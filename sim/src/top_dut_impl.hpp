@@ -26,6 +26,7 @@ class TopDutImpl final : public TopDut {
     em_ = host_.var("TOP.feather_top", "em_busy_q");
     mem_ = host_.var("TOP.feather_top", "mem_busy_q");
     st_ = host_.var("TOP.feather_top", "st_busy_q");
+    fails_ = host_.var("TOP.feather_top", "assert_fails_q");
     set_fault({}, 0);
   }
   const top::TopParams& params() const override { return p_; }
@@ -86,6 +87,7 @@ class TopDutImpl final : public TopDut {
     return static_cast<std::uint32_t>(
         read_elem(obuf_[static_cast<std::size_t>(bank)], static_cast<int>(line), 32));
   }
+  bool assertion_failed() const override { return read_elem(fails_, 0, 32) != 0; }
   int half() const override { return static_cast<int>(read_elem(half_, 0, 1)); }
   unsigned activity() const override {
     return (read_elem(beat_, 0, 1) ? kBeat : 0u) | (read_elem(em_, 0, 1) ? kMapping : 0u) |
@@ -100,7 +102,7 @@ class TopDutImpl final : public TopDut {
   ModelHost<V> host_;
   top::TopParams p_;
   std::vector<PublicVar> sbuf_, wbuf_, obuf_;
-  PublicVar half_, beat_, em_, mem_, st_;
+  PublicVar half_, beat_, em_, mem_, st_, fails_;
 };
 
 }  // namespace feather::sim::detail

@@ -153,6 +153,7 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
   res.cycles = cycle;
   res.consumed = pc;
   res.err = static_cast<top::Err>(dut.err());
+  res.assertion_failed = dut.assertion_failed();
   if (tracing) dut.close_trace();
   return res;
 }

@@ -224,6 +224,8 @@ class ModelHost {
     }
   }
   PublicVar var(const std::string& scope, const char* name) { return find_var(*ctx_, scope, name); }
+  // Whether an assertion ($error) fired since the model was built (fatalOnError is off).
+  bool got_error() const { return ctx_->gotError(); }
 
  private:
   std::unique_ptr<VerilatedContext> ctx_;

@@ -88,6 +88,7 @@ sim::RunResult run_and_check(sim::TopDut& dut, const Program& prog, const sim::R
   auto res = sim::run_program(dut, prog.instrs, rtl_mem, opt);
   EXPECT_FALSE(res.timeout) << res.timeout_state;
   EXPECT_EQ(res.err, top::Err::kNone) << "RTL error " << top::to_string(res.err);
+  EXPECT_FALSE(res.assertion_failed) << "an RTL assertion fired (see the log)";
   const auto diff = sim::compare_state(dut, golden);
   EXPECT_EQ(diff, "") << "RTL buffers differ from the golden model:\n" << diff;
   EXPECT_TRUE(rtl_mem == gold_mem) << "off-chip memory differs from the golden model's";
@@ -610,6 +611,36 @@ TEST_P(TopCosim, RandomInstructionStreamsNeverHangAndAgreeOnErrors) {
   std::string summary;
   for (const auto& [e, c] : seen) summary += fmt::format(" {}={}", top::to_string(e), c);
   std::cout << "[ streams  ] " << streams << " random streams, errors:" << summary << "\n";
+}
+
+}  // namespace
+}  // namespace feather
+
+namespace feather {
+namespace {
+
+// The RTL's simulation assertions fire when their invariant is broken: an output-buffer (and
+// requantization) write outside the buffer, driven by the fault-injection input.
+TEST_P(TopCosim, AssertionsFireOnOutOfRangeWrites) {
+  std::mt19937_64 rng(test::test_seed());
+  const top::TopParams p = dut_->params();
+  const auto g = random_gemm(rng, p.ah, p.ah * p.aw, p.ah);
+  const auto prog = top::compile_gemm(p, g);
+  {
+    top::Memory mem = prog.memory;
+    const auto res = sim::run_program(*dut_, prog.instrs, mem);
+    EXPECT_FALSE(res.assertion_failed) << "no assertion fires on a legal layer";
+  }
+  dut_ = info_->make();
+  sim::RunOptions opt;
+  opt.fault_from_cycle = 0;
+  opt.fault_line_xor = std::uint64_t{1} << (p.la() - 1);  // beyond OD and SD
+  ASSERT_GE(std::uint64_t{1} << (p.la() - 1), static_cast<std::uint64_t>(std::min(p.od, p.sd)))
+      << "the configuration leaves no out-of-range line to inject";
+  top::Memory mem = prog.memory;
+  std::cout << "[ assert   ] expect a_ob_line_in_range / a_sb_line_in_range errors below:\n";
+  const auto res = sim::run_program(*dut_, prog.instrs, mem, opt);
+  EXPECT_TRUE(res.assertion_failed) << "out-of-range writes went unreported";
 }
 
 }  // namespace

@@ -27,7 +27,6 @@ rtl_configs() {
   echo "feather_top_4x8_W0 feather_top AH=4 AW=8 WIRING=0 FAULT=1"
   echo "feather_top_2x4 feather_top AH=2 AW=4 SD=2 WD=3 OD=5 QD=4 MAW=1"
   echo "feather_top_4x4 feather_top AH=4 AW=4"
-  echo "feather_top_64x64 feather_top AH=64 AW=64 SD=64 WD=64 OD=64 QD=64"
   for f in "$root"/rtl/*.sv; do
     m=$(basename "$f" .sv)
     case $m in birrd|egg|nest|nest_birrd|feather_top) ;; *) echo "${m}_default $m" ;; esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# RTL vs Yosys netlist simulation of birrd (AW=8, DW=16, WIRING 0 and 1) and
-# nest (AH=AW=4, OW=8, ACCW=32, DEPTH=4).
+# RTL vs Yosys netlist simulation of birrd (AW=8, DW=16, WIRING 0 and 1;
+# AW=16, DW=16, WIRING 1 with NCYC16 cycles) and nest (AH=AW=4, OW=8, ACCW=32,
+# DEPTH=4).
 #   usage: netlist_equiv.sh <repo-root> <scratch-dir>
 # For each configuration Yosys writes the flattened gate-level netlist
 #   chparam ...; synth -top <top> -flatten; rename -top <top>_gl; write_verilog -noattr
@@ -27,6 +28,7 @@ for t in yosys iverilog vvp; do
 done
 
 NCYC=4000
+NCYC16=1500  # birrd AW=16: twice the lanes, ~2x slower per cycle in Icarus
 
 SRCS=()
 while read -r f; do
@@ -34,12 +36,13 @@ while read -r f; do
   SRCS+=("$ROOT/$f")
 done < "$ROOT/rtl/feather.f"
 
-# run_one birrd <aw> <dw> <wiring> | nest <ah> <aw> <ow> <accw>
+# run_one birrd <aw> <dw> <wiring> [<cycles>] | nest <ah> <aw> <ow> <accw>
 run_one() {
-  local kind=$1 name top chp tbp=()
+  local kind=$1 name top chp tbp=() ncyc=$NCYC
   case $kind in
     birrd)
       local aw=$2 dw=$3 w=$4
+      ncyc=${5:-$NCYC}
       name="birrd_AW${aw}_DW${dw}_W${w}"
       top=birrd
       chp="-set AW $aw -set DW $dw -set WIRING $w"
@@ -73,7 +76,7 @@ run_one() {
   fi
 
   if ! iverilog -g2012 -s "${top}_equiv_tb" -o "$WORK/$name.vvp" \
-         "${tbp[@]}" -P"${top}_equiv_tb.NCYC=$NCYC" \
+         "${tbp[@]}" -P"${top}_equiv_tb.NCYC=$ncyc" \
          "$tb" "${SRCS[@]}" "$net" "${cells[@]}" > "$clog" 2>&1 \
      || grep -v 'sorry: Case unique/unique0 qualities are ignored\.' "$clog" | grep -q .; then
     echo "  FAIL $name: iverilog failed or warned (log: $clog)"
@@ -106,11 +109,11 @@ export SRCS_LIST="${SRCS[*]}"
 NPROC=$(nproc 2>/dev/null || echo 2)
 status=0
 # shellcheck disable=SC2016  # $SRCS_LIST is expanded by the inner bash
-printf '%s\n' "nest 4 4 8 32" "birrd 8 16 0" "birrd 8 16 1" | \
+printf '%s\n' "birrd 16 16 1 $NCYC16" "nest 4 4 8 32" "birrd 8 16 0" "birrd 8 16 1" | \
   xargs -P "$NPROC" -L 1 bash -c 'read -r -a SRCS <<< "$SRCS_LIST"; run_one "$@"' _ || status=$?
 
 if [[ $status -ne 0 ]]; then
   echo "FAIL: netlist/RTL equivalence simulation (see above)" >&2
   exit 1
 fi
-echo "PASS: Yosys netlists match the RTL cycle by cycle (birrd AW=8 DW=16 WIRING 0 and 1; nest 4x4 OW=8 ACCW=32; $NCYC cycles each)"
+echo "PASS: Yosys netlists match the RTL cycle by cycle (birrd AW=8 DW=16 WIRING 0 and 1, $NCYC cycles each; birrd AW=16 DW=16 WIRING 1, $NCYC16 cycles; nest 4x4 OW=8 ACCW=32, $NCYC cycles)"

@@ -396,6 +396,18 @@ Err Golden::stream(const Instr& in) {
   const Mapping mp = *map_;
   const Layout& li = *li_;
   const Layout& lo = *lo_;
+  // The requantized bytes land in the streaming buffer at the output lines: SetOVNLayout checked
+  // the layout against OD only, so with quant it must also fit SD (else a line >= SD would be
+  // written; found by fuzz_isa_golden with OD > SD).
+  if (in.quant) {
+    const std::uint64_t end = lo.end_line(p_.aw, p_.ah);
+    if (end > static_cast<std::uint64_t>(p_.sd)) {
+      return fail(Err::kLayoutRange,
+                  fmt::format("ExecuteStreaming quant=1: OVN layout {} last line {} not below SD "
+                              "= {} (requantized outputs go to the streaming buffer)",
+                              lo.to_string(), end - 1, p_.sd));
+    }
+  }
   const birrd::Config cfg = in.birrd.lanes == 0 ? birrd::Config(topo_) : in.birrd;
   const int aw = p_.aw, ah = p_.ah, ahl = p_.ahl();
   const int vn = static_cast<int>(mp.vn);

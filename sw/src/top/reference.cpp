@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <initializer_list>
+#include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include "feather/top/golden.hpp"
@@ -70,17 +74,36 @@ std::vector<std::uint8_t> gemm_ref(const GemmLayer& g) {
   return out;
 }
 
-int ConvLayer::ho() const {
+namespace {
+
+// Output extent along one axis, in exact 64-bit arithmetic (any int fields: no overflow); 0 if
+// empty or the stride is not positive.
+std::int64_t out_extent(int in, int pad, int dilation, int k, int stride) {
   if (stride <= 0) return 0;
-  const int span = h + 2 * pad - dilation * (r - 1) - 1;
+  const std::int64_t span =
+      std::int64_t{in} + 2 * std::int64_t{pad} - std::int64_t{dilation} * (std::int64_t{k} - 1) - 1;
   return span < 0 ? 0 : span / stride + 1;
 }
 
-int ConvLayer::wo() const {
-  if (stride <= 0) return 0;
-  const int span = w + 2 * pad - dilation * (s - 1) - 1;
-  return span < 0 ? 0 : span / stride + 1;
+int clamp_int(std::int64_t v) {
+  return static_cast<int>(std::min<std::int64_t>(v, std::numeric_limits<int>::max()));
 }
+
+// The product of positive factors, or nullopt if it does not fit size_t.
+std::optional<std::size_t> product(std::initializer_list<int> factors) {
+  std::size_t r = 1;
+  for (int f : factors) {
+    if (__builtin_mul_overflow(r, sz(f), &r)) return std::nullopt;
+  }
+  return r;
+}
+
+}  // namespace
+
+// Exact for a valid layer (validate() bounds h + 2*pad by INT_MAX, so ho <= INT_MAX); for a
+// malformed one 0 or saturated, never undefined.
+int ConvLayer::ho() const { return clamp_int(out_extent(h, pad, dilation, r, stride)); }
+int ConvLayer::wo() const { return clamp_int(out_extent(w, pad, dilation, s, stride)); }
 
 void ConvLayer::validate() const {
   auto positive = [](const char* name, int v) {
@@ -104,16 +127,27 @@ void ConvLayer::validate() const {
     throw std::invalid_argument(
         fmt::format("ConvLayer: co = {} is not divisible by groups = {}", co, groups));
   }
-  if (input.size() != sz(h) * sz(w) * sz(c)) {
-    throw std::invalid_argument(fmt::format("ConvLayer: input has {} elements, h*w*c = {} needed",
-                                            input.size(), sz(h) * sz(w) * sz(c)));
-  }
-  const std::size_t wsize = sz(co) * sz(r) * sz(s) * sz(c / groups);
-  if (weight.size() != wsize) {
+  // Sizes in checked arithmetic: a product that wraps must not match a small vector.
+  const auto isize = product({h, w, c});
+  if (!isize || input.size() != *isize) {
     throw std::invalid_argument(fmt::format(
-        "ConvLayer: weight has {} elements, co*r*s*(c/groups) = {} needed", weight.size(), wsize));
+        "ConvLayer: input has {} elements, h*w*c = {}*{}*{} needed", input.size(), h, w, c));
+  }
+  const auto wsize = product({co, r, s, c / groups});
+  if (!wsize || weight.size() != *wsize) {
+    throw std::invalid_argument(
+        fmt::format("ConvLayer: weight has {} elements, co*r*s*(c/groups) = {}*{}*{}*{} needed",
+                    weight.size(), co, r, s, c / groups));
   }
   check_quant(quant, co, "ConvLayer", "co");
+  // Every index the layer computes (oy*stride - pad + ky*dilation, ...) lies in
+  // [-pad, h + pad), so int arithmetic is exact when the padded extents fit an int.
+  constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
+  if (std::int64_t{h} + 2 * std::int64_t{pad} > kIntMax ||
+      std::int64_t{w} + 2 * std::int64_t{pad} > kIntMax) {
+    throw std::invalid_argument(fmt::format(
+        "ConvLayer: padded input (h={} w={} pad={}) exceeds {} per axis", h, w, pad, kIntMax));
+  }
   if (ho() <= 0) {
     throw std::invalid_argument(fmt::format(
         "ConvLayer: output height ho <= 0 (h={} pad={} r={} dilation={})", h, pad, r, dilation));
@@ -122,9 +156,20 @@ void ConvLayer::validate() const {
     throw std::invalid_argument(fmt::format(
         "ConvLayer: output width wo <= 0 (w={} pad={} s={} dilation={})", w, pad, s, dilation));
   }
+  // The im2col GEMM (conv_group_as_gemm) has int dimensions M = ho*wo and K = r*s*(c/groups).
+  if (std::int64_t{ho()} * wo() > kIntMax) {
+    throw std::invalid_argument(
+        fmt::format("ConvLayer: ho*wo = {}*{} output pixels exceed {}", ho(), wo(), kIntMax));
+  }
+  if (std::int64_t{r} * s > kIntMax || std::int64_t{r} * s * (c / groups) > kIntMax) {
+    throw std::invalid_argument(
+        fmt::format("ConvLayer: r*s*(c/groups) = {}*{}*{} exceeds {}", r, s, c / groups, kIntMax));
+  }
 }
 
 std::uint64_t ConvLayer::macs() const {
+  // 0 for a malformed layer (like ho() and wo()), exact for a valid one.
+  if (groups <= 0 || c <= 0 || co <= 0 || r <= 0 || s <= 0) return 0;
   return static_cast<std::uint64_t>(ho()) * static_cast<std::uint64_t>(wo()) *
          static_cast<std::uint64_t>(co) * static_cast<std::uint64_t>(r) *
          static_cast<std::uint64_t>(s) * static_cast<std::uint64_t>(c / groups);

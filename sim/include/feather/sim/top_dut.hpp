@@ -51,6 +51,9 @@ class TopDut {
   // kStream = the stream engine holds an ExecuteStreaming.
   enum Activity : unsigned { kBeat = 1, kMapping = 2, kMemory = 4, kStream = 8 };
   virtual unsigned activity() const = 0;
+  // Whether a simulation assertion of the RTL fired since reset-free construction (the RTL
+  // counts violating cycles in assert_fails_q; the messages are $warning lines on stderr).
+  virtual bool assertion_failed() const = 0;
 
   virtual void open_trace(const std::string& path) = 0;
   virtual void close_trace() = 0;

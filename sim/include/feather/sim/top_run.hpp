@@ -37,6 +37,7 @@ struct RunResult {
   std::size_t consumed = 0;                     // instructions accepted
   bool timeout = false;                         // the watchdog fired
   bool reset_applied = false;                   // RunOptions::reset_at_cycle was reached
+  bool assertion_failed = false;                // an RTL simulation assertion fired (see stderr)
   std::string timeout_state;                    // the state when it fired
   std::uint64_t mem_reads = 0, mem_writes = 0;  // off-chip words
   std::uint64_t instr_stall_cycles = 0;         // an instruction waited (valid && !ready)

@@ -18,7 +18,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 DEB_PACKAGES := build-essential cmake ninja-build ccache pkg-config git \
   verilator iverilog yosys gtkwave nextpnr-ice40 fpga-icestorm \
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev \
-  libyaml-cpp-dev libcadical-dev zlib1g-dev clang-format clang libclang-rt-14-dev
+  libyaml-cpp-dev libcadical-dev libxml2-dev zlib1g-dev clang-format clang libclang-rt-14-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -27,7 +27,7 @@ FUZZ_TIME ?= 20
 FUZZ_NIGHTLY_TIME ?= 600
 
 .PHONY: deps configure build test test-sanitize fuzz-build fuzz-smoke fuzz-nightly demo bench \
-  format clean
+  format clean mapper-tables
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -80,6 +80,15 @@ demo: build
 bench: build
 	$(BUILD)/bench/feather_bench
 	$(BUILD)/bench/feather_layer_bench --array 16x16
+	$(BUILD)/bench/feather_map_bench
+
+# The generated tables of docs/mapper.md: the mapper vs the RTL over the layer set
+# (verif/cosim/mapper_agreement_test.cpp) and the search time over the built-in networks.
+mapper-tables: build
+	cd $(BUILD)/verif && ./feather_mapper_tests >/dev/null
+	docs/splice.sh docs/mapper.md mapper-agreement $(BUILD)/verif/mapper_agreement.md
+	$(BUILD)/bench/feather_map_bench --array 8x8 16x16 32x32 >$(BUILD)/map_bench.md
+	docs/splice.sh docs/mapper.md mapper-search $(BUILD)/map_bench.md
 
 format:
 	find sw sim verif bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -149,15 +149,7 @@ if [[ ${FPGA_TABLE_PNR:-1} == 1 ]]; then
 fi
 
 printf '%s' "$md"
-if [[ -f $doc ]] && grep -q '<!-- BEGIN fpga-table -->' "$doc"; then
-  tmp=$(mktemp); tab=$(mktemp)
-  printf '%s' "$md" >"$tab"
-  awk -v f="$tab" '
-    /<!-- BEGIN fpga-table -->/ { print; while ((getline l < f) > 0) print l; skip = 1; next }
-    /<!-- END fpga-table -->/ { skip = 0 }
-    !skip { print }' "$doc" >"$tmp"
-  cat "$tmp" >"$doc"; rm -f "$tmp" "$tab"
-  echo "[table] updated $doc" >&2
-else
-  echo "[table] $doc has no <!-- BEGIN fpga-table --> marker: table printed only" >&2
-fi
+tab=$(mktemp)
+printf '%s' "$md" >"$tab"
+"$(dirname "$0")/../docs/splice.sh" "$doc" fpga-table "$tab" || echo "[table] table printed only" >&2
+rm -f "$tab"

@@ -16,7 +16,8 @@ using birrd::LaneSet;
 using birrd::Target;
 using birrd::TargetClass;
 
-void write_birrd_gtkw(const BirrdDut& dut, const std::string& fst_path, long marker) {
+void write_birrd_gtkw(const BirrdDut& dut, const std::string& fst_path, long marker,
+                      const Divergence* divergence, long zoom_start, long zoom_end) {
   const std::string top = dut.trace_scope();
   const int n = dut.lanes();
   const int dw = dut.data_width();
@@ -24,6 +25,9 @@ void write_birrd_gtkw(const BirrdDut& dut, const std::string& fst_path, long mar
   GtkwFile f;
   f.dumpfile = fst_path;
   f.marker = marker;
+  f.zoom_start = zoom_start;
+  f.zoom_end = zoom_end;
+  if (divergence) f.groups.push_back(gtkw_divergence_group(*divergence));
   GtkwGroup ports = gtkw_ports_group(top);
   ports.signals.push_back({vec(top + ".valid_i", n), false});
   ports.signals.push_back({vec(top + ".mask_i", n), false});
@@ -33,7 +37,7 @@ void write_birrd_gtkw(const BirrdDut& dut, const std::string& fst_path, long mar
   f.groups.push_back(ports);
   for (int s = 0; s < dut.stages(); ++s) {
     std::string st = fmt::format("{}.g_stage[{}]", top, s);
-    GtkwGroup g{fmt::format("stage {}", s), {}, s == 0};
+    GtkwGroup g{fmt::format("stage {}", s), {}, s == 0 && !divergence};
     g.signals.push_back({vec(st + ".cmd", n), false});
     g.signals.push_back({vec(st + ".valid_q", n), false});
     for (int p = 0; p < n; ++p)
@@ -91,6 +95,104 @@ std::vector<Routed> make_pool(const birrd::Topology& t, int count, std::mt19937_
 
 std::string hex(std::uint64_t v) { return fmt::format("{:#x}", v); }
 
+// Waveform names of the BIRRD signals a divergence report points at.
+struct BirrdNames {
+  std::string top;
+  int n, dw;
+  std::string data_q(int s, int p) const {
+    return gtkw_vector(fmt::format("{}.g_stage[{}].data_q[{}]", top, s, p), dw);
+  }
+  std::string valid_q(int s) const {
+    return gtkw_vector(fmt::format("{}.g_stage[{}].valid_q", top, s), n);
+  }
+  std::string cmd(int s) const { return gtkw_vector(fmt::format("{}.g_stage[{}].cmd", top, s), n); }
+  std::string port(const char* name, int width) const {
+    return gtkw_vector(fmt::format("{}.{}", top, name), width);
+  }
+};
+
+// The divergent stage register (or output) with its switch partner, its switch's command, the
+// two registers feeding the switch and the register it feeds.
+Divergence stage_divergence(const birrd::Topology& t, const BirrdNames& nm, std::uint64_t cyc,
+                            int s, int p, bool valid) {
+  Divergence d;
+  d.cycle = cyc;
+  d.unit =
+      fmt::format("stage{}.switch{}.{}{}", s, p / 2, (p & 1) ? "hi" : "lo", valid ? ".valid" : "");
+  d.signal = valid ? nm.valid_q(s) : nm.data_q(s, p);
+  auto& nb = d.neighbours;
+  if (valid) nb.push_back(nm.data_q(s, p));
+  nb.push_back(nm.data_q(s, p ^ 1));
+  if (!valid) nb.push_back(nm.valid_q(s));
+  nb.push_back(nm.cmd(s));
+  const int lo = p & ~1;
+  if (s == 0) {
+    nb.push_back(nm.port("data_i", nm.n * nm.dw));
+    nb.push_back(nm.port("valid_i", nm.n));
+  } else {
+    nb.push_back(nm.data_q(s - 1, t.link_inverse(s - 1, lo)));
+    nb.push_back(nm.data_q(s - 1, t.link_inverse(s - 1, lo + 1)));
+    nb.push_back(nm.valid_q(s - 1));
+  }
+  if (s + 1 < t.stages()) nb.push_back(nm.data_q(s + 1, t.link(s, p)));
+  return d;
+}
+
+Divergence output_divergence(const birrd::Topology& t, const BirrdNames& nm, std::uint64_t cyc,
+                             int p, bool valid) {
+  Divergence d;
+  d.cycle = cyc;
+  d.unit = fmt::format("output.lane{}{}", p, valid ? ".valid" : "");
+  d.signal = valid ? nm.port("valid_o", nm.n) : nm.port("data_o", nm.n * nm.dw);
+  d.neighbours = {valid ? nm.port("data_o", nm.n * nm.dw) : nm.port("valid_o", nm.n),
+                  nm.data_q(t.stages() - 1, p), nm.valid_q(t.stages() - 1), nm.port("mask_i", nm.n),
+                  nm.cmd(t.stages() - 1)};
+  return d;
+}
+
+// Coverage bins: the four EGG modes of every switch, the sizes of routed groups (power-of-two
+// ranges), the compiled configurations.
+struct BirrdCoverage {
+  CoverageGroup* modes = nullptr;
+  CoverageGroup* sizes = nullptr;
+  std::vector<std::size_t> size_bin;  // group size -> bin
+
+  BirrdCoverage(Coverage& cov, const BirrdDut& dut) {
+    const int n = dut.lanes();
+    const std::string cfg =
+        fmt::format("AW={} DW={} {}", n, dut.data_width(), birrd::to_string(dut.wiring()));
+    std::vector<std::string> bins;
+    for (int s = 0; s < dut.stages(); ++s) {
+      for (int i = 0; i < n / 2; ++i) {
+        for (auto m :
+             {birrd::Mode::kPass, birrd::Mode::kAddLo, birrd::Mode::kAddHi, birrd::Mode::kSwap})
+          bins.push_back(fmt::format("s{}.sw{}.{}", s, i, birrd::to_string(m)));
+      }
+    }
+    modes = &cov.group("birrd " + cfg + ": EGG mode per stage and switch",
+                       "cycles each switch was commanded into each mode", bins);
+    bins.clear();
+    size_bin.assign(static_cast<std::size_t>(n) + 1, 0);
+    for (int lo = 1, hi = 1; lo <= n; lo = hi + 1, hi *= 2) {
+      bins.push_back(lo == hi ? std::to_string(lo) : fmt::format("{}-{}", lo, hi));
+      for (int k = lo; k <= hi; ++k) size_bin[static_cast<std::size_t>(k)] = bins.size() - 1;
+    }
+    sizes = &cov.group("birrd " + cfg + ": reduction group size",
+                       "routed output groups by number of input lanes summed", bins);
+    bins.clear();
+    std::size_t me = 0;
+    for (const auto& d : birrd_duts()) {
+      if (d.lanes == n && d.data_width == dut.data_width() && d.wiring == dut.wiring())
+        me = bins.size();
+      bins.push_back(
+          fmt::format("AW={} DW={} {}", d.lanes, d.data_width, birrd::to_string(d.wiring)));
+    }
+    auto& configs = cov.group("birrd: array configurations",
+                              "compiled BIRRD configurations run by birrd-cosim", bins);
+    ++configs.hits[me];
+  }
+};
+
 }  // namespace
 
 BirrdCosimResult run_birrd_cosim(BirrdDut& dut, const BirrdCosimOptions& opt) {
@@ -105,12 +207,19 @@ BirrdCosimResult run_birrd_cosim(BirrdDut& dut, const BirrdCosimOptions& opt) {
 
   birrd::CycleModel model(topo, dw);
   if (opt.fault) model.inject_fault(*opt.fault);
+  std::optional<BirrdCoverage> cov;
+  if (opt.coverage) cov.emplace(*opt.coverage, dut);
+  const BirrdNames names{dut.trace_scope(), n, dw};
 
-  if (!opt.trace_path.empty()) {
+  const bool tracing = !opt.trace_path.empty();
+  TraceGate gate(opt.trace_start, opt.trace_stop);
+  if (tracing) {
     dut.open_trace(opt.trace_path);
+    dut.set_trace_active(gate.initial());
     write_birrd_gtkw(dut, opt.trace_path);
     res.gtkw_path = gtkw_path_for(opt.trace_path);
   }
+  const long pre_cycles = 1;  // the reset cycle before the loop
   // Reset both.
   dut.set_reset(true);
   dut.clock();
@@ -129,7 +238,10 @@ BirrdCosimResult run_birrd_cosim(BirrdDut& dut, const BirrdCosimOptions& opt) {
   std::vector<std::uint64_t> data(static_cast<std::size_t>(n));
   Config cfg(topo);
   auto t0 = std::chrono::steady_clock::now();
+  bool continuing = false;  // past the divergence, tracing the rest of the window
   for (std::uint64_t cyc = 0; cyc < opt.cycles; ++cyc) {
+    if (cyc == opt.hang_at) hang_forever(cyc);
+    if (tracing && gate.update(cyc)) dut.set_trace_active(gate.on());
     // Stimulus.
     LaneSet valid;
     for (int p = 0; p < n; ++p) {
@@ -157,8 +269,13 @@ BirrdCosimResult run_birrd_cosim(BirrdDut& dut, const BirrdCosimOptions& opt) {
             sum = (sum + data[static_cast<std::size_t>(j)]) & dmask;
         }
         e.sums.emplace_back(p, sum);
+        if (cov) ++cov->sizes->hits[cov->size_bin[set.count()]];
       }
       expects.push_back(std::move(e));
+    }
+    if (cov && !reset_now) {
+      for (std::size_t k = 0; k < cfg.modes.size(); ++k)
+        ++cov->modes->hits[4 * k + static_cast<std::size_t>(cfg.modes[k])];
     }
     dut.set_inputs(data, valid, cfg.pack_cmd(), cfg.pack_mask());
     if (reset_now) {
@@ -173,10 +290,16 @@ BirrdCosimResult run_birrd_cosim(BirrdDut& dut, const BirrdCosimOptions& opt) {
     }
     res.cycles = cyc + 1;
 
+    if (continuing) {
+      if (cyc >= opt.trace_stop) break;
+      continue;
+    }
     // Compare: stage registers first (earliest stage names the divergence), then outputs.
-    auto fail = [&](std::string what) {
+    auto fail = [&](std::string what, Divergence d) {
       res.ok = false;
       res.mismatch = fmt::format("cycle {}: {}", cyc, what);
+      d.wave_time = 2 * (pre_cycles + static_cast<long>(cyc));
+      res.divergence = std::move(d);
     };
     if (opt.check_stages) {
       for (int s = 0; s < stages && res.ok; ++s) {
@@ -186,14 +309,16 @@ BirrdCosimResult run_birrd_cosim(BirrdDut& dut, const BirrdCosimOptions& opt) {
           const char* side = (p & 1) ? "hi" : "lo";
           if (e != a) {
             fail(fmt::format("stage {} switch {} port {} (lane {}): data expected {} actual {}", s,
-                             p / 2, side, p, hex(e), hex(a)));
+                             p / 2, side, p, hex(e), hex(a)),
+                 stage_divergence(topo, names, cyc, s, p, false));
             break;
           }
           bool ev = model.stage_valid(s, p);
           bool av = dut.stage_valid(s, p);
           if (ev != av) {
             fail(fmt::format("stage {} switch {} port {} (lane {}): valid expected {} actual {}", s,
-                             p / 2, side, p, ev ? 1 : 0, av ? 1 : 0));
+                             p / 2, side, p, ev ? 1 : 0, av ? 1 : 0),
+                 stage_divergence(topo, names, cyc, s, p, true));
             break;
           }
         }
@@ -202,10 +327,12 @@ BirrdCosimResult run_birrd_cosim(BirrdDut& dut, const BirrdCosimOptions& opt) {
     for (int p = 0; p < n && res.ok; ++p) {
       if (model.data_out(p) != dut.data_out(p)) {
         fail(fmt::format("output lane {}: data_o expected {} actual {}", p, hex(model.data_out(p)),
-                         hex(dut.data_out(p))));
+                         hex(dut.data_out(p))),
+             output_divergence(topo, names, cyc, p, false));
       } else if (model.valid_out(p) != dut.valid_out(p)) {
         fail(fmt::format("output lane {}: valid_o expected {} actual {}", p,
-                         model.valid_out(p) ? 1 : 0, dut.valid_out(p) ? 1 : 0));
+                         model.valid_out(p) ? 1 : 0, dut.valid_out(p) ? 1 : 0),
+             output_divergence(topo, names, cyc, p, true));
       }
     }
     // Functional scoreboard for routed waves.
@@ -214,19 +341,29 @@ BirrdCosimResult run_birrd_cosim(BirrdDut& dut, const BirrdCosimOptions& opt) {
         ++res.results_checked;
         if (!dut.valid_out(p) || dut.data_out(p) != sum) {
           fail(fmt::format("output lane {}: routed result expected {} (valid) actual {} ({})", p,
-                           hex(sum), hex(dut.data_out(p)), dut.valid_out(p) ? "valid" : "invalid"));
+                           hex(sum), hex(dut.data_out(p)), dut.valid_out(p) ? "valid" : "invalid"),
+               output_divergence(topo, names, cyc, p, !dut.valid_out(p)));
         }
       }
       expects.pop_front();
     }
-    if (!res.ok) break;
+    if (!res.ok) {
+      // With a bounded trace window still open, simulate (unchecked) to its end.
+      if (!tracing || !gate.on() || opt.trace_stop == kNoCycle || cyc >= opt.trace_stop) break;
+      continuing = true;
+    }
   }
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!opt.trace_path.empty()) {
+  if (tracing) {
     dut.close_trace();
-    if (!res.ok) {
-      // Reopen the save file with a marker on the divergence (2 time units per cycle).
-      write_birrd_gtkw(dut, opt.trace_path, static_cast<long>(2 * (res.cycles)));
+    res.trace_events = gate.events();
+    if (res.divergence) {
+      // Rewrite the save file: the divergence group, a marker on the divergent cycle's rising
+      // edge (2 time units per cycle), the view zoomed on the cycles around it.
+      const auto [lo, hi] = divergence_view(res.divergence->cycle, opt.trace_start, res.cycles - 1);
+      write_birrd_gtkw(dut, opt.trace_path, res.divergence->wave_time, &*res.divergence,
+                       2 * (pre_cycles + static_cast<long>(lo)),
+                       2 * (pre_cycles + static_cast<long>(hi) + 1));
     }
   }
   return res;

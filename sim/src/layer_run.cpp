@@ -57,7 +57,8 @@ const std::map<std::string, LayerSpec>& presets() {
   return p;
 }
 
-top::Quant make_quant(std::mt19937_64& rng, int n, int k) {
+// Per-output-channel tables, or one scale and zero point for all (per_tensor).
+top::Quant make_quant(std::mt19937_64& rng, int n, int k, bool per_tensor) {
   top::Quant q;
   const double typical = 64.0 * 64.0 * std::sqrt(static_cast<double>(std::max(k, 1)));
   std::uniform_real_distribution<double> f(0.2, 2.0);
@@ -66,6 +67,10 @@ top::Quant make_quant(std::mt19937_64& rng, int n, int k) {
     const double sc = f(rng) * 100.0 / typical * static_cast<double>(1 << 24);
     q.scale.push_back(static_cast<std::int32_t>(std::min(sc, 2.0e9)));
     q.ozp.push_back(static_cast<std::uint8_t>(z(rng)));
+  }
+  if (per_tensor && n > 0) {
+    q.scale.assign(q.scale.size(), q.scale.front());
+    q.ozp.assign(q.ozp.size(), q.ozp.front());
   }
   return q;
 }
@@ -96,13 +101,13 @@ LayerSpec layer_preset(const std::string& name) {
 }
 
 LayerReport run_layer(const LayerSpec& spec, int ah, int aw, std::uint64_t seed,
-                      const RunOptions& opt, const top::CompileOptions& copt) {
+                      const RunOptions& opt, const map::MapOptions& mopt) {
   const auto& info = find_top_dut(ah, aw);
   const auto& p = info.params;
   std::mt19937_64 rng(seed);
   LayerReport rep;
 
-  top::Program prog;
+  top::GroupedGemm data;
   std::vector<std::uint8_t> expected;
   const auto c0 = std::chrono::steady_clock::now();
   if (spec.kind == "gemm") {
@@ -110,12 +115,16 @@ LayerReport run_layer(const LayerSpec& spec, int ah, int aw, std::uint64_t seed,
     g.m = spec.m, g.k = spec.k, g.n = spec.n;
     auto zp = bytes(rng, 2);
     g.zp_a = zp[0], g.zp_w = zp[1];
+    if (g.m < 1 || g.k < 1 || g.n < 1) {
+      throw std::invalid_argument(
+          fmt::format("gemm: M, K and N must be at least 1 (got {}, {}, {})", g.m, g.k, g.n));
+    }
     g.a = bytes(rng, static_cast<std::size_t>(g.m) * static_cast<std::size_t>(g.k));
     g.b = bytes(rng, static_cast<std::size_t>(g.k) * static_cast<std::size_t>(g.n));
-    g.quant = make_quant(rng, g.n, g.k);
+    g.quant = make_quant(rng, g.n, g.k, spec.per_tensor);
     g.validate();
     rep.layer = spec.name.empty() ? fmt::format("gemm M={} K={} N={}", g.m, g.k, g.n) : spec.name;
-    prog = top::compile_gemm(p, g, copt);
+    data = top::as_grouped(g);
     expected = top::gemm_ref(g);
   } else if (spec.kind == "conv") {
     top::ConvLayer cv;
@@ -133,27 +142,38 @@ LayerReport run_layer(const LayerSpec& spec, int ah, int aw, std::uint64_t seed,
     cv.weight =
         bytes(rng, static_cast<std::size_t>(cv.co) * static_cast<std::size_t>(cv.r) *
                        static_cast<std::size_t>(cv.s) * static_cast<std::size_t>(cv.c / cv.groups));
-    cv.quant = make_quant(rng, cv.co, cv.r * cv.s * cv.c / cv.groups);
+    cv.quant = make_quant(rng, cv.co, cv.r * cv.s * cv.c / cv.groups, spec.per_tensor);
     cv.validate();
     rep.layer = spec.name.empty()
                     ? fmt::format("conv {}x{}x{} -> {} k{} s{} p{} d{} g{}", cv.h, cv.w, cv.c,
                                   cv.co, cv.r, cv.stride, cv.pad, cv.dilation, cv.groups)
                     : spec.name;
-    prog = top::compile_conv(p, cv, copt);
+    data = top::as_grouped(cv);
     expected = top::conv_ref(cv);
   } else {
     throw std::invalid_argument(fmt::format("unknown layer kind '{}' (conv or gemm)", spec.kind));
   }
+  map::GemmShape shape;
+  shape.name = rep.layer;
+  shape.groups = static_cast<std::uint64_t>(data.groups);
+  shape.m = static_cast<std::uint64_t>(data.m);
+  shape.k = static_cast<std::uint64_t>(data.k);
+  shape.n = static_cast<std::uint64_t>(data.n);
+  shape.per_tensor_quant = spec.per_tensor;
+  map::MapOptions mo = mopt;
+  mo.timing.latency = opt.latency;
+  rep.map = map::map_layer(p, shape, mo);
+  const map::MappedProgram mp = map::build_program(p, rep.map, data);
   rep.compile_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
-  rep.mapping = prog.summary;
-  rep.program = prog.instrs;
-  rep.macs = prog.macs;
+  rep.mapping = rep.map.describe() + "\n" + rep.map.tile_summary;
+  rep.program = mp.instrs;
+  rep.macs = shape.macs();
 
   const auto g0 = std::chrono::steady_clock::now();
   top::Golden golden(p);
-  top::Memory gold_mem = prog.memory;
-  const auto ge = golden.run(prog.instrs, gold_mem);
+  top::Memory gold_mem = mp.memory;
+  const auto ge = golden.run(mp.instrs, gold_mem);
   rep.golden_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
   if (ge.err != top::Err::kNone) {
     throw std::runtime_error(
@@ -163,8 +183,9 @@ LayerReport run_layer(const LayerSpec& spec, int ah, int aw, std::uint64_t seed,
   }
 
   auto dut = info.make();
-  top::Memory mem = prog.memory;
-  rep.run = run_program(*dut, prog.instrs, mem, opt);
+  top::Memory mem = mp.memory;
+  rep.run = run_program(*dut, mp.instrs, mem, opt);
+  rep.predicted = top::predict(p, mp.instrs, {.latency = opt.latency, .bandwidth = 1.0});
   rep.utilization = rep.run.cycles ? static_cast<double>(rep.macs) /
                                          (static_cast<double>(p.ah) * static_cast<double>(p.aw) *
                                           static_cast<double>(rep.run.cycles))
@@ -174,13 +195,12 @@ LayerReport run_layer(const LayerSpec& spec, int ah, int aw, std::uint64_t seed,
   diff += compare_state(*dut, golden);
   if (!(mem == gold_mem)) diff += "off-chip memory differs from the golden model's\n";
   rep.golden_ok = diff.empty();
-  const auto got =
-      prog.out.stored ? top::read_output(p, prog.out, mem) : top::read_output(p, prog.out, golden);
+  const auto got = map::read_output(p, rep.map, mp, mem);
   rep.output_ok = got == expected;
   if (!rep.output_ok) {
+    const std::size_t n = shape.groups * shape.n;
     for (std::size_t i = 0; i < got.size() && i < expected.size(); ++i) {
       if (got[i] != expected[i]) {
-        const auto n = static_cast<std::size_t>(spec.kind == "gemm" ? spec.n : spec.co);
         diff += fmt::format("output [m={}][n={}]: expected {}, actual {}\n", i / n, i % n,
                             expected[i], got[i]);
         break;

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <deque>
 #include <random>
+#include <string_view>
+#include <utility>
 
 #include "feather/birrd/model.hpp"
 #include "feather/sim/gtkw.hpp"
@@ -15,13 +17,17 @@ namespace feather::sim {
 using nest::NestInputs;
 using nest::NestParams;
 
-void write_nest_gtkw(const NestDut& dut, const std::string& fst_path, long marker) {
+void write_nest_gtkw(const NestDut& dut, const std::string& fst_path, long marker,
+                     const Divergence* divergence, long zoom_start, long zoom_end) {
   const auto& p = dut.params();
   const std::string top = dut.trace_scope();
   const auto vec = gtkw_vector;
   GtkwFile f;
   f.dumpfile = fst_path;
   f.marker = marker;
+  f.zoom_start = zoom_start;
+  f.zoom_end = zoom_end;
+  if (divergence) f.groups.push_back(gtkw_divergence_group(*divergence));
   GtkwGroup ports = gtkw_ports_group(top);
   ports.signals.push_back({vec(top + ".act_valid_i", p.aw), false});
   ports.signals.push_back({vec(top + ".act_i", p.aw * p.ow), true});
@@ -31,7 +37,7 @@ void write_nest_gtkw(const NestDut& dut, const std::string& fst_path, long marke
   ports.signals.push_back({vec(top + ".col_data_o", p.aw * p.accw), true});
   f.groups.push_back(ports);
   for (int c = 0; c < p.aw; ++c) {
-    GtkwGroup g{fmt::format("column {}", c), {}, c == 0};
+    GtkwGroup g{fmt::format("column {}", c), {}, c == 0 && !divergence};
     for (int r = 0; r < p.ah; ++r) {
       std::string pe = fmt::format("{}.g_col[{}].g_row[{}].u_pe", top, c, r);
       g.signals.push_back({pe + ".ov_q", false});
@@ -47,15 +53,48 @@ namespace {
 
 std::string hex(std::uint64_t v) { return fmt::format("{:#x}", v); }
 
+// Waveform names of a PE's registers and of the ports.
+std::string pe_signal(const NestDut& dut, int r, int c, const char* sig) {
+  const auto& p = dut.params();
+  const std::string name =
+      fmt::format("{}.g_col[{}].g_row[{}].u_pe.{}", dut.trace_scope(), c, r, sig);
+  return std::string_view(sig) == "ov_q" ? name : gtkw_vector(name, p.accw);
+}
+std::string port_signal(const NestDut& dut, const char* name, int width) {
+  return gtkw_vector(fmt::format("{}.{}", dut.trace_scope(), name), width);
+}
+
+struct Diff {
+  std::string text;  // empty: no difference
+  Divergence d;      // cycle and wave time filled in by the caller
+};
+
 // Compares every observable register; returns the first difference.
-std::string compare(const NestDut& dut, const nest::CycleModel& m, bool pes) {
+Diff compare(const NestDut& dut, const nest::CycleModel& m, bool pes) {
   const auto& p = dut.params();
   if (pes) {
     for (int c = 0; c < p.aw; ++c) {
       for (int r = 0; r < p.ah; ++r) {
         auto at = [&](const char* sig, std::uint64_t e, std::uint64_t a) {
-          return fmt::format("row {} column {} signal {}: expected {} actual {}", r, c, sig, hex(e),
-                             hex(a));
+          Diff df{fmt::format("row {} column {} signal {}: expected {} actual {}", r, c, sig,
+                              hex(e), hex(a)),
+                  {}};
+          df.d.unit = fmt::format("row{}.col{}.{}", r, c, sig);
+          df.d.signal = pe_signal(dut, r, c, sig);
+          // The PE's other registers, the PEs above and below in the column, the column's
+          // streamed input and output.
+          for (const char* other : {"acc_q", "out_q", "ov_q"}) {
+            if (std::string_view(other) != sig)
+              df.d.neighbours.push_back(pe_signal(dut, r, c, other));
+          }
+          for (int rr : {r - 1, r + 1}) {
+            if (rr >= 0 && rr < p.ah) df.d.neighbours.push_back(pe_signal(dut, rr, c, sig));
+          }
+          df.d.neighbours.push_back(port_signal(dut, "act_valid_i", p.aw));
+          df.d.neighbours.push_back(port_signal(dut, "act_i", p.aw * p.ow));
+          df.d.neighbours.push_back(port_signal(dut, "col_valid_o", p.aw));
+          df.d.neighbours.push_back(port_signal(dut, "col_data_o", p.aw * p.accw));
+          return df;
         };
         if (m.pe_acc(r, c) != dut.pe_acc(r, c))
           return at("acc_q", m.pe_acc(r, c), dut.pe_acc(r, c));
@@ -66,20 +105,33 @@ std::string compare(const NestDut& dut, const nest::CycleModel& m, bool pes) {
     }
   }
   for (int c = 0; c < p.aw; ++c) {
-    auto at = [&](const char* sig, std::uint64_t e, std::uint64_t a) {
-      return fmt::format("column {} signal {}: expected {} actual {}", c, sig, hex(e), hex(a));
+    auto at = [&](const char* sig, std::uint64_t e, std::uint64_t a, int width) {
+      Diff df{fmt::format("column {} signal {}: expected {} actual {}", c, sig, hex(e), hex(a)),
+              {}};
+      df.d.unit = fmt::format("col{}.{}", c, sig);
+      df.d.signal = port_signal(dut, sig, width);
+      for (const auto& [other, w] : {std::pair<const char*, int>{"col_valid_o", p.aw},
+                                     {"col_err_o", p.aw},
+                                     {"col_data_o", p.aw * p.accw}}) {
+        if (std::string_view(other) != sig) df.d.neighbours.push_back(port_signal(dut, other, w));
+      }
+      df.d.neighbours.push_back(pe_signal(dut, p.ah - 1, c, "out_q"));
+      df.d.neighbours.push_back(pe_signal(dut, p.ah - 1, c, "acc_q"));
+      return df;
     };
     if (m.col_valid(c) != dut.col_valid(c))
-      return at("col_valid_o", m.col_valid(c), dut.col_valid(c));
-    if (m.col_err(c) != dut.col_err(c)) return at("col_err_o", m.col_err(c), dut.col_err(c));
-    if (m.col_data(c) != dut.col_data(c)) return at("col_data_o", m.col_data(c), dut.col_data(c));
+      return at("col_valid_o", m.col_valid(c), dut.col_valid(c), p.aw);
+    if (m.col_err(c) != dut.col_err(c)) return at("col_err_o", m.col_err(c), dut.col_err(c), p.aw);
+    if (m.col_data(c) != dut.col_data(c))
+      return at("col_data_o", m.col_data(c), dut.col_data(c), p.aw * p.accw);
   }
   return {};
 }
 
 // The stationary memories have no reset: write zeros into every entry of both banks of the DUT
 // and the model, so they start from the same contents whatever ran on the DUT before.
-void clear_stationary(NestDut& dut, nest::CycleModel& m) {
+// Returns the clock cycles it took.
+long clear_stationary(NestDut& dut, nest::CycleModel& m) {
   const NestParams& p = dut.params();
   NestInputs in(p);
   for (int r = 0; r < p.ah; ++r) {
@@ -105,7 +157,40 @@ void clear_stationary(NestDut& dut, nest::CycleModel& m) {
     dut.clock();
     m.step(idle);
   }
+  return 2L * p.ah * p.depth + 2;
 }
+
+// Coverage bins: reduction lengths, zero-point classes, the compiled configurations.
+struct NestCoverage {
+  CoverageGroup* red_len = nullptr;
+  CoverageGroup* zp = nullptr;
+
+  NestCoverage(Coverage& cov, const NestParams& p) {
+    const std::string cfg = fmt::format("{}x{}", p.ah, p.aw);
+    std::vector<std::string> bins;
+    for (int k = 1; k <= p.depth; ++k) bins.push_back(std::to_string(k));
+    red_len = &cov.group("nest " + cfg + ": reduction length",
+                         "phases by reduction length (red_len_m1 + 1)", bins);
+    zp = &cov.group("nest " + cfg + ": zero points",
+                    "phases by activation / weight zero point class",
+                    {"act_zp=0", "act_zp=max", "act_zp=other", "w_zp=0", "w_zp=max", "w_zp=other"});
+    bins.clear();
+    std::size_t me = 0;
+    for (const auto& d : nest_duts()) {
+      if (d.params.ah == p.ah && d.params.aw == p.aw) me = bins.size();
+      bins.push_back(fmt::format("{}x{}", d.params.ah, d.params.aw));
+    }
+    auto& configs = cov.group("nest: array configurations",
+                              "compiled NEST configurations run by nest-cosim", bins);
+    ++configs.hits[me];
+  }
+  void phase(int len, std::uint32_t act_zp, std::uint32_t w_zp, std::uint32_t omask) {
+    ++red_len->hits[static_cast<std::size_t>(len - 1)];
+    auto cls = [&](std::uint32_t v) -> std::size_t { return v == 0 ? 0 : v == omask ? 1 : 2; };
+    ++zp->hits[cls(act_zp)];
+    ++zp->hits[3 + cls(w_zp)];
+  }
+};
 
 }  // namespace
 
@@ -115,19 +200,25 @@ NestCosimResult run_nest_cosim(NestDut& dut, const NestCosimOptions& opt) {
   nest::CycleModel m(p);
   if (opt.fault) m.inject_fault(*opt.fault);
   std::mt19937_64 rng(opt.seed);
-  if (!opt.trace_path.empty()) {
+  std::optional<NestCoverage> cov;
+  if (opt.coverage) cov.emplace(*opt.coverage, p);
+  const bool tracing = !opt.trace_path.empty();
+  TraceGate gate(opt.trace_start, opt.trace_stop);
+  if (tracing) {
     dut.open_trace(opt.trace_path);
+    dut.set_trace_active(gate.initial());
     write_nest_gtkw(dut, opt.trace_path);
     res.gtkw_path = gtkw_path_for(opt.trace_path);
   }
   dut.set_reset(true);
   dut.clock();
   dut.set_reset(false);
-  clear_stationary(dut, m);
+  long pre_cycles = 1 + clear_stationary(dut, m);
   m.reset();
   dut.set_reset(true);
   dut.clock();
   dut.set_reset(false);
+  ++pre_cycles;
 
   const auto aw = static_cast<std::size_t>(p.aw);
   const std::uint32_t omask = (1U << p.ow) - 1;
@@ -147,9 +238,12 @@ NestCosimResult run_nest_cosim(NestDut& dut, const NestCosimOptions& opt) {
   int len = 1;
   std::uint64_t phase_end = 0;
   bool closing = false;
-  int drain = 0;  // idle cycles left before the next phase
+  int drain = 0;            // idle cycles left before the next phase
+  bool continuing = false;  // past the divergence, tracing the rest of the window
   auto t0 = std::chrono::steady_clock::now();
   for (std::uint64_t cyc = 0; cyc < opt.cycles; ++cyc) {
+    if (cyc == opt.hang_at) hang_forever(cyc);
+    if (tracing && gate.update(cyc)) dut.set_trace_active(gate.on());
     if (cyc >= phase_end && !closing) closing = true;
     bool all_closed = closing;
     if (closing) {
@@ -181,6 +275,7 @@ NestCosimResult run_nest_cosim(NestDut& dut, const NestCosimOptions& opt) {
       }
       phase_end = cyc + 20 + rng() % 200;
       closing = false;
+      if (cov) cov->phase(len, in.act_zp, in.w_zp, omask);
     }
     const bool draining = drain > 0;
     for (std::size_t c = 0; c < aw; ++c) {
@@ -211,21 +306,39 @@ NestCosimResult run_nest_cosim(NestDut& dut, const NestCosimOptions& opt) {
       m.step(in);
     }
     res.cycles = cyc + 1;
+    if (continuing) {
+      if (cyc >= opt.trace_stop) break;
+      continue;
+    }
     for (int c = 0; c < p.aw; ++c) {
       res.sums += m.col_valid(c) ? 1 : 0;
       res.collisions += m.col_err(c) ? 1 : 0;
     }
     auto diff = compare(dut, m, opt.check_pes);
-    if (!diff.empty()) {
+    if (!diff.text.empty()) {
       res.ok = false;
-      res.mismatch = fmt::format("cycle {}: {}", cyc, diff);
-      break;
+      res.mismatch = fmt::format("cycle {}: {}", cyc, diff.text);
+      diff.d.cycle = cyc;
+      diff.d.wave_time = 2 * (pre_cycles + static_cast<long>(cyc));
+      res.divergence = std::move(diff.d);
+      // With a bounded trace window still open, simulate (unchecked) to its end.
+      if (!tracing || !gate.on() || opt.trace_stop == kNoCycle || cyc >= opt.trace_stop) break;
+      continuing = true;
     }
   }
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!opt.trace_path.empty()) {
+  if (tracing) {
     dut.close_trace();
-    if (!res.ok) write_nest_gtkw(dut, opt.trace_path, static_cast<long>(2 * res.cycles));
+    res.trace_events = gate.events();
+    if (res.divergence) {
+      // Rewrite the save file: the divergence group, a marker on the divergent cycle's rising
+      // edge (2 time units per cycle, after the reset and memory-clearing cycles), the view
+      // zoomed on the cycles around it.
+      const auto [lo, hi] = divergence_view(res.divergence->cycle, opt.trace_start, res.cycles - 1);
+      write_nest_gtkw(dut, opt.trace_path, res.divergence->wave_time, &*res.divergence,
+                      2 * (pre_cycles + static_cast<long>(lo)),
+                      2 * (pre_cycles + static_cast<long>(hi) + 1));
+    }
   }
   return res;
 }
@@ -260,9 +373,9 @@ NestCosimResult run_nest_schedule(NestDut& dut, const nest::NestSchedule& s,
       res.collisions += dut.col_err(c) ? 1 : 0;
     }
     auto diff = compare(dut, m, true);
-    if (!diff.empty()) {
+    if (!diff.text.empty()) {
       res.ok = false;
-      res.mismatch = fmt::format("cycle {}: {}", res.cycles - 1, diff);
+      res.mismatch = fmt::format("cycle {}: {}", res.cycles - 1, diff.text);
       break;
     }
   }

@@ -66,6 +66,7 @@ class NestDutImpl final : public NestDut {
   bool pe_ov(int r, int c) const override { return read_elem(ov_[idx(r, c)], 0, 1) != 0; }
   void open_trace(const std::string& path) override { host_.open_trace(path); }
   void close_trace() override { host_.close_trace(); }
+  void set_trace_active(bool on) override { host_.set_trace_active(on); }
   std::string trace_scope() const override { return "TOP.nest"; }
 
  private:

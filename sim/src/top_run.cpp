@@ -117,7 +117,10 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
     const bool rsp_valid = !rsp.empty() && rsp.front().due <= cycle && !hold(rng);
     dut.set_mem_inputs(req_ready, rsp_valid, rsp_valid ? rsp.front().data : zeros);
 
-    if (have && ready) ++pc;
+    if (have && ready) {
+      res.accepted.push_back(cycle);
+      ++pc;
+    }
     if (have && !ready) ++res.instr_stall_cycles;
     if (req_valid && req_ready) {
       if (dut.mem_req_we()) {

@@ -182,11 +182,11 @@ class ModelHost {
   void clock() {
     top_->clk_i = 1;
     top_->eval();
-    if (trace_) trace_->dump(ctx_->time());
+    if (trace_ && trace_active_) trace_->dump(ctx_->time());
     ctx_->timeInc(1);
     top_->clk_i = 0;
     top_->eval();
-    if (trace_) trace_->dump(ctx_->time());
+    if (trace_ && trace_active_) trace_->dump(ctx_->time());
     ctx_->timeInc(1);
   }
   // One cycle for harnesses that set the next inputs between cycles: the clock goes low and is
@@ -209,6 +209,7 @@ class ModelHost {
   }
   void open_trace(const std::string& path) {
     close_trace();
+    trace_active_ = true;
     trace_ = std::make_unique<VerilatedFstC>();
     top_->trace(trace_.get(), 99);
     trace_->open(path.c_str());
@@ -223,6 +224,9 @@ class ModelHost {
       trace_.reset();
     }
   }
+  // Pause (false) or resume (true) dumping into the open waveform; the model keeps running.
+  // A resumed dump records every value that changed during the pause at the resume time.
+  void set_trace_active(bool on) { trace_active_ = on; }
   PublicVar var(const std::string& scope, const char* name) { return find_var(*ctx_, scope, name); }
   // Whether an assertion ($error) fired since the model was built (fatalOnError is off).
   bool got_error() const { return ctx_->gotError(); }
@@ -231,6 +235,7 @@ class ModelHost {
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<V> top_;
   std::unique_ptr<VerilatedFstC> trace_;
+  bool trace_active_ = true;
 };
 
 }  // namespace feather::sim::detail

@@ -4,6 +4,7 @@
 //   feather birrd-cosim     lockstep RTL-vs-model run with random traffic
 //   feather nest-cosim      lockstep NEST RTL-vs-model run with random traffic
 //   feather run             run a layer (preset or shape) on the FEATHER top, checked bit-exact
+//   feather regress         run a regression suite of jobs in parallel, with reports
 //   feather list-models     the verilated configurations in this build
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -17,6 +18,7 @@
 
 #include "feather/birrd/model.hpp"
 #include "feather/birrd/router.hpp"
+#include "feather/map/workload.hpp"
 #include "feather/sim/birrd_cosim.hpp"
 #include "feather/sim/birrd_dut.hpp"
 #include "feather/sim/gtkw.hpp"
@@ -24,6 +26,10 @@
 #include "feather/sim/nest_cosim.hpp"
 #include "feather/sim/nest_dut.hpp"
 #include "feather/sim/top_dut.hpp"
+#include "map_cmd.hpp"
+
+#include "cosim_debug.hpp"
+#include "regress_cmd.hpp"
 
 namespace {
 
@@ -156,13 +162,15 @@ int cmd_demo(const std::string& trace, std::uint64_t cycles, std::uint64_t seed)
 }
 
 int cmd_cosim(int aw, int dw, const std::string& wiring, std::uint64_t seed, std::uint64_t cycles,
-              const std::string& trace) {
+              const std::string& trace, cli::CosimDebugArgs& dbg) {
   auto dut = sim::make_birrd_dut(aw, dw, wiring_or_throw(wiring));
   sim::BirrdCosimOptions co;
   co.seed = seed;
   co.cycles = cycles;
   co.trace_path = trace;
+  cli::apply_cosim_debug(dbg, *dut, trace, co);
   auto res = sim::run_birrd_cosim(*dut, co);
+  cli::report_cosim_debug(dbg, res.divergence, res.trace_events);
   fmt::print(
       "birrd AW={} DW={} wiring={} seed={}: {} cycles, {} results checked, {:.0f} cycles/s\n", aw,
       dw, wiring, seed, res.cycles, res.results_checked,
@@ -180,13 +188,15 @@ int cmd_cosim(int aw, int dw, const std::string& wiring, std::uint64_t seed, std
 }
 
 int cmd_nest_cosim(int ah, int aw, std::uint64_t seed, std::uint64_t cycles,
-                   const std::string& trace) {
+                   const std::string& trace, cli::CosimDebugArgs& dbg) {
   auto dut = sim::make_nest_dut(ah, aw);
   sim::NestCosimOptions co;
   co.seed = seed;
   co.cycles = cycles;
   co.trace_path = trace;
+  cli::apply_cosim_debug(dbg, *dut, trace, co);
   auto res = sim::run_nest_cosim(*dut, co);
+  cli::report_cosim_debug(dbg, res.divergence, res.trace_events);
   fmt::print("nest {}x{} seed={}: {} cycles, {} column sums compared, {:.0f} cycles/s\n", ah, aw,
              seed, res.cycles, res.sums, static_cast<double>(res.cycles) / res.seconds);
   if (!trace.empty()) fmt::print("waveform: {} (save file {})\n", trace, res.gtkw_path);
@@ -216,16 +226,17 @@ std::pair<int, int> parse_array(const std::string& text) {
 }
 
 int cmd_run(const sim::LayerSpec& spec, const std::string& array, std::uint64_t seed,
-            const sim::RunOptions& opt, const std::string& mapping, bool listing) {
+            const sim::RunOptions& opt, const std::string& mapping, const std::string& dataflow,
+            bool listing) {
   const auto [ah, aw] = parse_array(array);
-  top::CompileOptions copt;
+  map::MapOptions mopt;
   if (!mapping.empty()) {
     unsigned gr = 0, gc = 0, vn = 0;
     if (std::sscanf(mapping.c_str(), "%u,%u,%u", &gr, &gc, &vn) != 3) {
       throw CLI::ValidationError("--mapping",
                                  "expected GRLOG,GCLOG,VNM1 such as 2,2,15, got '" + mapping + "'");
     }
-    copt.force = top::MappingChoice{gr, gc, vn};
+    mopt.mapping = top::MappingChoice{gr, gc, vn};
   }
   if (!opt.trace.empty()) {
     const auto dir = std::filesystem::path(opt.trace).parent_path();
@@ -234,7 +245,8 @@ int cmd_run(const sim::LayerSpec& spec, const std::string& array, std::uint64_t 
   fmt::print("layer   : {}\narray   : {}x{} FEATHER (seed {})\n",
              spec.name.empty() ? spec.kind : spec.name, ah, aw, seed);
   std::fflush(stdout);
-  const auto rep = sim::run_layer(spec, ah, aw, seed, opt, copt);
+  if (!dataflow.empty()) mopt.dataflow = cli::parse_dataflow(dataflow);
+  const auto rep = sim::run_layer(spec, ah, aw, seed, opt, mopt);
   const double mcps =
       rep.run.seconds > 0 ? static_cast<double>(rep.run.cycles) / rep.run.seconds / 1e3 : 0.0;
   fmt::print("shape   : {}\nmapping : {}\n", rep.layer, rep.mapping);
@@ -246,6 +258,13 @@ int cmd_run(const sim::LayerSpec& spec, const std::string& array, std::uint64_t 
   }
   fmt::print("MACs    : {}\ncycles  : {} (RTL, first instruction to idle)\n", rep.macs,
              rep.run.cycles);
+  fmt::print("model   : {} cycles predicted ({:+.2f}% vs RTL{})\n", rep.predicted.cycles,
+             rep.run.cycles ? 100.0 *
+                                  (static_cast<double>(rep.predicted.cycles) -
+                                   static_cast<double>(rep.run.cycles)) /
+                                  static_cast<double>(rep.run.cycles)
+                            : 0.0,
+             opt.backpressure > 0 ? "; back-pressure is not modelled exactly" : "");
   fmt::print("PE util : {:.1f}% (MACs / ({}*{}*cycles))\n", 100.0 * rep.utilization, ah, aw);
   const auto pct = [&](std::uint64_t c) {
     return rep.run.cycles ? 100.0 * static_cast<double>(c) / static_cast<double>(rep.run.cycles)
@@ -320,6 +339,8 @@ int main(int argc, char** argv) {
   co->add_option("--seed", seed, "random seed (printed; rerun with it to reproduce)");
   co->add_option("--cycles", ccycles, "cycles");
   co->add_option("--trace", ctrace, "FST waveform to write");
+  cli::CosimDebugArgs cdbg;
+  cli::add_cosim_debug_options(co, cdbg, false);
 
   int ah = 4;
   auto* nc = app.add_subcommand("nest-cosim", "lockstep NEST RTL vs model with random traffic");
@@ -328,6 +349,12 @@ int main(int argc, char** argv) {
   nc->add_option("--seed", seed, "random seed (printed; rerun with it to reproduce)");
   nc->add_option("--cycles", ccycles, "cycles");
   nc->add_option("--trace", ctrace, "FST waveform to write");
+  cli::CosimDebugArgs ndbg;
+  cli::add_cosim_debug_options(nc, ndbg, true);
+
+  cli::RegressArgs rargs;
+  auto* rg = app.add_subcommand("regress", "run a regression suite (parallel jobs, reports)");
+  cli::add_regress_options(rg, rargs);
 
   sim::LayerSpec spec;
   std::string preset;
@@ -367,6 +394,34 @@ int main(int argc, char** argv) {
   run->add_option("--trace", ropt.trace, "FST waveform to write");
   run->add_option("--trace-cycles", ropt.trace_cycles, "cycles to trace (0 = all)");
   run->add_flag("--listing", listing, "print the compiled instruction stream");
+  std::string run_network, run_layer_name, run_dataflow;
+  run->add_option("--network", run_network,
+                  "run one layer (--layer-name) of a built-in network or network file");
+  run->add_option("--layer-name", run_layer_name, "the layer of --network to run");
+  run->add_option("--dataflow", run_dataflow, "force wos or ios");
+  run->add_flag("--per-tensor", spec.per_tensor,
+                "one requantization scale for the layer (lets the mapper use IO-S)");
+
+  cli::MapArgs margs;
+  sim::LayerSpec mspec;
+  std::string mpreset;
+  auto* mp = app.add_subcommand(
+      "map", "map a layer or a whole network, print the per-layer plan and predicted cost");
+  cli::add_map_options(mp, margs);
+  mp->add_option("--preset", mpreset, "a named layer (see run --list-presets)");
+  mp->add_option("--layer", mspec.kind, "conv or gemm");
+  mp->add_option("--h", mspec.h, "conv: input height");
+  mp->add_option("--w", mspec.w, "conv: input width");
+  mp->add_option("--c", mspec.c, "conv: input channels");
+  mp->add_option("--co", mspec.co, "conv: output channels");
+  mp->add_option("--kernel", mspec.r, "conv: kernel size (square)");
+  mp->add_option("--stride", mspec.stride, "conv: stride");
+  mp->add_option("--pad", mspec.pad, "conv: padding");
+  mp->add_option("--dilation", mspec.dilation, "conv: dilation");
+  mp->add_option("--groups", mspec.groups, "conv: groups");
+  mp->add_option("--m", mspec.m, "gemm: M");
+  mp->add_option("--k", mspec.k, "gemm: K");
+  mp->add_option("--n", mspec.n, "gemm: N");
 
   auto* ls = app.add_subcommand("list-models", "verilated configurations in this build");
 
@@ -374,12 +429,32 @@ int main(int argc, char** argv) {
   try {
     if (*demo) return cmd_demo(trace, cycles, seed);
     if (*rt) return cmd_route(aw, wiring, target, sat_seconds);
-    if (*co) return cmd_cosim(aw, dw, wiring, seed, ccycles, ctrace);
-    if (*nc) return cmd_nest_cosim(ah, aw, seed, ccycles, ctrace);
+    if (*co) return cmd_cosim(aw, dw, wiring, seed, ccycles, ctrace, cdbg);
+    if (*nc) return cmd_nest_cosim(ah, aw, seed, ccycles, ctrace, ndbg);
+    if (*rg) return cli::cmd_regress(rargs, rg);
     if (*run) {
       if (!preset.empty()) spec = sim::layer_preset(preset);
+      if (!run_network.empty()) {
+        if (run_layer_name.empty()) {
+          throw CLI::ValidationError("--layer-name", "--network needs --layer-name");
+        }
+        const auto net = map::find_network(run_network);
+        const map::Layer* l = net.find(run_layer_name);
+        if (!l) {
+          throw std::invalid_argument(
+              fmt::format("network '{}' has no layer named '{}'", net.name, run_layer_name));
+        }
+        const bool pt = spec.per_tensor;
+        spec = cli::spec_of(*l);
+        spec.per_tensor = spec.per_tensor || pt;
+      }
       ropt.seed = seed;
-      return cmd_run(spec, array, seed, ropt, mapping, listing);
+      return cmd_run(spec, array, seed, ropt, mapping, run_dataflow, listing);
+    }
+    if (*mp) {
+      if (!mpreset.empty()) mspec = sim::layer_preset(mpreset);
+      const bool layer_given = !mpreset.empty() || mp->count("--layer") > 0;
+      return cli::cmd_map(margs, layer_given ? &mspec : nullptr);
     }
     if (*ls) {
       for (const auto& d : sim::birrd_duts()) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <random>
 
+#include "../common/random_layers.hpp"
 #include "../common/seed.hpp"
 #include "feather/birrd/model.hpp"
 #include "feather/birrd/router.hpp"
@@ -20,62 +21,12 @@
 namespace feather {
 namespace {
 
+using test::random_conv;
+using test::random_gemm;
 using top::CompileOptions;
 using top::ConvLayer;
 using top::GemmLayer;
 using top::Program;
-
-top::Quant random_quant(std::mt19937_64& rng, int n, int k) {
-  top::Quant q;
-  // Scale so that a typical sum lands inside the 8-bit range: |sum| ~ sqrt(k) * 64 * 64.
-  const double typical = 64.0 * 64.0 * std::sqrt(static_cast<double>(std::max(k, 1)));
-  std::uniform_real_distribution<double> f(0.2, 2.0);
-  std::uniform_int_distribution<int> z(0, 255);
-  for (int i = 0; i < n; ++i) {
-    const double s = f(rng) * 100.0 / typical * static_cast<double>(1 << 24);
-    q.scale.push_back(static_cast<std::int32_t>(std::min(s, 2.0e9)));
-    q.ozp.push_back(static_cast<std::uint8_t>(z(rng)));
-  }
-  return q;
-}
-
-GemmLayer random_gemm(std::mt19937_64& rng, int m, int k, int n) {
-  GemmLayer g;
-  g.m = m;
-  g.k = k;
-  g.n = n;
-  std::uniform_int_distribution<int> byte(0, 255);
-  g.zp_a = static_cast<std::uint8_t>(byte(rng));
-  g.zp_w = static_cast<std::uint8_t>(byte(rng));
-  for (int i = 0; i < m * k; ++i) g.a.push_back(static_cast<std::uint8_t>(byte(rng)));
-  for (int i = 0; i < k * n; ++i) g.b.push_back(static_cast<std::uint8_t>(byte(rng)));
-  g.quant = random_quant(rng, n, k);
-  return g;
-}
-
-ConvLayer random_conv(std::mt19937_64& rng, int h, int w, int c, int co, int r, int stride, int pad,
-                      int dilation, int groups) {
-  ConvLayer cv;
-  cv.h = h;
-  cv.w = w;
-  cv.c = c;
-  cv.co = co;
-  cv.r = r;
-  cv.s = r;
-  cv.stride = stride;
-  cv.pad = pad;
-  cv.dilation = dilation;
-  cv.groups = groups;
-  std::uniform_int_distribution<int> byte(0, 255);
-  cv.zp_a = static_cast<std::uint8_t>(byte(rng));
-  cv.zp_w = static_cast<std::uint8_t>(byte(rng));
-  for (int i = 0; i < h * w * c; ++i) cv.input.push_back(static_cast<std::uint8_t>(byte(rng)));
-  for (int i = 0; i < co * r * r * (c / groups); ++i) {
-    cv.weight.push_back(static_cast<std::uint8_t>(byte(rng)));
-  }
-  cv.quant = random_quant(rng, co, r * r * c / groups);
-  return cv;
-}
 
 // Runs a compiled program on the golden model and on the RTL; checks the error status, every
 // buffer line and the off-chip memory; returns the RTL's run result.

@@ -11,7 +11,7 @@ build=$1
 secs=$2
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_birrd_target fuzz_isa_golden fuzz_layer_compile)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_birrd_target fuzz_isa_golden fuzz_layer_compile fuzz_layout fuzz_workload)
 jobs=${FUZZ_JOBS:-1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}

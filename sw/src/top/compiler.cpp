@@ -40,6 +40,7 @@
 
 #include "feather/birrd/router.hpp"
 #include "feather/birrd/target.hpp"
+#include "feather/top/timing.hpp"
 
 namespace feather::top {
 
@@ -408,6 +409,7 @@ struct Needs {
   u64 ivn = kNone, wvn = kNone, ovn = kNone;
   std::vector<std::string> conflicts;
   std::string route;
+  std::string emit;  // the program could not be emitted (off-chip image, field widths)
   std::string given;
 };
 
@@ -441,7 +443,8 @@ u64 lower_bound_cycles(const Geo& g, const Problem& p, const Map& m) {
 // Evaluates one mapping: layouts for the three buffers and the streaming runs. nullopt if some
 // buffer has no conflict-free layout that fits (needs are updated).
 std::optional<Plan> evaluate(const Geo& g, const Problem& p, const Map& m,
-                             const std::optional<Layout>& given, Needs& needs) {
+                             const std::optional<Layout>& given,
+                             const std::optional<Layout>& out_given, Needs& needs) {
   Plan plan;
   plan.map = m;
   plan.tiles = make_tiles(g, p, m);
@@ -510,8 +513,10 @@ std::optional<Plan> evaluate(const Geo& g, const Problem& p, const Map& m,
       return true;
     };
     for (bool extended : {false, true}) {
-      if (found) break;
-      for (const Layout& l : layout_candidates(g, p.m, q, m.kpar, extended)) {
+      if (found || (out_given && extended)) break;
+      const std::vector<Layout> cands = out_given ? std::vector<Layout>{*out_given}
+                                                  : layout_candidates(g, p.m, q, m.kpar, extended);
+      for (const Layout& l : cands) {
         if (!fits(l, g, depth)) continue;
         std::vector<std::vector<EsRun>> runs;
         u64 n_es = 0;
@@ -751,8 +756,9 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
              const RouteCache& routes, const CompileOptions& opt) {
   Program prog;
   prog.memory = Memory(tp.aw);
-  Emitter em{g, prog};
+  Emitter em{g, prog, opt.mem_base};
   const Map& m = plan.map;
+  const bool data = !opt.shape_only;
   const u64 np = passes(g, p, m);
   const u64 fp_i = footprint(plan.li, g);
 
@@ -762,8 +768,9 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
   // line field has LA bits, fewer than a large table may need.
   const u64 channels = round_up(p.n, g.ah);
   const u64 scale_words = ceil_div(channels * 4, g.aw), ozp_words = ceil_div(channels, g.aw);
-  const u64 scale_addr = em.alloc(scale_words), ozp_addr = em.alloc(ozp_words);
-  {
+  const u64 scale_addr = opt.finish ? em.alloc(scale_words) : 0;
+  const u64 ozp_addr = opt.finish ? em.alloc(ozp_words) : 0;
+  if (data && opt.finish) {
     std::vector<std::uint8_t> sbytes(scale_words * g.aw, 0), obytes(ozp_words * g.aw, 0);
     for (u64 n = 0; n < p.n; ++n) {
       const auto s = static_cast<std::uint32_t>(p.quant.scale[n]);
@@ -775,7 +782,9 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
   }
   std::vector<u64> a_addr(p.groups, 0), w_addr(p.groups, 0);
   for (u64 grp = 0; grp < p.groups; ++grp) {
-    if (!plan.ivn_given) {
+    if (!plan.ivn_given && !data) {
+      a_addr[grp] = em.alloc(fp_i);
+    } else if (!plan.ivn_given) {
       const auto& a = p.a[grp];
       auto img = image(g, plan.li, p.zp_a, [&](u64 mm, u64 j, u64 e) {
         const u64 k = j * g.ah + e;
@@ -784,20 +793,25 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
       a_addr[grp] = em.alloc(fp_i);
       em.write_words(a_addr[grp], img, 0, fp_i);
     }
+    const auto [first, end] = plan.w_ranges[grp];
+    if (!data) {
+      if (first < end) w_addr[grp] = em.alloc(end - first);
+      continue;
+    }
     const auto& b = p.b[grp];
     const u64 lo = grp * p.cog, hi = lo + p.cog;
     auto img = image(g, plan.lw, p.zp_w, [&](u64 n, u64 j, u64 e) {
       const u64 k = j * g.ah + e;
       return n >= lo && n < hi && k < p.kg ? b[k * p.cog + (n - lo)] : p.zp_w;
     });
-    const auto [first, end] = plan.w_ranges[grp];
     if (first < end) {
       w_addr[grp] = em.alloc(end - first);
       em.write_words(w_addr[grp], img, first, end - first);
     }
   }
   const u64 fp_o = footprint(plan.lo, g);
-  const u64 out_addr = opt.store_output ? em.alloc(fp_o) : 0;
+  const bool store = opt.store_output && opt.finish;
+  const u64 out_addr = store ? em.alloc(fp_o) : 0;
   if (g.maw < 64 && em.next_addr > (u64{1} << g.maw)) {
     throw std::invalid_argument(
         fmt::format("{}: the off-chip image needs {} words, MAW = {} addresses only {}", p.what,
@@ -814,8 +828,10 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
   ins.push_back(Instr::set_layout(Op::kSetWvnLayout, plan.lw));
   ins.push_back(Instr::set_layout(Op::kSetIvnLayout, li_at(0)));
   ins.push_back(Instr::set_layout(Op::kSetOvnLayout, plan.lo));
-  em.copy(true, Target::kScale, 0, scale_words, scale_addr);
-  em.copy(true, Target::kOzp, 0, ozp_words, ozp_addr);
+  if (opt.finish) {
+    em.copy(true, Target::kScale, 0, scale_words, scale_addr);
+    em.copy(true, Target::kOzp, 0, ozp_words, ozp_addr);
+  }
   std::size_t tile_index = 0;
   for (u64 grp = 0; grp < p.groups; ++grp) {
     if (grp > 0 && plan.ivn_stacked) {
@@ -829,14 +845,14 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
       for (u64 pass = 0; pass < np; ++pass) {
         ins.push_back(Instr::map(pass * m.kpar, t.n0, m.grlog, m.gclog, m.vn - 1));
         for (const EsRun& run : plan.runs[tile_index]) {
-          ins.push_back(
-              Instr::stream(run.m0, run.sm, run.t, pass > 0, pass + 1 == np, routes.at(run.ports)));
+          ins.push_back(Instr::stream(run.m0, run.sm, run.t, pass > 0 || opt.accumulate,
+                                      pass + 1 == np && opt.finish, routes.at(run.ports)));
         }
       }
     }
   }
-  ins.push_back(Instr::config(p.zp_a, p.zp_w, true));
-  if (opt.store_output) em.copy(false, Target::kSbufActive, plan.lo.base, fp_o, out_addr);
+  if (opt.finish) ins.push_back(Instr::config(p.zp_a, p.zp_w, true));
+  if (store) em.copy(false, Target::kSbufActive, plan.lo.base, fp_o, out_addr);
 
   // Every instruction must encode (field widths).
   for (std::size_t i = 0; i < ins.size(); ++i) {
@@ -851,11 +867,12 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
   prog.out.layout = plan.lo;
   prog.out.m = static_cast<int>(p.m);
   prog.out.n = static_cast<int>(p.n);
-  prog.out.stored = opt.store_output;
+  prog.out.stored = store;
   prog.out.store_addr = out_addr;
-  prog.out.store_lines = opt.store_output ? fp_o : 0;
+  prog.out.store_lines = store ? fp_o : 0;
   prog.mapping = {m.grlog, m.gclog, m.vn - 1};
   prog.macs = p.macs;
+  prog.mem_words = em.next_addr - opt.mem_base;
 
   u64 n_em = 0, n_es = 0;
   for (const Instr& in : ins) {
@@ -873,7 +890,7 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
       "  IVN      {}{} ({} lines)\n"
       "  OVN      {} ({} lines)\n"
       "  groups {}, N-tiles {}, K-passes {}, ExecuteMapping {}, ExecuteStreaming {}\n"
-      "  MACs {}, estimated cycles {}, instructions {}",
+      "  MACs {}, model cycles {}, instructions {}",
       p.what, tp.to_string(), prog.mapping.to_string(), map_details(m), plan.lw.to_string(),
       footprint(plan.lw, g), plan.li.to_string(), in_desc, fp_i, plan.lo.to_string(), fp_o,
       p.groups, plan.tiles.size(), np, n_em, n_es, p.macs, plan.cycles, ins.size());
@@ -925,30 +942,57 @@ Program compile_problem(const TopParams& tp_in, const Problem& p, const CompileO
     }
     maps.push_back(make_map(g, f.grlog, f.gclog, f.vnm1 + 1));
   } else {
-    for (std::uint32_t grlog = 0; grlog <= static_cast<std::uint32_t>(g.awl); ++grlog) {
-      for (std::uint32_t gclog = 0; gclog <= grlog; ++gclog) {
-        maps.push_back(make_map(g, grlog, gclog, static_cast<std::uint32_t>(g.ah)));
+    // vn = AH; and, when K is a single VN shorter than AH, vn = K (fewer beats per step).
+    std::vector<std::uint32_t> vns = {static_cast<std::uint32_t>(g.ah)};
+    if (p.kg < g.ah) vns.push_back(static_cast<std::uint32_t>(p.kg));
+    for (std::uint32_t vn : vns) {
+      for (std::uint32_t grlog = 0; grlog <= static_cast<std::uint32_t>(g.awl); ++grlog) {
+        for (std::uint32_t gclog = 0; gclog <= grlog; ++gclog) {
+          maps.push_back(make_map(g, grlog, gclog, vn));
+        }
       }
     }
   }
+  // Candidates in the order of the estimate; each routable one is scored exactly with the cycle
+  // model on its (shape-only) instruction stream. The streamed beats are a lower bound of the
+  // cycles (a beat takes a cycle), which ends the search.
   std::vector<std::pair<u64, Map>> order;
   for (const Map& m : maps) order.emplace_back(lower_bound_cycles(g, p, m), m);
   std::stable_sort(order.begin(), order.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });
+  CompileOptions score_opt = opt;
+  score_opt.shape_only = true;
 
   Needs needs;
   std::optional<Plan> best;
   RouteCache best_routes;
+  u64 best_cycles = kNone;
   for (const auto& [lb, m] : order) {
-    if (best && lb >= best->cycles) break;
-    auto plan = evaluate(g, p, m, opt.input_in_buffer, needs);
-    if (!plan || (best && plan->cycles >= best->cycles)) continue;
+    const u64 beats = make_tiles(g, p, m).size() * passes(g, p, m) * blocks(p, m) * m.vn;
+    if (best && beats >= best_cycles) continue;
+    auto plan = evaluate(g, p, m, opt.input_in_buffer, opt.output_layout, needs);
+    if (!plan) continue;
     RouteCache routes;
     std::string why;
     if (!route_plan(tp, g, *plan, routes, why)) {
       if (needs.route.empty()) needs.route = why;
       continue;
     }
+    if (opt.any_plan) {
+      best = std::move(plan);
+      best_routes = std::move(routes);
+      break;
+    }
+    u64 cycles = kNone;
+    try {
+      cycles = predict(tp, emit(tp, g, p, *plan, routes, score_opt).instrs, opt.timing).cycles;
+    } catch (const std::invalid_argument& e) {
+      if (needs.emit.empty()) needs.emit = e.what();
+      continue;
+    }
+    if (best && cycles >= best_cycles) continue;
+    plan->cycles = cycles;
+    best_cycles = cycles;
     best = std::move(plan);
     best_routes = std::move(routes);
   }
@@ -978,6 +1022,8 @@ Program compile_problem(const TopParams& tp_in, const Problem& p, const CompileO
       if (needs.conflicts.size() > 1) {
         msg += fmt::format(" (and {} more mappings failed likewise)", needs.conflicts.size() - 1);
       }
+    } else if (!needs.emit.empty()) {
+      msg = needs.emit;
     } else if (!needs.route.empty()) {
       msg = fmt::format("{}: unroutable: {}", p.what, needs.route);
     } else if (!needs.given.empty()) {
@@ -1067,6 +1113,91 @@ Program compile_conv(const TopParams& tp, const ConvLayer& c, const CompileOptio
     }
     if (!opt.input_in_buffer) p.a.push_back(std::move(gl.a));
     p.b.push_back(std::move(gl.b));
+  }
+  return compile_problem(tp, p, opt);
+}
+
+GroupedGemm as_grouped(const GemmLayer& gl) {
+  GroupedGemm g;
+  g.what = fmt::format("GEMM {}x{}x{}", gl.m, gl.k, gl.n);
+  g.groups = 1;
+  g.m = gl.m;
+  g.k = gl.k;
+  g.n = gl.n;
+  g.zp_a = gl.zp_a;
+  g.zp_w = gl.zp_w;
+  g.a.push_back(gl.a);
+  g.b.push_back(gl.b);
+  g.quant = gl.quant;
+  return g;
+}
+
+GroupedGemm as_grouped(const ConvLayer& c) {
+  c.validate();
+  GroupedGemm g;
+  g.what = fmt::format("conv {}x{}x{} -> {} k{}x{} s{} p{} d{} g{}", c.h, c.w, c.c, c.co, c.r, c.s,
+                       c.stride, c.pad, c.dilation, c.groups);
+  g.groups = c.groups;
+  g.m = c.ho() * c.wo();
+  g.k = c.r * c.s * (c.c / c.groups);
+  g.n = c.co / c.groups;
+  g.zp_a = c.zp_a;
+  g.zp_w = c.zp_w;
+  g.quant = c.quant;
+  for (int grp = 0; grp < c.groups; ++grp) {
+    GemmLayer gl = conv_group_as_gemm(c, grp);
+    g.a.push_back(std::move(gl.a));
+    g.b.push_back(std::move(gl.b));
+  }
+  return g;
+}
+
+Program compile_grouped(const TopParams& tp, const GroupedGemm& gg, const CompileOptions& opt) {
+  const std::string what =
+      gg.what.empty() ? fmt::format("grouped GEMM {} x {}x{}x{}", gg.groups, gg.m, gg.k, gg.n)
+                      : gg.what;
+  if (gg.groups < 1 || gg.m < 1 || gg.k < 1 || gg.n < 1) {
+    throw std::invalid_argument(
+        fmt::format("{}: groups, M, K and N must be at least 1 (got {}, {}, {}, {})", what,
+                    gg.groups, gg.m, gg.k, gg.n));
+  }
+  const auto groups = static_cast<u64>(gg.groups), m = static_cast<u64>(gg.m),
+             k = static_cast<u64>(gg.k), n = static_cast<u64>(gg.n);
+  if (groups * n > (u64{1} << 31) || m * k > (u64{1} << 40) || k * n > (u64{1} << 40)) {
+    throw std::invalid_argument(fmt::format("{}: sizes too large", what));
+  }
+  Problem p;
+  p.what = what;
+  p.groups = groups;
+  p.m = m;
+  p.kg = k;
+  p.cog = n;
+  p.n = groups * n;
+  p.zp_a = gg.zp_a;
+  p.zp_w = gg.zp_w;
+  p.macs = groups * m * k * n;
+  if (!opt.shape_only) {
+    const bool need_a = !opt.input_in_buffer;
+    if ((need_a && gg.a.size() != groups) || gg.b.size() != groups) {
+      throw std::invalid_argument(
+          fmt::format("{}: need A and B for each of the {} groups, got {} "
+                      "and {}",
+                      what, groups, gg.a.size(), gg.b.size()));
+    }
+    for (u64 grp = 0; grp < groups; ++grp) {
+      if (need_a && gg.a[grp].size() != m * k) {
+        throw std::invalid_argument(fmt::format("{}: A of group {} has {} elements, M*K = {}", what,
+                                                grp, gg.a[grp].size(), m * k));
+      }
+      if (gg.b[grp].size() != k * n) {
+        throw std::invalid_argument(fmt::format("{}: B of group {} has {} elements, K*N = {}", what,
+                                                grp, gg.b[grp].size(), k * n));
+      }
+    }
+    check_quant(what, gg.quant, p.n);
+    if (need_a) p.a = gg.a;
+    p.b = gg.b;
+    p.quant = gg.quant;
   }
   return compile_problem(tp, p, opt);
 }

@@ -47,6 +47,14 @@ void Memory::set_byte(std::uint64_t addr, int i, std::uint8_t v) {
   it->second[static_cast<std::size_t>(i)] = v;
 }
 
+void Memory::merge(const Memory& o) {
+  if (o.aw_ != aw_) {
+    throw std::invalid_argument(
+        fmt::format("Memory::merge: words of {} bytes into a memory of {}", o.aw_, aw_));
+  }
+  for (const auto& [addr, word] : o.mem_) mem_[addr] = word;
+}
+
 bool Memory::operator==(const Memory& o) const {
   if (aw_ != o.aw_) return false;
   // Unwritten words read as 0: compare what every word reads.

@@ -40,6 +40,8 @@ class BirrdDut {
   // FST waveform of everything from now on (until close or destruction).
   virtual void open_trace(const std::string& path) = 0;
   virtual void close_trace() = 0;
+  // Pause (false) or resume (true) dumping into the open waveform (open_trace resumes).
+  virtual void set_trace_active(bool on) = 0;
   // Hierarchical name of the top instance in the waveform (e.g. "TOP.birrd").
   virtual std::string trace_scope() const = 0;
 };

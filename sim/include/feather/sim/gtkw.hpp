@@ -4,11 +4,14 @@
 #include <string>
 #include <vector>
 
+#include "feather/sim/debug.hpp"
+
 namespace feather::sim {
 
 struct GtkwSignal {
-  std::string name;  // full hierarchical name as in the FST, e.g. TOP.birrd.valid_o[15:0]
-  bool hex = true;   // hex (data) or binary (valids, commands)
+  std::string name;        // full hierarchical name as in the FST, e.g. TOP.birrd.valid_o[15:0]
+  bool hex = true;         // hex (data) or binary (valids, commands)
+  bool highlight = false;  // selected (highlighted) when the file opens
 };
 
 struct GtkwGroup {
@@ -21,7 +24,7 @@ struct GtkwFile {
   std::string dumpfile;  // path of the FST
   std::vector<GtkwGroup> groups;
   long marker = -1;                     // primary marker time, -1 for none
-  long zoom_start = -1, zoom_end = -1;  // visible window, -1 for the whole trace
+  long zoom_start = -1, zoom_end = -1;  // visible window, -1 for the default zoom
 };
 
 // Writes the save file; throws std::runtime_error if it cannot be written.
@@ -32,6 +35,10 @@ std::string gtkw_path_for(const std::string& fst_path);
 
 // The waveform name of a signal: "name" for 1 bit, "name[W-1:0]" otherwise.
 std::string gtkw_vector(const std::string& name, int width);
+
+// A first group for a divergence: the divergent signal and its neighbours, all highlighted
+// (valids, commands and masks in binary, data in hex).
+GtkwGroup gtkw_divergence_group(const Divergence& d);
 
 // A "ports" group holding the clock and reset of `top`, for the caller to extend.
 GtkwGroup gtkw_ports_group(const std::string& top);

@@ -9,9 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "feather/map/mapper.hpp"
 #include "feather/sim/top_run.hpp"
 #include "feather/top/compiler.hpp"
 #include "feather/top/reference.hpp"
+#include "feather/top/timing.hpp"
 
 namespace feather::sim {
 
@@ -21,7 +23,8 @@ struct LayerSpec {
   int h = 8, w = 8, c = 16, co = 16, r = 3, stride = 1, pad = 1, dilation = 1, groups = 1;
   // gemm
   int m = 16, k = 64, n = 16;
-  std::string name;  // e.g. "resnet50.conv2_x.3x3 (56x56 scaled to 28x28)"
+  std::string name;         // e.g. "resnet50.conv2_x.3x3 (56x56 scaled to 28x28)"
+  bool per_tensor = false;  // one requantization scale/zero point (lets the mapper use IO-S)
 };
 
 // Named layers: resnet50-conv3x3 (the demo), resnet50-conv1x1, mobilenet-dw3x3, bert-gemm, ...
@@ -31,10 +34,12 @@ LayerSpec layer_preset(const std::string& name);
 
 struct LayerReport {
   std::string layer;                // description
-  std::string mapping;              // the compiler's summary
+  std::string mapping;              // the mapper's choice and the compiler's summary of tile 0
+  map::LayerMap map;                // the mapper's plan
   std::vector<top::Instr> program;  // the instruction stream that ran
   std::uint64_t macs = 0;           // useful MACs
   RunResult run;                    // RTL run
+  top::Timing predicted;            // the cycle model's prediction (top/timing.hpp)
   double utilization = 0;           // macs / (ah*aw*cycles)
   bool golden_ok = false;           // RTL buffers, error status and memory equal the golden model's
   bool output_ok = false;           // output tensor equals the reference, bit for bit
@@ -43,9 +48,10 @@ struct LayerReport {
   double golden_seconds = 0;
 };
 
-// Runs `spec` on the AH x AW top (a verilated configuration must exist). Operands are random
-// from `seed`.
+// Runs `spec` on the AH x AW top (a verilated configuration must exist): the mapper chooses the
+// dataflow, tiling, mapping and layouts (map::map_layer, options `mopt`), the program is built
+// with random operands from `seed` (map::build_program).
 LayerReport run_layer(const LayerSpec& spec, int ah, int aw, std::uint64_t seed,
-                      const RunOptions& opt, const top::CompileOptions& copt = {});
+                      const RunOptions& opt, const map::MapOptions& mopt = {});
 
 }  // namespace feather::sim

@@ -29,6 +29,8 @@ class NestDut {
   virtual bool pe_ov(int r, int c) const = 0;
   virtual void open_trace(const std::string& path) = 0;
   virtual void close_trace() = 0;
+  // Pause (false) or resume (true) dumping into the open waveform (open_trace resumes).
+  virtual void set_trace_active(bool on) = 0;
   virtual std::string trace_scope() const = 0;
 };
 

@@ -41,7 +41,10 @@ struct RunResult {
   std::string timeout_state;                    // the state when it fired
   std::uint64_t mem_reads = 0, mem_writes = 0;  // off-chip words
   std::uint64_t instr_stall_cycles = 0;         // an instruction waited (valid && !ready)
-  double seconds = 0.0;                         // wall time of the simulation loop
+  // Per instruction, the cycle it was handed to the top's instruction buffer. Instruction i
+  // (i >= 1) is handed in the cycle instruction i-1 is consumed (top::Timing::consume).
+  std::vector<std::uint64_t> accepted;
+  double seconds = 0.0;  // wall time of the simulation loop
   // Where the cycles go (each cycle counted once, in this order of precedence):
   std::uint64_t beat_cycles = 0;     // a streamed beat entered NEST (the compute phase)
   std::uint64_t mapping_cycles = 0;  // PE loads (ExecuteMapping) not hidden behind streaming

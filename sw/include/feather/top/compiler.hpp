@@ -13,6 +13,7 @@
 #include "feather/top/isa.hpp"
 #include "feather/top/params.hpp"
 #include "feather/top/reference.hpp"
+#include "feather/top/timing.hpp"
 
 namespace feather::top {
 
@@ -37,8 +38,9 @@ struct Program {
   Memory memory;  // initial off-chip image (operands, quant tables)
   OutputPlacement out;
   MappingChoice mapping;
-  std::uint64_t macs = 0;  // useful MACs of the layer (M*K*N, summed over groups)
-  std::string summary;     // human-readable: mapping, layouts, passes, ES count
+  std::uint64_t macs = 0;       // useful MACs of the layer (M*K*N, summed over groups)
+  std::uint64_t mem_words = 0;  // off-chip words the program's image spans, from mem_base
+  std::string summary;          // human-readable: mapping, layouts, passes, ES count
 };
 
 struct CompileOptions {
@@ -47,7 +49,36 @@ struct CompileOptions {
   std::optional<Layout> input_in_buffer;
   bool store_output = true;            // emit Store of the output tensor
   std::optional<MappingChoice> force;  // use this mapping instead of searching
+  // No operand data: the instruction stream, layouts and footprints are exact, the off-chip
+  // image stays empty (the mapper scores candidates this way).
+  bool shape_only = false;
+  std::uint64_t mem_base = 0;  // first off-chip word of the program's image
+  // K chunks of one output (the mapper's K tiling): with `accumulate` every ExecuteStreaming
+  // adds onto the output buffer (the partial sums of the earlier chunks); with `finish` false
+  // the program neither requantizes, swaps the streaming halves nor stores (a later chunk does)
+  // and loads no requantization tables.
+  bool accumulate = false;
+  bool finish = true;
+  std::optional<Layout> output_layout;  // force the OVN layout (every chunk of one output)
+  TimingOptions timing;                 // the cycle model's memory, for scoring the mappings
+  // Stop at the first legal plan instead of the best (a fit test: does the layer compile?).
+  bool any_plan = false;
 };
+
+// A layer as the compiler sees it: `groups` GEMMs O_g = A_g (M x K) * B_g (K x N) writing the
+// channels g*N .. g*N+N-1 of one output tensor O[M][groups*N] (a conv after im2col, or one
+// GEMM with groups = 1).
+struct GroupedGemm {
+  std::string what;  // for messages
+  int groups = 1, m = 1, k = 1, n = 1;
+  std::uint8_t zp_a = 0, zp_w = 0;
+  std::vector<std::vector<std::uint8_t>> a;  // per group [m][k] (empty: shape only / in buffer)
+  std::vector<std::vector<std::uint8_t>> b;  // per group [k][n] (empty: shape only)
+  Quant quant;                               // groups*n entries (empty: shape only)
+};
+GroupedGemm as_grouped(const GemmLayer& g);
+GroupedGemm as_grouped(const ConvLayer& c);  // im2col per group (conv_group_as_gemm)
+Program compile_grouped(const TopParams& p, const GroupedGemm& g, const CompileOptions& opt = {});
 
 // Throws std::invalid_argument (bad layer, does not fit the buffers, unroutable) with a message
 // naming the cause.

@@ -24,6 +24,8 @@ class Memory {
   std::uint8_t byte(std::uint64_t addr, int i) const;
   void set_byte(std::uint64_t addr, int i, std::uint8_t v);
   std::size_t words() const { return mem_.size(); }
+  // Copies every written word of `o` (same word size) into this memory.
+  void merge(const Memory& o);
   bool operator==(const Memory& o) const;
 
  private:

@@ -1,0 +1,121 @@
+// The regression runner behind `feather regress`: suites of (test, configuration, seed) jobs read
+// from a YAML file, run in parallel as child processes of the feather binary with a timeout each,
+// failing jobs rerun with a waveform window around their first divergence, JUnit XML, an HTML
+// report, a rerun file and merged functional coverage. Formats: docs/user-guide.md; debugging
+// walk-through: docs/debugging.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "feather/sim/coverage.hpp"
+#include "feather/sim/debug.hpp"
+
+namespace feather::sim::regress {
+
+struct JobSpec {
+  std::string test;               // the suite entry's name, e.g. "birrd-cosim"
+  std::string config;             // the configuration, e.g. "aw=16 dw=32 wiring=benes"
+  std::uint64_t seed = 0;         // substituted for {seed}
+  std::vector<std::string> args;  // feather arguments, subcommand first
+  double timeout = 600;           // seconds
+  std::string id;                 // unique and file-name safe: <test>.<config>.s<seed>
+};
+
+struct Suite {
+  std::string name;
+  std::string description;
+  std::vector<JobSpec> jobs;
+};
+
+struct ExpandOptions {
+  std::uint64_t base_seed = 1;  // job seeds are derived from it, the test and the configuration
+  int seeds_per_job = 0;        // > 0 overrides the suite's `seeds`
+  double timeout = 0;           // > 0 overrides every job's timeout (seconds)
+};
+
+// The suite names of a suites file, in file order. Throws std::runtime_error naming the file and
+// the problem for a malformed file.
+std::vector<std::string> suite_names(const std::string& path);
+// One suite, expanded into jobs. Throws std::runtime_error (unknown suite: lists the known ones;
+// a template placeholder the configuration does not define; a command without {seed}; ...).
+Suite load_suite(const std::string& path, const std::string& name, const ExpandOptions& opt);
+
+// The seed of the k-th job of (test, configuration) under a base seed (48 bits, never 0).
+std::uint64_t derive_seed(std::uint64_t base, std::string_view test, std::string_view config,
+                          int k);
+
+enum class Status { kPass, kFail, kTimeout };
+std::string_view to_string(Status s);
+
+// What a job's output says (cosim and `run` formats; see parse_log).
+struct LogFacts {
+  std::optional<std::uint64_t> cycles;
+  std::optional<double> cycles_per_second;
+  std::optional<Divergence> divergence;
+  std::string failure;  // the first "FAIL: ..." / "... MISMATCH" / "feather: error: ..." line
+};
+LogFacts parse_log(std::string_view text);
+
+struct JobResult {
+  JobSpec spec;
+  Status status = Status::kFail;
+  int exit_code = -1;  // -1 when killed by a signal
+  int term_signal = 0;
+  double seconds = 0;
+  LogFacts facts;
+  std::string log;       // paths relative to the output directory
+  std::string coverage;  // coverage JSON written by the job, empty if none
+  // Debug rerun of a job that failed with a divergence: the windowed waveform and save file.
+  std::string wave, gtkw, debug_log;
+  std::vector<std::string> debug_args;
+  std::string debug_note;  // "reproduced at cycle N", or why there is no waveform
+};
+
+struct RunOptions {
+  int jobs = 2;                // parallel child processes
+  std::string out_dir;         // logs/, waves/, coverage/ and the reports go here
+  std::string exe;             // the feather binary (default: /proc/self/exe)
+  std::uint64_t window = 100;  // debug reruns trace this many cycles before and after
+  bool debug_rerun = true;
+  bool progress = true;  // progress on stderr: a live line on a TTY, else a line every 10 s
+};
+
+struct Report {
+  std::string suite;
+  std::string description;
+  std::uint64_t base_seed = 0;
+  std::string exe;
+  std::string out_dir;  // absolute; the jobs' paths are relative to it
+  double seconds = 0;
+  bool interrupted = false;  // SIGINT/SIGTERM: the remaining jobs did not run
+  std::vector<JobResult> jobs;
+  Coverage coverage;  // merged over the jobs that wrote coverage
+  int count(Status s) const;
+};
+
+// Runs the jobs (in order, `jobs` at a time) and returns their results in job order. Writes
+// logs/<id>.log per job, coverage/<id>.json for cosim jobs, waves/<id>.fst + .gtkw and
+// logs/<id>.debug.log for debug reruns. Does not write the reports.
+Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& opt);
+
+// junit.xml, report.html, rerun.txt (always written; no command lines when every job passed) and
+// coverage.json (merged) in r.out_dir. Throws std::runtime_error if a file cannot be written.
+void write_reports(const Report& r);
+std::string junit_xml(const Report& r);
+std::string html_report(const Report& r);
+// One "# job ..." comment line and one full command line per failing job; a shell script.
+std::string rerun_file(const Report& r);
+// The jobs of a rerun file (the comment lines restore test, configuration, seed and timeout;
+// a command line without one becomes a job of its own). timeout > 0 overrides.
+Suite load_rerun(const std::string& path, double timeout);
+
+// Shell-quotes one argument when it needs it.
+std::string shell_quote(const std::string& arg);
+// Splits a command line at blanks, honouring '...' and "..." quoting (no escapes).
+std::vector<std::string> split_command(std::string_view line);
+
+}  // namespace feather::sim::regress

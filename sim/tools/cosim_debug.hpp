@@ -1,0 +1,46 @@
+// The debugging options shared by `feather birrd-cosim` and `feather nest-cosim`: trace window,
+// SIGUSR1 tracing toggle, fault injection, a debug hang and coverage output
+// (docs/user-guide.md, docs/debugging.md).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "feather/sim/birrd_cosim.hpp"
+#include "feather/sim/coverage.hpp"
+#include "feather/sim/debug.hpp"
+#include "feather/sim/nest_cosim.hpp"
+
+namespace feather::cli {
+
+struct CosimDebugArgs {
+  std::uint64_t trace_start = 0;
+  std::uint64_t trace_stop = sim::kNoCycle;
+  std::optional<std::uint64_t> fault_cycle;  // corrupt the model from this loop cycle on
+  int fault_stage = 0, fault_port = 0;       // birrd-cosim: the stage register
+  int fault_row = 0, fault_col = 0;          // nest-cosim: the PE accumulator
+  std::uint64_t fault_xor = 1;
+  std::uint64_t hang_after = sim::kNoCycle;
+  std::string coverage;  // JSON file to write
+  sim::Coverage counters;
+};
+
+// Adds --trace-start, --trace-stop, --fault-*, --hang-after-cycles and --coverage to `cmd`.
+void add_cosim_debug_options(CLI::App* cmd, CosimDebugArgs& a, bool nest);
+
+// Checks the options against the configuration and the trace path (CLI::ValidationError), fills
+// the harness options and installs the SIGUSR1 handler when tracing.
+void apply_cosim_debug(CosimDebugArgs& a, const sim::BirrdDut& dut, const std::string& trace,
+                       sim::BirrdCosimOptions& o);
+void apply_cosim_debug(CosimDebugArgs& a, const sim::NestDut& dut, const std::string& trace,
+                       sim::NestCosimOptions& o);
+
+// Prints where tracing switched, the FEATHER-DIVERGENCE line of a failed run, and writes the
+// coverage file.
+void report_cosim_debug(const CosimDebugArgs& a, const std::optional<sim::Divergence>& d,
+                        const std::vector<sim::TraceGate::Event>& events);
+
+}  // namespace feather::cli

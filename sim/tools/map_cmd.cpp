@@ -1,0 +1,229 @@
+#include "map_cmd.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "feather/map/workload.hpp"
+#include "feather/sim/top_dut.hpp"
+
+namespace feather::cli {
+
+namespace {
+
+std::pair<int, int> split_array(const std::string& text) {
+  const auto x = text.find('x');
+  try {
+    if (x == std::string::npos) throw std::invalid_argument("no x");
+    std::size_t used = 0;
+    const int ah = std::stoi(text.substr(0, x), &used);
+    if (used != x) throw std::invalid_argument("rows");
+    const int aw = std::stoi(text.substr(x + 1), &used);
+    if (used != text.size() - x - 1) throw std::invalid_argument("columns");
+    return {ah, aw};
+  } catch (const std::exception&) {
+    throw CLI::ValidationError("--array", "expected AHxAW such as 16x16, got '" + text + "'");
+  }
+}
+
+nlohmann::json layout_json(const top::Layout& l) {
+  return {{"order", l.order}, {"f0", l.f0()}, {"f1", l.f1}, {"f2", l.f2}, {"base", l.base}};
+}
+
+nlohmann::json map_json(const top::TopParams& p, const std::string& layer, const std::string& shape,
+                        std::uint64_t count, const map::LayerMap& m) {
+  return {{"layer", layer},
+          {"shape", shape},
+          {"count", count},
+          {"gemm",
+           {{"groups", m.shape.groups},
+            {"m", m.shape.m},
+            {"k", m.shape.k},
+            {"n", m.shape.n},
+            {"per_tensor_quant", m.shape.per_tensor_quant}}},
+          {"dataflow", std::string(map::to_string(m.dataflow))},
+          {"tiles",
+           {{"m", m.tiles_m},
+            {"n", m.tiles_n},
+            {"k", m.tiles_k},
+            {"tile_m", m.tile_m},
+            {"tile_n", m.tile_n},
+            {"tile_k", m.tile_k}}},
+          {"mapping",
+           {{"grlog", m.mapping.grlog}, {"gclog", m.mapping.gclog}, {"vn", m.mapping.vnm1 + 1}}},
+          {"layouts",
+           {{"ivn", layout_json(m.li)}, {"wvn", layout_json(m.lw)}, {"ovn", layout_json(m.lo)}}},
+          {"cycles", m.timing.cycles},
+          {"beat_cycles", m.timing.beat_cycles},
+          {"utilization", m.utilization},
+          {"offchip_bytes", m.offchip_bytes(p.aw)},
+          {"offchip_words_read", m.timing.words_read},
+          {"offchip_words_written", m.timing.words_written},
+          {"buffer_accesses",
+           {{"sbuf_reads", m.accesses.sbuf_reads},
+            {"sbuf_writes", m.accesses.sbuf_writes},
+            {"wbuf_reads", m.accesses.wbuf_reads},
+            {"wbuf_writes", m.accesses.wbuf_writes},
+            {"obuf_rmw", m.accesses.obuf_rmw}}},
+          {"candidates", m.candidates},
+          {"rejected", m.rejected},
+          {"search_seconds", m.search_seconds}};
+}
+
+}  // namespace
+
+map::Dataflow parse_dataflow(const std::string& text) {
+  std::string t;
+  for (char c : text) {
+    if (c != '-') t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (t == "wos") return map::Dataflow::kWoS;
+  if (t == "ios") return map::Dataflow::kIoS;
+  throw CLI::ValidationError("--dataflow", "expected wos or ios, got '" + text + "'");
+}
+
+top::TopParams array_params(int ah, int aw, int sd, int wd, int od, int qd) {
+  top::TopParams p;
+  bool have = false;
+  for (const auto& d : sim::top_duts()) {
+    if (d.params.ah == ah && d.params.aw == aw) {
+      p = d.params;
+      have = true;
+    }
+    if (!have && d.params.ah == 16 && d.params.aw == 16) p = d.params;
+  }
+  p.ah = ah;
+  p.aw = aw;
+  if (!have) p.qd = std::max(p.qd, aw);
+  if (sd > 0) p.sd = sd;
+  if (wd > 0) p.wd = wd;
+  if (od > 0) p.od = od;
+  if (qd > 0) p.qd = qd;
+  return p.validated();
+}
+
+sim::LayerSpec spec_of(const map::Layer& l) {
+  sim::LayerSpec s;
+  s.name = l.name + " (" + l.shape_string() + ")";
+  if (l.kind == map::OpKind::kConv) {
+    if (l.r != l.s || l.stride_h != l.stride_w || l.pad_h != l.pad_w || l.dil_h != l.dil_w ||
+        l.n != 1) {
+      throw std::invalid_argument(fmt::format(
+          "layer '{}' ({}): feather run takes batch-1 convolutions with square kernel, stride, "
+          "padding and dilation",
+          l.name, l.shape_string()));
+    }
+    s.kind = "conv";
+    s.h = l.h;
+    s.w = l.w;
+    s.c = l.c;
+    s.co = l.k;
+    s.r = l.r;
+    s.stride = l.stride_h;
+    s.pad = l.pad_h;
+    s.dilation = l.dil_h;
+    s.groups = l.groups;
+  } else if (l.kind == map::OpKind::kGemm) {
+    s.kind = "gemm";
+    s.m = l.gm;
+    s.k = l.gk;
+    s.n = l.gn;
+    s.per_tensor = l.weights_are_activations;
+  } else {
+    throw std::invalid_argument(
+        fmt::format("layer '{}' ({}) has no MACs: nothing to run", l.name, l.shape_string()));
+  }
+  return s;
+}
+
+void add_map_options(CLI::App* cmd, MapArgs& a) {
+  cmd->add_option("--network", a.network,
+                  "a built-in network (resnet50, mobilenet_v3_large, bert_base) or a network / "
+                  "Timeloop problem file (.yaml, .json)");
+  cmd->add_option("--layer-name", a.layer_name, "map only this layer of the network");
+  cmd->add_option("--array", a.array, "AHxAW");
+  cmd->add_option("--sd", a.sd,
+                  "streaming buffer lines per bank per half (default: the "
+                  "verilated configuration's)");
+  cmd->add_option("--wd", a.wd, "stationary buffer lines per bank");
+  cmd->add_option("--od", a.od, "output buffer lines per bank");
+  cmd->add_option("--qd", a.qd, "requantization table entries");
+  cmd->add_option("--latency", a.latency, "off-chip read latency (cycles) for the cost model");
+  cmd->add_option("--bandwidth", a.bandwidth, "off-chip words per cycle for the cost model (0, 1]");
+  cmd->add_flag("--per-tensor", a.per_tensor,
+                "per-tensor requantization for every layer (lets the mapper use IO-S)");
+  cmd->add_option("--dataflow", a.dataflow, "force wos or ios");
+  cmd->add_option("--json", a.json, "write the plan (every layer) as JSON to this file");
+}
+
+int cmd_map(const MapArgs& a, const sim::LayerSpec* spec) {
+  const auto [ah, aw] = split_array(a.array);
+  const top::TopParams p = array_params(ah, aw, a.sd, a.wd, a.od, a.qd);
+  map::NetworkMapOptions opt;
+  opt.map.timing.latency = a.latency;
+  opt.map.timing.bandwidth = a.bandwidth;
+  if (!a.dataflow.empty()) opt.map.dataflow = parse_dataflow(a.dataflow);
+  opt.per_tensor_quant = a.per_tensor;
+  opt.only_layer = a.layer_name;
+
+  map::Network net;
+  if (!a.network.empty()) {
+    net = map::find_network(a.network);
+  } else if (spec) {
+    map::Layer l;
+    l.name = spec->name.empty() ? spec->kind : spec->name;
+    if (spec->kind == "gemm") {
+      l.kind = map::OpKind::kGemm;
+      l.op = "gemm";
+      l.gm = spec->m;
+      l.gk = spec->k;
+      l.gn = spec->n;
+    } else {
+      l.kind = map::OpKind::kConv;
+      l.op = "conv";
+      l.h = spec->h;
+      l.w = spec->w;
+      l.c = spec->c;
+      l.k = spec->co;
+      l.r = l.s = spec->r;
+      l.stride_h = l.stride_w = spec->stride;
+      l.pad_h = l.pad_w = spec->pad;
+      l.dil_h = l.dil_w = spec->dilation;
+      l.groups = spec->groups;
+    }
+    l.validate();
+    net.name = l.name;
+    net.layers.push_back(l);
+    opt.per_tensor_quant = opt.per_tensor_quant || spec->per_tensor;
+  } else {
+    throw CLI::ValidationError("map", "give --network, --preset or a layer (--layer conv|gemm)");
+  }
+  const map::NetworkMap nm = map::map_network(p, net, opt);
+  fmt::print("{}", map::format_table(p, nm));
+  fmt::print("cost model: off-chip latency {} cycles, bandwidth {} words/cycle ({} bytes/word)\n",
+             a.latency, a.bandwidth, p.aw);
+  if (!a.json.empty()) {
+    nlohmann::json j;
+    j["network"] = nm.network;
+    j["params"] = nm.params;
+    j["totals"] = {{"macs", nm.macs},
+                   {"cycles", nm.cycles},
+                   {"utilization", nm.utilization},
+                   {"offchip_bytes", nm.offchip_bytes},
+                   {"search_seconds", nm.search_seconds},
+                   {"distinct_shapes", nm.distinct},
+                   {"skipped_layers", nm.skipped}};
+    for (const auto& e : nm.layers)
+      j["layers"].push_back(map_json(p, e.layer, e.shape, e.count, e.map));
+    std::ofstream out(a.json);
+    if (!out) throw std::invalid_argument("cannot write " + a.json);
+    out << j.dump(2) << "\n";
+    fmt::print("plan written to {}\n", a.json);
+  }
+  return 0;
+}
+
+}  // namespace feather::cli

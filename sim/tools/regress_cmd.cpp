@@ -1,0 +1,114 @@
+#include "regress_cmd.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <random>
+
+#include "feather/sim/regress.hpp"
+
+namespace feather::cli {
+
+namespace rg = sim::regress;
+
+void add_regress_options(CLI::App* cmd, RegressArgs& a) {
+  cmd->add_option("suite", a.suite, "the suite to run (see --list)");
+  cmd->add_option("--suites", a.suites_file, "suites file (default verif/regress/suites.yaml)");
+  cmd->add_option("-j,--jobs", a.jobs, "jobs run in parallel")->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", a.seed, "base seed: every job's seed is derived from it");
+  cmd->add_option("--reseed", a.reseed,
+                  "N fresh seeds per (test, configuration): a random base seed unless --seed")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--out", a.out, "output directory (default out/regress/<suite>)");
+  cmd->add_option("--rerun", a.rerun, "replay exactly the failing jobs of a rerun file");
+  cmd->add_option("--timeout", a.timeout, "seconds per job, overriding the suite's")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--window", a.window,
+                  "debug reruns trace this many cycles before and after the first divergence");
+  cmd->add_flag("--no-debug-rerun", a.no_debug_rerun, "do not rerun failing jobs with a waveform");
+  cmd->add_flag("--list", a.list, "list the suites, or the jobs of SUITE, without running");
+  cmd->add_flag("-q,--quiet", a.quiet, "no progress output");
+}
+
+int cmd_regress(const RegressArgs& a, const CLI::App* cmd) {
+#ifdef FEATHER_SUITES_FILE
+  const std::string suites = a.suites_file.empty() ? FEATHER_SUITES_FILE : a.suites_file;
+#else
+  const std::string suites = a.suites_file;
+#endif
+  if (!a.rerun.empty() && !a.suite.empty()) {
+    throw CLI::ValidationError("--rerun", "give a SUITE or --rerun FILE, not both");
+  }
+  if (a.list && a.suite.empty() && a.rerun.empty()) {
+    for (const auto& n : rg::suite_names(suites)) {
+      const auto s = rg::load_suite(suites, n, {});
+      fmt::print("{:<12} {:>4} jobs  {}\n", n, s.jobs.size(), s.description);
+    }
+    return 0;
+  }
+  std::uint64_t base = a.seed;
+  rg::Suite suite;
+  if (!a.rerun.empty()) {
+    suite = rg::load_rerun(a.rerun, a.timeout);
+    base = 0;
+  } else {
+    if (a.suite.empty()) throw CLI::ValidationError("SUITE", "name a suite (see --list)");
+    rg::ExpandOptions eo;
+    if (a.reseed > 0 && cmd->count("--seed") == 0) {
+      std::random_device rd;
+      base = ((std::uint64_t{rd()} << 32) | rd()) & 0xffffffffffffULL;
+    }
+    eo.base_seed = base;
+    eo.seeds_per_job = a.reseed;
+    eo.timeout = a.timeout;
+    suite = rg::load_suite(suites, a.suite, eo);
+  }
+  const std::string out = !a.out.empty() ? a.out : "out/regress/" + suite.name;
+  if (a.list) {
+    for (const auto& j : suite.jobs) {
+      std::string line = "feather";
+      for (const auto& w : j.args) line += " " + rg::shell_quote(w);
+      fmt::print("{}  (timeout {} s)\n  {}\n", j.id, j.timeout, line);
+    }
+    return 0;
+  }
+  if (suite.jobs.empty()) throw std::runtime_error("no jobs to run");
+  fmt::print("regress {}: {} jobs, {} at a time, base seed {}{}, output {}\n", suite.name,
+             suite.jobs.size(), a.jobs, base,
+             a.reseed > 0 ? fmt::format(" ({} seeds per job: --seed {} --reseed {} replays)",
+                                        a.reseed, base, a.reseed)
+                          : "",
+             std::filesystem::absolute(out).string());
+  std::fflush(stdout);
+  rg::RunOptions ro;
+  ro.jobs = a.jobs;
+  ro.out_dir = out;
+  ro.window = a.window;
+  ro.debug_rerun = !a.no_debug_rerun;
+  ro.progress = !a.quiet;
+  const auto rep = rg::run_jobs(suite, base, ro);
+  rg::write_reports(rep);
+  const int pass = rep.count(rg::Status::kPass);
+  const int fail = rep.count(rg::Status::kFail);
+  const int tmo = rep.count(rg::Status::kTimeout);
+  for (const auto& j : rep.jobs) {
+    if (j.status == rg::Status::kPass) continue;
+    fmt::print("{:<7} {}\n        log  {}/{}\n", rg::to_string(j.status), j.spec.id, rep.out_dir,
+               j.log);
+    if (!j.facts.failure.empty()) fmt::print("        {}\n", j.facts.failure);
+    if (!j.wave.empty()) {
+      fmt::print("        wave gtkwave {0}/{1} {0}/{2}\n", rep.out_dir, j.wave, j.gtkw);
+    }
+    if (!j.debug_note.empty()) fmt::print("        note {}\n", j.debug_note);
+  }
+  fmt::print(
+      "regress {}: {} passed, {} failed, {} timed out of {} jobs in {:.1f} s{}\n"
+      "report  : {}/report.html\njunit   : {}/junit.xml\nrerun   : {}/rerun.txt{}\n",
+      suite.name, pass, fail, tmo, rep.jobs.size(), rep.seconds,
+      rep.interrupted ? " (INTERRUPTED)" : "", rep.out_dir, rep.out_dir, rep.out_dir,
+      fail + tmo ? fmt::format(" (feather regress --rerun {}/rerun.txt)", rep.out_dir) : "");
+  if (rep.interrupted) return 130;
+  return fail + tmo == 0 ? 0 : 1;
+}
+
+}  // namespace feather::cli

@@ -1,0 +1,153 @@
+// The mapper (docs/mapper.md): chooses how a layer runs on an AH x AW FEATHER and predicts what
+// it costs. The search space, outermost first:
+//   - the dataflow: WO-S (weights stationary in the PEs, inputs streamed) or IO-S (the
+//     transposed GEMM: inputs stationary, weights streamed; only with per-tensor
+//     requantization, since the hardware's tables are indexed by the stationary side's column);
+//   - the outer tiling: the layer's GEMM(s) cut into tiles_m x tiles_n tiles (M rows, and N
+//     columns or whole conv groups) so that each tile's operands and output fit the buffers;
+//     every tile is a self-contained program (loads, mappings, streams, store);
+//   - per tile, the layer compiler's own search (top::compile_grouped): the PE mapping
+//     (G_r, G_c, vn), the three buffer layouts (checked for bank conflicts), the streaming runs
+//     and their BIRRD routes (checked routable).
+// Candidates that do not fit, have no conflict-free layout or cannot be routed are rejected
+// (and counted); the rest are scored with the cycle model (top/timing.hpp) on the instruction
+// stream they would run, which also gives the off-chip traffic and the buffer accesses.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "feather/top/compiler.hpp"
+#include "feather/top/params.hpp"
+#include "feather/top/timing.hpp"
+
+namespace feather::map {
+
+enum class Dataflow { kWoS, kIoS };
+std::string_view to_string(Dataflow d);
+
+// The layer as the mapper needs it: groups x GEMM (M x K x N per group).
+struct GemmShape {
+  std::string name;
+  std::uint64_t groups = 1, m = 1, k = 1, n = 1;
+  bool per_tensor_quant = false;  // one scale and zero point for every output channel
+  std::uint64_t macs() const { return groups * m * k * n; }
+  std::string to_string() const;
+};
+
+struct MapOptions {
+  top::TimingOptions timing;                  // memory latency and bandwidth for the scores
+  std::optional<Dataflow> dataflow;           // force the dataflow
+  std::optional<top::MappingChoice> mapping;  // force the PE mapping of every tile
+  // Force the tiling (tiles_m, tiles_n, tiles_k).
+  std::optional<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>> tiles;
+};
+
+// One outer tile, in the layer's coordinates: groups [g0, g0+groups), rows [m0, m0+m),
+// columns [n0, n0+n) of each of those groups, reduction elements [k0, k0+k). The K chunks of
+// one output tile run back to back: the first starts the partial sums in the output buffer,
+// the others accumulate onto them, the last requantizes and stores.
+struct Tile {
+  std::uint64_t g0 = 0, groups = 1, m0 = 0, m = 1, n0 = 0, n = 1, k0 = 0, k = 1;
+  bool first_chunk() const { return k0 == 0; }
+};
+
+// Buffer traffic of a program, in bank accesses (one byte or one 32-bit word of one bank).
+struct Accesses {
+  std::uint64_t sbuf_reads = 0;   // streaming buffer: one per column per beat
+  std::uint64_t wbuf_reads = 0;   // stationary buffer: one per column per PE load
+  std::uint64_t obuf_rmw = 0;     // output buffer read-modify-writes: one per live group per row
+  std::uint64_t sbuf_writes = 0;  // requantized outputs and loaded lines (per bank)
+  std::uint64_t wbuf_writes = 0;  // loaded stationary lines (per bank)
+};
+
+struct LayerMap {
+  GemmShape shape;
+  Dataflow dataflow = Dataflow::kWoS;
+  // Tiles along M, along N (columns or groups) and along K (chunks).
+  std::uint64_t tiles_m = 1, tiles_n = 1, tiles_k = 1;
+  std::uint64_t tile_m = 1, tile_n = 1, tile_k = 1;  // the largest tile: rows, columns, K
+  std::vector<Tile> tiles;
+  top::MappingChoice mapping;                        // of the first tile
+  std::optional<top::MappingChoice> forced_mapping;  // MapOptions::mapping, if given
+  top::TimingOptions timing_options;                 // MapOptions::timing
+  top::Layout li, lw, lo;                            // of the first tile
+  std::string tile_summary;                          // the compiler's summary of the first tile
+  top::Timing timing;  // the whole layer's predicted timing (all tiles in sequence)
+  Accesses accesses;
+  double utilization = 0;  // MACs / (AH * AW * predicted cycles)
+  std::uint64_t candidates = 0, rejected = 0;
+  std::vector<std::string> rejections;  // the first few reasons
+  double search_seconds = 0;
+  std::uint64_t offchip_bytes(int aw) const {
+    return (timing.words_read + timing.words_written) * static_cast<std::uint64_t>(aw);
+  }
+  std::string describe() const;  // e.g. "WO-S 2x1 tiles (M<=392) G_r=4 G_c=1 vn=16"
+};
+
+// Throws std::invalid_argument naming the reason when no candidate is legal (the layer does
+// not fit even when tiled, or every candidate is rejected), or for an illegal shape or option.
+LayerMap map_layer(const top::TopParams& p, const GemmShape& shape, const MapOptions& opt = {});
+
+// The mapped layer with data: instructions and off-chip image of every tile in sequence.
+struct MappedProgram {
+  std::vector<top::Instr> instrs;
+  top::Memory memory;
+  std::vector<std::pair<Tile, top::OutputPlacement>> outputs;  // per tile, stored off-chip
+};
+// `data` must have the shape of `lm.shape`; IO-S needs per-tensor requantization tables.
+MappedProgram build_program(const top::TopParams& p, const LayerMap& lm,
+                            const top::GroupedGemm& data);
+// The layer's uint8 output O[m][groups*n] from the off-chip memory after the program ran.
+std::vector<std::uint8_t> read_output(const top::TopParams& p, const LayerMap& lm,
+                                      const MappedProgram& mp, const top::Memory& mem);
+
+Accesses count_accesses(const top::TopParams& p, const std::vector<top::Instr>& prog);
+
+// ---------------------------------------------------------------------------------------------
+// Whole networks (workload.hpp): every conv / GEMM layer mapped on its own (identical shapes
+// are mapped once); layers without MACs (pools, adds, ...) are listed and skipped.
+
+struct Layer;
+struct Network;
+
+// The layer's GEMM view. Matmuls of two activations are requantized per tensor; convs and
+// weight GEMMs per output channel unless `per_tensor` says otherwise.
+GemmShape shape_of(const Layer& l, bool per_tensor);
+
+struct NetworkEntry {
+  std::string layer, shape;
+  std::uint64_t count = 1;  // identical instances (the layer's `count`)
+  LayerMap map;
+};
+
+struct NetworkMap {
+  std::string network, params;
+  std::vector<NetworkEntry> layers;
+  std::uint64_t skipped = 0;                              // layers without MACs
+  std::uint64_t macs = 0, cycles = 0, offchip_bytes = 0;  // totals (counts included)
+  double utilization = 0;                                 // macs / (AH * AW * cycles)
+  double search_seconds = 0;                              // wall time of the whole mapping
+  std::uint64_t distinct = 0;                             // distinct shapes searched
+};
+
+struct NetworkMapOptions {
+  MapOptions map;
+  bool per_tensor_quant = false;  // per-tensor requantization for every layer
+  std::string only_layer;         // map just this layer ("" = all)
+};
+
+// Throws std::invalid_argument naming the layer that cannot be mapped.
+NetworkMap map_network(const top::TopParams& p, const Network& net,
+                       const NetworkMapOptions& opt = {});
+// The per-layer table (markdown) with totals.
+std::string format_table(const top::TopParams& p, const NetworkMap& nm);
+// Compact layout: "o2 F0=4 F1=196 F2=36".
+std::string short_layout(const top::Layout& l);
+
+}  // namespace feather::map

@@ -1,0 +1,579 @@
+// The mapper: dataflow x outer tiling x the compiler's per-tile search, scored with the cycle
+// model (see mapper.hpp and docs/mapper.md).
+#include "feather/map/mapper.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <stdexcept>
+#include <tuple>
+
+namespace feather::map {
+
+namespace {
+
+using u64 = std::uint64_t;
+
+u64 ceil_div(u64 a, u64 b) { return (a + b - 1) / b; }
+
+constexpr std::size_t kMaxRejections = 6;
+
+// The outer tiles of a (tiles_m, tiles_n) grid. Along N a tile wider than AH is rounded up to
+// a multiple of AH (whole output VNs); with groups the N tiles are whole groups.
+struct Grid {
+  u64 tile_m = 1, tile_n = 1, tiles_m = 1, tiles_n = 1, tile_k = 1, tiles_k = 1;
+};
+
+// K is cut at VN boundaries (multiples of AH).
+Grid make_grid(const GemmShape& s, u64 ah, u64 tm, u64 tn, u64 tk) {
+  Grid g;
+  const u64 vns = ceil_div(s.k, ah);
+  g.tile_k = std::min(s.k, ceil_div(vns, tk) * ah);
+  g.tiles_k = ceil_div(s.k, g.tile_k);
+  g.tile_m = ceil_div(s.m, tm);
+  g.tiles_m = ceil_div(s.m, g.tile_m);
+  const u64 nn = s.groups > 1 ? s.groups : s.n;
+  g.tile_n = ceil_div(nn, tn);
+  if (s.groups == 1 && g.tile_n > ah) g.tile_n = std::min(nn, ceil_div(g.tile_n, ah) * ah);
+  g.tiles_n = ceil_div(nn, g.tile_n);
+  return g;
+}
+
+std::vector<Tile> make_tiles(const GemmShape& s, const Grid& g) {
+  std::vector<Tile> tiles;
+  const u64 nn = s.groups > 1 ? s.groups : s.n;
+  for (u64 j = 0; j < g.tiles_n; ++j) {
+    const u64 lo = j * g.tile_n, w = std::min(g.tile_n, nn - lo);
+    for (u64 i = 0; i < g.tiles_m; ++i) {
+      for (u64 c = 0; c < g.tiles_k; ++c) {
+        Tile t;
+        t.m0 = i * g.tile_m;
+        t.m = std::min(g.tile_m, s.m - t.m0);
+        t.k0 = c * g.tile_k;
+        t.k = std::min(g.tile_k, s.k - t.k0);
+        if (s.groups > 1) {
+          t.g0 = lo;
+          t.groups = w;
+          t.n0 = 0;
+          t.n = s.n;
+        } else {
+          t.g0 = 0;
+          t.groups = 1;
+          t.n0 = lo;
+          t.n = w;
+        }
+        tiles.push_back(t);
+      }
+    }
+  }
+  return tiles;
+}
+
+// The GEMM a tile compiles to (IO-S: transposed).
+top::GroupedGemm tile_shape(const GemmShape& s, Dataflow df, const Tile& t) {
+  top::GroupedGemm g;
+  g.groups = static_cast<int>(t.groups);
+  g.k = static_cast<int>(t.k);
+  if (df == Dataflow::kWoS) {
+    g.m = static_cast<int>(t.m);
+    g.n = static_cast<int>(t.n);
+  } else {
+    g.m = static_cast<int>(t.n);
+    g.n = static_cast<int>(t.m);
+  }
+  g.what = fmt::format("{} tile {}{}x{}x{}", s.name.empty() ? "layer" : s.name,
+                       g.groups > 1 ? fmt::format("{} x ", g.groups) : "", g.m, g.k, g.n);
+  return g;
+}
+
+// The compile options of a tile: a K chunk after the first accumulates, with the first chunk's
+// mapping and output layout; only the last chunk requantizes and stores.
+top::CompileOptions tile_options(const GemmShape& s, const Tile& t, const MapOptions& o,
+                                 const top::Program* first) {
+  top::CompileOptions co;
+  co.force = o.mapping;
+  co.timing = o.timing;
+  co.accumulate = !t.first_chunk();
+  co.finish = t.k0 + t.k == s.k;
+  if (!t.first_chunk()) {
+    co.force = first->mapping;
+    co.output_layout = first->out.layout;
+  }
+  return co;
+}
+
+// Shape-only compiles, cached by the tile's shape and role; a failure is cached as its message.
+class Compiles {
+ public:
+  struct Entry {
+    bool ok = false;
+    top::Program prog;
+    top::Timing timing;
+    std::string why;
+  };
+
+  Compiles(const top::TopParams& p, const GemmShape& s, const MapOptions& o)
+      : p_(p), s_(s), o_(o) {}
+
+  // The shape-only program of tile `t` (nullptr and the reason when it does not compile). A K
+  // chunk after the first needs the first chunk of its output tile.
+  const Entry* get(Dataflow df, const Tile& t, std::string* why) {
+    const top::Program* first = nullptr;
+    if (!t.first_chunk()) {
+      Tile t0 = t;
+      t0.k0 = 0;
+      t0.k = std::min(s_.k, first_k_);
+      const Entry* e0 = get(df, t0, why);
+      if (!e0) return nullptr;
+      first = &e0->prog;
+    }
+    const top::CompileOptions co = tile_options(s_, t, o_, first);
+    const auto key =
+        std::make_tuple(df == Dataflow::kIoS, t.groups, t.m, t.n, t.k, co.accumulate, co.finish);
+    auto it = cache_.find(key);
+    if (it == cache_.end()) {
+      Entry e;
+      try {
+        top::CompileOptions c = co;
+        c.shape_only = true;
+        e.prog = top::compile_grouped(p_, tile_shape(s_, df, t), c);
+        e.ok = true;
+        e.timing = top::predict(p_, e.prog.instrs, o_.timing);
+      } catch (const std::invalid_argument& ex) {
+        e.why = ex.what();
+      }
+      it = cache_.emplace(key, std::move(e)).first;
+    }
+    if (!it->second.ok) {
+      if (why) *why = it->second.why;
+      return nullptr;
+    }
+    return &it->second;
+  }
+  // Whether the tile compiles at all (the first legal plan: no scoring), cached.
+  bool feasible(Dataflow df, const Tile& t) {
+    if (!t.first_chunk()) return get(df, t, nullptr) != nullptr;
+    const top::CompileOptions co = tile_options(s_, t, o_, nullptr);
+    const auto key =
+        std::make_tuple(df == Dataflow::kIoS, t.groups, t.m, t.n, t.k, co.accumulate, co.finish);
+    if (cache_.count(key)) return cache_.at(key).ok;
+    auto it = feasible_.find(key);
+    if (it == feasible_.end()) {
+      bool ok = true;
+      try {
+        top::CompileOptions c = co;
+        c.shape_only = true;
+        c.any_plan = true;
+        (void)top::compile_grouped(p_, tile_shape(s_, df, t), c);
+      } catch (const std::invalid_argument&) {
+        ok = false;
+      }
+      it = feasible_.emplace(key, ok).first;
+    }
+    return it->second;
+  }
+  // The K chunk size of the grid being evaluated (chunks after the first are keyed to it).
+  void set_chunk(u64 k) {
+    if (k != first_k_) {
+      first_k_ = k;
+      // Later chunks depend on the first chunk's choice: drop them when the chunk size changes.
+      for (auto it = cache_.begin(); it != cache_.end();) {
+        it = std::get<5>(it->first) ? cache_.erase(it) : std::next(it);
+      }
+    }
+  }
+
+ private:
+  const top::TopParams& p_;
+  const GemmShape& s_;
+  const MapOptions& o_;
+  u64 first_k_ = 0;
+  std::map<std::tuple<bool, u64, u64, u64, u64, bool, bool>, Entry> cache_;
+  std::map<std::tuple<bool, u64, u64, u64, u64, bool, bool>, bool> feasible_;
+};
+
+// Cycles of programs run back to back: each starts with a barrier that waits for the previous
+// one to be idle, so its first instruction is consumed in the previous one's idle cycle
+// instead of cycle 1 (top/timing.hpp: cycles = idle + 1).
+u64 chain_cycles(u64 acc, u64 next) { return acc == 0 ? next : acc + next - 2; }
+
+void add(Accesses& a, const Accesses& b) {
+  a.sbuf_reads += b.sbuf_reads;
+  a.wbuf_reads += b.wbuf_reads;
+  a.obuf_rmw += b.obuf_rmw;
+  a.sbuf_writes += b.sbuf_writes;
+  a.wbuf_writes += b.wbuf_writes;
+}
+
+}  // namespace
+
+std::string_view to_string(Dataflow d) { return d == Dataflow::kWoS ? "WO-S" : "IO-S"; }
+
+std::string GemmShape::to_string() const {
+  return fmt::format("{}{}x{}x{}{}", groups > 1 ? fmt::format("{} x ", groups) : "", m, k, n,
+                     per_tensor_quant ? " (per-tensor quant)" : "");
+}
+
+std::string LayerMap::describe() const {
+  return fmt::format("{} {}x{}x{} tiles (M<={} {}<={} K<={}) {}", map::to_string(dataflow), tiles_m,
+                     tiles_n, tiles_k, tile_m, shape.groups > 1 ? "groups" : "N", tile_n, tile_k,
+                     mapping.to_string());
+}
+
+Accesses count_accesses(const top::TopParams& p, const std::vector<top::Instr>& prog) {
+  Accesses a;
+  const auto aw = static_cast<u64>(p.aw);
+  u64 vn = 1, gr = 1;
+  for (const auto& in : prog) {
+    switch (in.op) {
+      case top::Op::kMap:
+        vn = u64{in.vnm1} + 1;
+        gr = u64{1} << in.grlog;
+        a.wbuf_reads += vn * vn * aw;
+        break;
+      case top::Op::kStream:
+        a.sbuf_reads += in.t * vn * aw;
+        a.obuf_rmw += in.t * vn * gr;
+        if (in.quant) a.sbuf_writes += in.t * vn * gr;
+        break;
+      case top::Op::kLoad:
+        if (in.target == static_cast<std::uint32_t>(top::Target::kWbuf)) {
+          a.wbuf_writes += in.count * aw;
+        } else if (in.target != static_cast<std::uint32_t>(top::Target::kScale) &&
+                   in.target != static_cast<std::uint32_t>(top::Target::kOzp)) {
+          a.sbuf_writes += in.count * aw;
+        }
+        break;
+      case top::Op::kStore:
+        if (in.target == static_cast<std::uint32_t>(top::Target::kWbuf)) {
+          a.wbuf_reads += in.count * aw;
+        } else {
+          a.sbuf_reads += in.count * aw;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return a;
+}
+
+LayerMap map_layer(const top::TopParams& p_in, const GemmShape& s, const MapOptions& opt) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const top::TopParams p = p_in.validated();
+  const std::string name = s.name.empty() ? s.to_string() : s.name;
+  if (s.groups < 1 || s.m < 1 || s.k < 1 || s.n < 1) {
+    throw std::invalid_argument(fmt::format("{}: groups, M, K and N must be at least 1", name));
+  }
+  if (s.groups * s.n > (u64{1} << 31) || s.m > (u64{1} << 31) || s.k > (u64{1} << 31)) {
+    throw std::invalid_argument(fmt::format("{}: sizes beyond 2^31", name));
+  }
+  std::vector<Dataflow> dfs;
+  if (opt.dataflow) {
+    if (*opt.dataflow == Dataflow::kIoS && (s.groups > 1 || !s.per_tensor_quant)) {
+      throw std::invalid_argument(fmt::format(
+          "{}: IO-S needs one group and per-tensor requantization (the requantization tables "
+          "are indexed by the stationary operand's column)",
+          name));
+    }
+    dfs.push_back(*opt.dataflow);
+  } else {
+    dfs.push_back(Dataflow::kWoS);
+    if (s.groups == 1 && s.per_tensor_quant) dfs.push_back(Dataflow::kIoS);
+  }
+  const auto ah = static_cast<u64>(p.ah);
+  const u64 nn = s.groups > 1 ? s.groups : s.n;
+
+  Compiles compiles(p, s, opt);
+  LayerMap best;
+  bool have = false;
+  u64 best_cycles = 0;
+  LayerMap stats;  // counters and rejections
+
+  auto reject = [&](const std::string& why) {
+    ++stats.rejected;
+    if (stats.rejections.size() < kMaxRejections &&
+        std::find(stats.rejections.begin(), stats.rejections.end(), why) ==
+            stats.rejections.end()) {
+      stats.rejections.push_back(why);
+    }
+  };
+  // Whether the largest tile of the grid (every chunk role of it) compiles: the fit test.
+  auto fits = [&](Dataflow df, const Grid& g) {
+    compiles.set_chunk(g.tile_k);
+    const auto tiles = make_tiles(s, g);
+    for (std::size_t i = 0; i < std::min<std::size_t>(tiles.size(), g.tiles_k); ++i) {
+      if (!compiles.feasible(df, tiles[i])) return false;
+    }
+    return true;
+  };
+  // Whether every tile of the grid compiles, and the grid's score.
+  auto consider = [&](Dataflow df, const Grid& g) {
+    ++stats.candidates;
+    compiles.set_chunk(g.tile_k);
+    u64 cycles = 0;
+    for (const Tile& t : make_tiles(s, g)) {
+      std::string why;
+      const auto* e = compiles.get(df, t, &why);
+      if (!e) {
+        reject(why);
+        return false;
+      }
+      cycles = chain_cycles(cycles, e->timing.cycles);
+    }
+    if (!have || cycles < best_cycles) {
+      have = true;
+      best_cycles = cycles;
+      best = {};
+      best.dataflow = df;
+      best.tiles_m = g.tiles_m;
+      best.tiles_n = g.tiles_n;
+      best.tiles_k = g.tiles_k;
+      best.tile_m = g.tile_m;
+      best.tile_n = g.tile_n;
+      best.tile_k = g.tile_k;
+    }
+    return true;
+  };
+
+  // Chunks along K and tiles along N: 1, 2, 3, 4, 6, 9, 13, ... (distinct grids only); along M:
+  // the fewest tiles for which the largest tile fits (exponential, then binary search on a fit
+  // test that stops at the first legal plan). More N tiles or K chunks only add overhead once
+  // one M tile fits, and the search along N (along K) stops at the first count that does not
+  // improve the score.
+  auto steps = [](u64 limit) {
+    std::vector<u64> v;
+    for (u64 k = 1; k <= limit; k = k < 4 ? k + 1 : k + k / 2) v.push_back(k);
+    if (v.back() != limit) v.push_back(limit);
+    return v;
+  };
+  const u64 vns = ceil_div(s.k, ah);
+  for (Dataflow df : dfs) {
+    if (opt.tiles) {
+      const auto [tm, tn, tk] = *opt.tiles;
+      if (tm < 1 || tn < 1 || tk < 1) {
+        throw std::invalid_argument(fmt::format("{}: forced tiling needs positive counts", name));
+      }
+      consider(df, make_grid(s, ah, tm, tn, tk));
+      continue;
+    }
+    u64 prev_tiles_k = 0;
+    int k_worse = 0;
+    for (u64 tk : steps(vns)) {
+      const Grid gk = make_grid(s, ah, 1, 1, tk);
+      if (gk.tiles_k == prev_tiles_k) continue;
+      prev_tiles_k = gk.tiles_k;
+      const u64 had_k = best_cycles;
+      const bool had_any_k = have;
+      bool one_m_tile = false;
+      u64 prev_tiles_n = 0;
+      int n_worse = 0;
+      for (u64 tn : steps(nn)) {
+        const Grid g1 = make_grid(s, ah, 1, tn, tk);
+        if (g1.tiles_n == prev_tiles_n) continue;
+        prev_tiles_n = g1.tiles_n;
+        const u64 had = best_cycles;
+        const bool had_any = have;
+        u64 lo = 0, hi = 1;  // lo: known not to fit (0 = none), hi: candidate
+        bool found = false;
+        while (true) {
+          if (fits(df, make_grid(s, ah, hi, tn, tk))) {
+            found = true;
+            break;
+          }
+          lo = hi;
+          if (hi >= s.m) break;
+          hi = std::min(s.m, hi * 2);
+        }
+        if (!found) continue;
+        while (hi - lo > 1) {
+          const u64 mid = lo + (hi - lo) / 2;
+          if (fits(df, make_grid(s, ah, mid, tn, tk)))
+            hi = mid;
+          else
+            lo = mid;
+        }
+        consider(df, make_grid(s, ah, hi, tn, tk));
+        const bool improved = !had_any || best_cycles < had;
+        n_worse = improved ? 0 : n_worse + 1;
+        if (hi == 1) one_m_tile = true;
+        if (hi == 1 || n_worse >= 1) break;
+      }
+      const bool improved_k = have && (!had_any_k || best_cycles < had_k);
+      k_worse = improved_k ? 0 : k_worse + 1;
+      if ((one_m_tile && gk.tiles_k == 1) || (have && k_worse >= 1)) break;
+    }
+  }
+  if (!have) {
+    std::string msg =
+        fmt::format("{} ({}) cannot be mapped on {}", name, s.to_string(), p.to_string());
+    for (std::size_t i = 0; i < stats.rejections.size(); ++i) {
+      msg += (i ? "; " : ": ") + stats.rejections[i];
+    }
+    if (stats.rejections.empty()) msg += ": no tiling fits the buffers";
+    throw std::invalid_argument(msg);
+  }
+
+  // The chosen plan: its tiles, the first tile's mapping and layouts, the whole layer's timing
+  // on the concatenated program, the accesses.
+  best.shape = s;
+  best.shape.name = name;
+  const Grid g{best.tile_m, best.tile_n, best.tiles_m, best.tiles_n, best.tile_k, best.tiles_k};
+  compiles.set_chunk(g.tile_k);
+  best.tiles = make_tiles(s, g);
+  std::vector<top::Instr> all;
+  for (const Tile& t : best.tiles) {
+    const top::Program& prog = compiles.get(best.dataflow, t, nullptr)->prog;
+    all.insert(all.end(), prog.instrs.begin(), prog.instrs.end());
+    add(best.accesses, count_accesses(p, prog.instrs));
+  }
+  const top::Program* first = &compiles.get(best.dataflow, best.tiles.front(), nullptr)->prog;
+  best.mapping = first->mapping;
+  for (const auto& in : first->instrs) {
+    if (in.op == top::Op::kSetWvnLayout) best.lw = in.layout;
+    if (in.op == top::Op::kSetIvnLayout) {
+      best.li = in.layout;
+      break;
+    }
+  }
+  best.lo = first->out.layout;
+  best.tile_summary = first->summary;
+  best.timing = top::predict(p, all, opt.timing);
+  best.utilization =
+      static_cast<double>(s.macs()) / (static_cast<double>(p.ah) * static_cast<double>(p.aw) *
+                                       static_cast<double>(std::max<u64>(best.timing.cycles, 1)));
+  best.forced_mapping = opt.mapping;
+  best.timing_options = opt.timing;
+  best.candidates = stats.candidates;
+  best.rejected = stats.rejected;
+  best.rejections = stats.rejections;
+  best.search_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return best;
+}
+
+namespace {
+
+// The data of one tile, as the GEMM it compiles to.
+top::GroupedGemm tile_data(const GemmShape& s, Dataflow df, const Tile& t,
+                           const top::GroupedGemm& d) {
+  top::GroupedGemm g = tile_shape(s, df, t);
+  g.zp_a = df == Dataflow::kWoS ? d.zp_a : d.zp_w;
+  g.zp_w = df == Dataflow::kWoS ? d.zp_w : d.zp_a;
+  const u64 k = t.k;
+  for (u64 grp = t.g0; grp < t.g0 + t.groups; ++grp) {
+    const auto& a = d.a[grp];  // [m][K]
+    const auto& b = d.b[grp];  // [K][n]
+    auto at = [&](u64 i, u64 kk) { return a[(t.m0 + i) * s.k + t.k0 + kk]; };
+    auto bt = [&](u64 kk, u64 j) { return b[(t.k0 + kk) * s.n + t.n0 + j]; };
+    std::vector<std::uint8_t> ta, tb;
+    if (df == Dataflow::kWoS) {
+      ta.resize(t.m * k);
+      tb.resize(k * t.n);
+      for (u64 i = 0; i < t.m; ++i) {
+        for (u64 kk = 0; kk < k; ++kk) ta[i * k + kk] = at(i, kk);
+      }
+      for (u64 kk = 0; kk < k; ++kk) {
+        for (u64 j = 0; j < t.n; ++j) tb[kk * t.n + j] = bt(kk, j);
+      }
+    } else {
+      // A' = B[k-chunk, n0:n0+n]^T (n x k), B' = A[m0:m0+m, k-chunk]^T (k x m).
+      ta.resize(t.n * k);
+      tb.resize(k * t.m);
+      for (u64 j = 0; j < t.n; ++j) {
+        for (u64 kk = 0; kk < k; ++kk) ta[j * k + kk] = bt(kk, j);
+      }
+      for (u64 kk = 0; kk < k; ++kk) {
+        for (u64 i = 0; i < t.m; ++i) tb[kk * t.m + i] = at(i, kk);
+      }
+    }
+    g.a.push_back(std::move(ta));
+    g.b.push_back(std::move(tb));
+  }
+  if (df == Dataflow::kWoS) {
+    for (u64 grp = t.g0; grp < t.g0 + t.groups; ++grp) {
+      for (u64 j = 0; j < t.n; ++j) {
+        const u64 ch = grp * s.n + t.n0 + j;
+        g.quant.scale.push_back(d.quant.scale[ch]);
+        g.quant.ozp.push_back(d.quant.ozp[ch]);
+      }
+    }
+  } else {
+    g.quant.scale.assign(t.m, d.quant.scale.front());
+    g.quant.ozp.assign(t.m, d.quant.ozp.front());
+  }
+  return g;
+}
+
+}  // namespace
+
+MappedProgram build_program(const top::TopParams& p, const LayerMap& lm,
+                            const top::GroupedGemm& d) {
+  const GemmShape& s = lm.shape;
+  const std::string name = s.name;
+  if (static_cast<u64>(d.groups) != s.groups || static_cast<u64>(d.m) != s.m ||
+      static_cast<u64>(d.k) != s.k || static_cast<u64>(d.n) != s.n) {
+    throw std::invalid_argument(fmt::format("{}: data of shape {} x {}x{}x{}, mapped {}", name,
+                                            d.groups, d.m, d.k, d.n, s.to_string()));
+  }
+  if (d.a.size() != s.groups || d.b.size() != s.groups || d.quant.scale.size() != s.groups * s.n ||
+      d.quant.ozp.size() != s.groups * s.n) {
+    throw std::invalid_argument(fmt::format("{}: incomplete data (A, B, quantization)", name));
+  }
+  if (lm.dataflow == Dataflow::kIoS) {
+    const auto& q = d.quant;
+    if (std::adjacent_find(q.scale.begin(), q.scale.end(), std::not_equal_to<>()) !=
+            q.scale.end() ||
+        std::adjacent_find(q.ozp.begin(), q.ozp.end(), std::not_equal_to<>()) != q.ozp.end()) {
+      throw std::invalid_argument(
+          fmt::format("{}: IO-S needs per-tensor requantization (one scale and zero point)", name));
+    }
+  }
+  MappedProgram mp;
+  mp.memory = top::Memory(p.aw);
+  MapOptions mo;
+  mo.mapping = lm.forced_mapping;  // the same searches as map_layer's shape-only compiles
+  mo.timing = lm.timing_options;
+  u64 base = 0;
+  top::Program first;  // the first K chunk of the current output tile
+  for (const Tile& t : lm.tiles) {
+    top::CompileOptions co = tile_options(s, t, mo, &first);
+    co.mem_base = base;
+    top::Program prog = top::compile_grouped(p, tile_data(s, lm.dataflow, t, d), co);
+    mp.instrs.insert(mp.instrs.end(), prog.instrs.begin(), prog.instrs.end());
+    mp.memory.merge(prog.memory);
+    if (prog.out.stored) mp.outputs.emplace_back(t, prog.out);
+    base += prog.mem_words;
+    if (t.first_chunk()) first = std::move(prog);
+  }
+  return mp;
+}
+
+std::vector<std::uint8_t> read_output(const top::TopParams& p, const LayerMap& lm,
+                                      const MappedProgram& mp, const top::Memory& mem) {
+  const GemmShape& s = lm.shape;
+  const u64 width = s.groups * s.n;
+  std::vector<std::uint8_t> out(s.m * width, 0);
+  for (const auto& [t, place] : mp.outputs) {
+    const auto tile = top::read_output(p, place, mem);
+    if (lm.dataflow == Dataflow::kWoS) {
+      const u64 tw = t.groups * t.n;  // tile output [m][tw]
+      for (u64 i = 0; i < t.m; ++i) {
+        for (u64 grp = 0; grp < t.groups; ++grp) {
+          for (u64 j = 0; j < t.n; ++j) {
+            out[(t.m0 + i) * width + (t.g0 + grp) * s.n + t.n0 + j] = tile[i * tw + grp * t.n + j];
+          }
+        }
+      }
+    } else {
+      for (u64 j = 0; j < t.n; ++j) {  // tile output [n][m]
+        for (u64 i = 0; i < t.m; ++i) out[(t.m0 + i) * width + t.n0 + j] = tile[j * t.m + i];
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace feather::map

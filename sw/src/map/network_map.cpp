@@ -1,0 +1,106 @@
+// Whole networks through the mapper (mapper.hpp): layer shapes from workload.hpp, one search
+// per distinct shape, totals and the per-layer table of `feather map`.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <map>
+#include <stdexcept>
+#include <tuple>
+
+#include "feather/map/mapper.hpp"
+#include "feather/map/workload.hpp"
+
+namespace feather::map {
+
+GemmShape shape_of(const Layer& l, bool per_tensor) {
+  const Layer::Gemm g = l.as_gemm();
+  GemmShape s;
+  s.name = l.name;
+  s.groups = g.groups;
+  s.m = g.m;
+  s.k = g.k;
+  s.n = g.n;
+  s.per_tensor_quant = per_tensor || l.weights_are_activations;
+  return s;
+}
+
+std::string short_layout(const top::Layout& l) {
+  return fmt::format("o{} F0={} F1={} F2={}", l.order, l.f0(), l.f1, l.f2);
+}
+
+NetworkMap map_network(const top::TopParams& p_in, const Network& net,
+                       const NetworkMapOptions& opt) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const top::TopParams p = p_in.validated();
+  NetworkMap nm;
+  nm.network = net.name;
+  nm.params = p.to_string();
+  std::map<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, bool>, LayerMap>
+      cache;
+  bool found = opt.only_layer.empty();
+  for (const Layer& l : net.layers) {
+    if (!opt.only_layer.empty() && l.name != opt.only_layer) continue;
+    found = true;
+    if (l.kind == OpKind::kOther || l.macs() == 0) {
+      ++nm.skipped;
+      continue;
+    }
+    const GemmShape s = shape_of(l, opt.per_tensor_quant);
+    const auto key = std::make_tuple(s.groups, s.m, s.k, s.n, s.per_tensor_quant);
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+      try {
+        it = cache.emplace(key, map_layer(p, s, opt.map)).first;
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(
+            fmt::format("{}: layer '{}' ({}): {}", net.name, l.name, l.shape_string(), e.what()));
+      }
+    }
+    NetworkEntry e;
+    e.layer = l.name;
+    e.shape = l.shape_string();
+    e.count = static_cast<std::uint64_t>(l.count);
+    e.map = it->second;
+    e.map.shape.name = l.name;
+    nm.macs += s.macs() * e.count;
+    nm.cycles += e.map.timing.cycles * e.count;
+    nm.offchip_bytes += e.map.offchip_bytes(p.aw) * e.count;
+    nm.layers.push_back(std::move(e));
+  }
+  if (!found) {
+    throw std::invalid_argument(
+        fmt::format("network '{}' has no layer named '{}'", net.name, opt.only_layer));
+  }
+  nm.distinct = cache.size();
+  nm.utilization = nm.cycles ? static_cast<double>(nm.macs) /
+                                   (static_cast<double>(p.ah) * static_cast<double>(p.aw) *
+                                    static_cast<double>(nm.cycles))
+                             : 0.0;
+  nm.search_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return nm;
+}
+
+std::string format_table(const top::TopParams& p, const NetworkMap& nm) {
+  std::string t = fmt::format("network {} on {}\n\n", nm.network, nm.params);
+  t += "| layer | shape | x | dataflow, tiles MxNxK | mapping | IVN layout | WVN layout | OVN "
+       "layout | "
+       "cycles | PE util | off-chip KB | search ms |\n"
+       "|---|---|---:|---|---|---|---|---|---:|---:|---:|---:|\n";
+  for (const NetworkEntry& e : nm.layers) {
+    const LayerMap& m = e.map;
+    t += fmt::format(
+        "| {} | {} | {} | {} {}x{}x{} | {} | {} | {} | {} | {} | {:.1f}% | {:.1f} | {:.0f} |\n",
+        e.layer, e.shape, e.count, to_string(m.dataflow), m.tiles_m, m.tiles_n, m.tiles_k,
+        m.mapping.to_string(), short_layout(m.li), short_layout(m.lw), short_layout(m.lo),
+        m.timing.cycles, 100.0 * m.utilization, static_cast<double>(m.offchip_bytes(p.aw)) / 1024.0,
+        1e3 * m.search_seconds);
+  }
+  t += fmt::format(
+      "\ntotal: {} layers mapped ({} distinct shapes, {} layers without MACs skipped), {} MACs, "
+      "{} cycles, PE utilization {:.1f}%, off-chip {:.1f} MB, search {:.2f} s\n",
+      nm.layers.size(), nm.distinct, nm.skipped, nm.macs, nm.cycles, 100.0 * nm.utilization,
+      static_cast<double>(nm.offchip_bytes) / (1024.0 * 1024.0), nm.search_seconds);
+  return t;
+}
+
+}  // namespace feather::map

@@ -1,0 +1,494 @@
+// Tests of the regression runner and the harness's debugging support: `feather regress` on the
+// self-test suites of verif/regress/selftest.yaml (deliberately failing jobs, a hanging job),
+// the produced JUnit XML and HTML parsed with libxml2, the windowed waveform read back with
+// fst2vcd, the .gtkw, rerun files, SIGUSR1 tracing, and the library's parsers.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "../common/seed.hpp"
+#include "feather/sim/birrd_dut.hpp"
+#include "feather/sim/debug.hpp"
+#include "feather/sim/nest_dut.hpp"
+#include "feather/sim/regress.hpp"
+
+extern char** environ;
+
+namespace feather::test {
+namespace {
+
+namespace fs = std::filesystem;
+namespace rg = sim::regress;
+
+const std::string kFeather = FEATHER_EXE;
+const std::string kSelftest = FEATHER_SOURCE_DIR "/verif/regress/selftest.yaml";
+const std::string kSuites = FEATHER_SOURCE_DIR "/verif/regress/suites.yaml";
+
+struct Output {
+  int status = -1;  // exit code
+  std::string text;
+};
+
+// Runs a shell command line, stdout and stderr together.
+Output run(const std::string& cmd) {
+  Output o;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return o;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) o.text.append(buf, n);
+  const int st = pclose(p);
+  o.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return o;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path scratch(const std::string& name) {
+  const fs::path d = fs::path(FEATHER_TEST_SCRATCH) / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+// A parsed XML or HTML document with XPath queries returning node texts or attributes.
+class Doc {
+ public:
+  static Doc xml(const fs::path& p) {
+    return Doc(xmlReadFile(p.c_str(), nullptr, XML_PARSE_NONET));
+  }
+  static Doc html(const fs::path& p) {
+    return Doc(htmlReadFile(p.c_str(), "utf-8",
+                            HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET));
+  }
+  bool ok() const { return doc_ != nullptr; }
+  // The string values of the nodes (elements: their text; attributes: their value).
+  std::vector<std::string> query(const std::string& xpath) const {
+    std::vector<std::string> out;
+    if (!doc_) return out;
+    std::unique_ptr<xmlXPathContext, decltype(&xmlXPathFreeContext)> ctx(
+        xmlXPathNewContext(doc_.get()), xmlXPathFreeContext);
+    std::unique_ptr<xmlXPathObject, decltype(&xmlXPathFreeObject)> res(
+        xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(xpath.c_str()), ctx.get()),
+        xmlXPathFreeObject);
+    if (!res || !res->nodesetval) return out;
+    for (int i = 0; i < res->nodesetval->nodeNr; ++i) {
+      xmlChar* s = xmlNodeGetContent(res->nodesetval->nodeTab[i]);
+      out.emplace_back(s ? reinterpret_cast<const char*>(s) : "");
+      xmlFree(s);
+    }
+    return out;
+  }
+  std::string one(const std::string& xpath) const {
+    auto v = query(xpath);
+    return v.size() == 1 ? v[0] : "<" + std::to_string(v.size()) + " matches of " + xpath + ">";
+  }
+
+ private:
+  explicit Doc(xmlDocPtr d) : doc_(d, xmlFreeDoc) {}
+  std::shared_ptr<xmlDoc> doc_;
+};
+
+// The first and last time stamps of an FST (through gtkwave's fst2vcd).
+std::pair<long, long> fst_time_range(const fs::path& fst) {
+  const auto o = run("fst2vcd " + fst.string());
+  long first = -1, last = -1;
+  std::istringstream in(o.text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() > 1 && line[0] == '#') {
+      const long t = std::stol(line.substr(1));
+      if (first < 0) first = t;
+      last = t;
+    }
+  }
+  return {first, last};
+}
+
+std::string regress(const std::string& args) {
+  return kFeather + " regress " + args + " -q --suites " + kSelftest;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+TEST(RegressRunner, FailingJobProducesWindowedWaveGtkwRerunLineJunitAndHtml) {
+  const auto seed = test_seed();
+  const auto dir = scratch("fail");
+  const int window = 40;
+  const auto o = run(
+      regress(fmt::format("fault -j2 --seed {} --window {} --out {}", seed, window, dir.string())));
+  ASSERT_EQ(o.status, 1) << o.text;
+
+  // JUnit: one testcase per job; the two faulty ones fail at their fault cycle.
+  const auto junit = Doc::xml(dir / "junit.xml");
+  ASSERT_TRUE(junit.ok()) << slurp(dir / "junit.xml");
+  EXPECT_EQ(junit.query("//testcase").size(), 3U);
+  EXPECT_EQ(junit.one("/testsuites/testsuite/@failures"), "2");
+  EXPECT_EQ(junit.one("/testsuites/testsuite/@errors"), "0");
+  EXPECT_EQ(junit.one("//property[@name='base_seed']/@value"), std::to_string(seed));
+  EXPECT_TRUE(junit.query("//testcase[@classname='fault.birrd-pass']/failure").empty());
+  const auto bmsg = junit.one("//testcase[@classname='fault.birrd-fault']/failure/@message");
+  EXPECT_NE(bmsg.find("cycle 500: stage 2 switch 2 port hi (lane 5)"), std::string::npos) << bmsg;
+  const auto nmsg = junit.one("//testcase[@classname='fault.nest-fault']/failure/@message");
+  EXPECT_NE(nmsg.find("cycle 300: row 1 column 2 signal acc_q"), std::string::npos) << nmsg;
+  // The failure's body holds the first lines of the log, the divergence line among them.
+  const auto body = junit.one("//testcase[@classname='fault.birrd-fault']/failure");
+  EXPECT_NE(body.find("FEATHER-DIVERGENCE cycle=500 unit=stage2.switch2.hi"), std::string::npos)
+      << body;
+  const std::string bseed = junit.one(
+      "//testcase[@classname='fault.birrd-fault']/properties/property[@name='seed']/@value");
+  ASSERT_FALSE(bseed.empty());
+
+  // HTML: a row per job with status, seed, cycles, speed, log and waveform links.
+  const auto html = Doc::html(dir / "report.html");
+  ASSERT_TRUE(html.ok());
+  EXPECT_EQ(html.query("//table[@id='jobs']/tbody/tr").size(), 3U);
+  const std::string row = "//table[@id='jobs']/tbody/tr[td[3]='birrd-fault']";
+  EXPECT_EQ(html.one(row + "/td[@class='status']"), "FAIL");
+  EXPECT_EQ(html.one(row + "/td[5]"), bseed);
+  EXPECT_EQ(html.one(row + "/td[6]"), "501");  // cycles: the run stopped at the divergence
+  EXPECT_NE(html.one(row + "/td[7]").find("cycles/s"), std::string::npos);
+  const auto links = html.query(row + "/td[10]/a/@href");
+  ASSERT_EQ(links.size(), 2U) << html.one(row + "/td[10]");
+  EXPECT_EQ(fs::path(links[0]).extension(), ".fst");
+  EXPECT_EQ(fs::path(links[1]).extension(), ".gtkw");
+  EXPECT_NE(html.one(row + "/td[10]").find("reproduced at cycle 500"), std::string::npos);
+  const auto log = html.one(row + "/td[9]/a/@href");
+  EXPECT_NE(slurp(dir / log).find("FAIL: cycle 500"), std::string::npos);
+  EXPECT_EQ(html.one("//table[@id='jobs']/tbody/tr[td[3]='birrd-pass']/td[@class='status']"),
+            "PASS");
+  // The per-configuration summary and the merged coverage are there.
+  EXPECT_EQ(html.query("//table[@id='configs']/tbody/tr").size(), 3U);
+  EXPECT_FALSE(html.query("//table[@id='coverage']/tbody/tr").empty());
+
+  // The waveform holds only the window around the divergence (2 time units per cycle, one
+  // reset cycle before cycle 0), and the save file opens on the divergent signal.
+  const auto wave = dir / links[0];
+  ASSERT_TRUE(fs::exists(wave));
+  const auto [first, last] = fst_time_range(wave);
+  EXPECT_EQ(first, 2 * (1 + 500 - window));
+  EXPECT_EQ(last, 2 * (1 + 500 + window) + 1);
+  const auto gtkw = slurp(dir / links[1]);
+  EXPECT_NE(gtkw.find("[dumpfile] \"" + wave.string() + "\""), std::string::npos) << gtkw;
+  EXPECT_TRUE(std::regex_search(gtkw, std::regex(R"(\n\*[-0-9.]+ 1002 )"))) << gtkw;
+  const auto group = gtkw.find("-divergence at cycle 500: stage2.switch2.hi");
+  ASSERT_NE(group, std::string::npos) << gtkw;
+  EXPECT_NE(gtkw.find("@23\nTOP.birrd.g_stage[2].data_q[5][31:0]\n", group), std::string::npos);
+  EXPECT_NE(gtkw.find("TOP.birrd.g_stage[2].data_q[4][31:0]", group), std::string::npos)
+      << "the switch partner is a neighbour";
+  EXPECT_LT(group, gtkw.find("-ports")) << "the divergence group comes first";
+
+  // The rerun file: one full command line per failing job, nothing else runnable.
+  std::ifstream rerun(dir / "rerun.txt");
+  std::vector<std::string> cmds;
+  for (std::string l; std::getline(rerun, l);)
+    if (!l.empty() && l[0] != '#') cmds.push_back(l);
+  ASSERT_EQ(cmds.size(), 2U);
+  EXPECT_EQ(cmds[0].rfind(kFeather + " birrd-cosim ", 0), 0U) << cmds[0];
+  EXPECT_NE(cmds[0].find("--fault-cycle 500"), std::string::npos);
+  EXPECT_NE(cmds[0].find("--seed " + bseed), std::string::npos);
+  EXPECT_EQ(cmds[1].rfind(kFeather + " nest-cosim ", 0), 0U) << cmds[1];
+  // Run as it stands, the line fails exactly as the job did.
+  const auto again = run(cmds[0]);
+  EXPECT_EQ(again.status, 1);
+  EXPECT_NE(again.text.find("FEATHER-DIVERGENCE cycle=500 "), std::string::npos) << again.text;
+}
+
+TEST(RegressRunner, HangingJobIsKilledAtItsTimeoutAndReportedAsTimeout) {
+  const auto seed = test_seed();
+  const auto dir = scratch("hang");
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto o = run(regress(fmt::format("hang -j2 --seed {} --out {}", seed, dir.string())));
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(o.status, 1) << o.text;
+  EXPECT_LT(wall, 30.0) << "the hanging job was not killed";
+
+  const auto junit = Doc::xml(dir / "junit.xml");
+  ASSERT_TRUE(junit.ok());
+  EXPECT_EQ(junit.one("/testsuites/testsuite/@failures"), "0");
+  EXPECT_EQ(junit.one("/testsuites/testsuite/@errors"), "1");
+  EXPECT_EQ(junit.one("//testcase[@classname='hang.birrd-hang']/error/@type"), "TIMEOUT");
+  EXPECT_TRUE(junit.query("//testcase[@classname='hang.birrd-hang']/failure").empty());
+  const double t = std::stod(junit.one("//testcase[@classname='hang.birrd-hang']/@time"));
+  EXPECT_GE(t, 2.0) << "killed before its 2 s timeout";
+  EXPECT_LT(t, 6.0) << "killed long after its 2 s timeout";
+  // The log shows the job reached its hang (so it was killed there, not for another reason).
+  EXPECT_NE(
+      junit.one("//testcase[@classname='hang.birrd-hang']/error").find("hanging at cycle 100"),
+      std::string::npos);
+  EXPECT_TRUE(
+      junit.query("//testcase[@classname='hang.birrd-pass']/*[self::failure or self::error]")
+          .empty());
+
+  const auto html = Doc::html(dir / "report.html");
+  EXPECT_EQ(html.one("//table[@id='jobs']/tbody/tr[td[3]='birrd-hang']/td[@class='status']"),
+            "TIMEOUT");
+  EXPECT_EQ(html.one("//table[@id='summary']/tr[th='timed out']/td"), "1");
+  const auto rerun = slurp(dir / "rerun.txt");
+  EXPECT_NE(rerun.find("status=TIMEOUT"), std::string::npos);
+  EXPECT_NE(rerun.find("--hang-after-cycles 100"), std::string::npos);
+  EXPECT_EQ(rerun.find("birrd-pass"), std::string::npos);
+}
+
+TEST(RegressRunner, RerunReplaysExactlyTheFailingJobs) {
+  const auto seed = test_seed();
+  const auto first = scratch("rerun-first");
+  const auto second = scratch("rerun-second");
+  ASSERT_EQ(
+      run(regress(fmt::format("fault --seed {} --out {} --no-debug-rerun", seed, first.string())))
+          .status,
+      1);
+  const auto o = run(kFeather + " regress -q --rerun " + (first / "rerun.txt").string() +
+                     " --out " + second.string() + " --no-debug-rerun");
+  ASSERT_EQ(o.status, 1) << o.text;
+  const auto a = Doc::xml(first / "junit.xml");
+  const auto b = Doc::xml(second / "junit.xml");
+  std::set<std::string> failed_first;
+  for (const auto& s : a.query("//testcase[failure]/properties/property[@name='seed']/@value"))
+    failed_first.insert(s);
+  std::set<std::string> replayed;
+  for (const auto& s : b.query("//testcase/properties/property[@name='seed']/@value"))
+    replayed.insert(s);
+  EXPECT_EQ(failed_first.size(), 2U);
+  EXPECT_EQ(replayed, failed_first);
+  EXPECT_EQ(b.query("//testcase").size(), 2U);
+  EXPECT_EQ(b.query("//testcase[failure]").size(), 2U);
+  // The comment lines keep the test names.
+  std::set<std::string> names;
+  for (const auto& c : b.query("//testcase/@classname")) names.insert(c);
+  EXPECT_EQ(names, (std::set<std::string>{"rerun.birrd-fault", "rerun.nest-fault"}));
+}
+
+TEST(RegressRunner, ReseedDrawsFreshSeedsAndSeedReplaysThem) {
+  const auto o1 = run(regress("fault --list --reseed 3"));
+  const auto o2 = run(regress("fault --list --reseed 3"));
+  ASSERT_EQ(o1.status, 0) << o1.text;
+  auto seeds = [](const std::string& text) {
+    std::vector<std::string> v;
+    const std::regex re(R"(--seed (\d+))");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator();
+         ++it)
+      v.push_back((*it)[1].str());
+    return v;
+  };
+  EXPECT_EQ(seeds(o1.text).size(), 9U) << o1.text;  // 3 jobs x 3 seeds
+  EXPECT_NE(seeds(o1.text), seeds(o2.text)) << "fresh seeds each time";
+  const auto a = run(regress("fault --list --reseed 3 --seed 77"));
+  const auto b = run(regress("fault --list --reseed 3 --seed 77"));
+  EXPECT_EQ(seeds(a.text), seeds(b.text));
+  const auto s = seeds(a.text);
+  EXPECT_EQ(std::set<std::string>(s.begin(), s.end()).size(), s.size()) << "distinct seeds";
+}
+
+// SIGUSR1 switches tracing on and off in a running simulation; only those cycles are dumped.
+TEST(CosimTrace, Sigusr1TogglesTracingInARunningSimulation) {
+  const auto dir = scratch("sigusr1");
+  const auto fst = dir / "s.fst";
+  const auto log = dir / "s.log";
+  posix_spawn_file_actions_t fa;
+  pid_t pid = -1;
+  int status = 0;
+  std::vector<std::string> store;
+  std::vector<char*> argv;
+  // Tracing starts off (the window opens at cycle 10^9, never reached): the first signal turns
+  // it on, the second off; the dump's time range must match the reported toggle cycles.
+  const std::vector<std::string> args2 = {kFeather,        "birrd-cosim", "--aw",    "4",
+                                          "--cycles",      "4000000",     "--trace", fst.string(),
+                                          "--trace-start", "1000000000"};
+  store = args2;
+  argv.clear();
+  for (auto& a : store) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_EQ(posix_spawn(&pid, kFeather.c_str(), &fa, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&fa);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  kill(pid, SIGUSR1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const bool alive = waitpid(pid, &status, WNOHANG) == 0;
+  kill(pid, SIGUSR1);
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(alive) << "the simulation ended before the second signal: " << slurp(log);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(log);
+  const auto out = slurp(log);
+  std::smatch on, off;
+  ASSERT_TRUE(std::regex_search(out, on, std::regex(R"(trace   : on at cycle (\d+) \(SIGUSR1\))")))
+      << out;
+  ASSERT_TRUE(
+      std::regex_search(out, off, std::regex(R"(trace   : off at cycle (\d+) \(SIGUSR1\))")))
+      << out;
+  const long c_on = std::stol(on[1].str()), c_off = std::stol(off[1].str());
+  EXPECT_LT(c_on, c_off);
+  const auto [first, last] = fst_time_range(fst);
+  EXPECT_EQ(first, 2 * (1 + c_on));
+  EXPECT_EQ(last, 2 * (1 + c_off - 1) + 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Library pieces.
+
+TEST(RegressLibrary, DivergenceLineRoundTrips) {
+  sim::Divergence d;
+  d.cycle = 123;
+  d.unit = "stage3.switch5.hi";
+  d.signal = "TOP.birrd.g_stage[3].data_q[11][31:0]";
+  d.wave_time = 248;
+  const auto line = sim::divergence_line(d);
+  const auto back = sim::parse_divergence_line(line);
+  ASSERT_TRUE(back) << line;
+  EXPECT_EQ(back->cycle, 123U);
+  EXPECT_EQ(back->unit, d.unit);
+  EXPECT_EQ(back->signal, d.signal);
+  EXPECT_EQ(back->wave_time, 248);
+  EXPECT_FALSE(sim::parse_divergence_line("FEATHER-DIVERGENCE cycle=12 unit=x"));
+  EXPECT_FALSE(sim::parse_divergence_line("FEATHER-DIVERGENCE cycle=-1 unit=x signal=y time=0"));
+  EXPECT_FALSE(
+      sim::parse_divergence_line("note: FEATHER-DIVERGENCE cycle=1 unit=x signal=y time=0"));
+  EXPECT_FALSE(sim::parse_divergence_line("FEATHER-DIVERGENCE cycle=1x unit=x signal=y time=0"));
+}
+
+TEST(RegressLibrary, TraceGateFollowsTheWindow) {
+  sim::TraceGate g(10, 20);
+  EXPECT_FALSE(g.initial());
+  std::vector<std::uint64_t> on;
+  for (std::uint64_t c = 0; c < 40; ++c) {
+    g.update(c);
+    if (g.on()) on.push_back(c);
+  }
+  ASSERT_EQ(on.size(), 11U);
+  EXPECT_EQ(on.front(), 10U);
+  EXPECT_EQ(on.back(), 20U);
+  ASSERT_EQ(g.events().size(), 2U);
+  sim::TraceGate all(0, sim::kNoCycle);
+  EXPECT_TRUE(all.initial());
+  for (std::uint64_t c = 0; c < 5; ++c) EXPECT_FALSE(all.update(c));
+  EXPECT_TRUE(all.on());
+}
+
+TEST(RegressLibrary, LogParsing) {
+  const auto cosim = rg::parse_log(
+      "birrd AW=8 DW=32 wiring=benes seed=3: 501 cycles, 892 results checked, 724946 cycles/s\n"
+      "FAIL: cycle 500: stage 2 switch 2 port hi (lane 5): data expected 0x1 actual 0x0\n"
+      "FEATHER-DIVERGENCE cycle=500 unit=stage2.switch2.hi signal=S time=1002\n");
+  ASSERT_TRUE(cosim.cycles && cosim.cycles_per_second && cosim.divergence);
+  EXPECT_EQ(*cosim.cycles, 501U);
+  EXPECT_DOUBLE_EQ(*cosim.cycles_per_second, 724946.0);
+  EXPECT_EQ(cosim.divergence->cycle, 500U);
+  EXPECT_EQ(cosim.failure.rfind("FAIL: cycle 500", 0), 0U);
+  const auto layer = rg::parse_log(
+      "cycles  : 2922 (RTL, first instruction to idle)\n"
+      "speed   : 55.3 kcycles/s RTL simulation (0.05 s), compile 0.01 s, golden model 0.00 s\n"
+      "RUN PASSED\n");
+  ASSERT_TRUE(layer.cycles && layer.cycles_per_second);
+  EXPECT_EQ(*layer.cycles, 2922U);
+  EXPECT_DOUBLE_EQ(*layer.cycles_per_second, 55300.0);
+  EXPECT_FALSE(layer.divergence);
+  EXPECT_TRUE(layer.failure.empty());
+}
+
+TEST(RegressLibrary, CommandLinesQuoteAndSplit) {
+  const std::vector<std::string> args = {"run", "--target", "13<-0+1 2<-4", "it's", "", "a\"b"};
+  std::string line;
+  for (const auto& a : args) {
+    if (!line.empty()) line += ' ';
+    line += rg::shell_quote(a);
+  }
+  EXPECT_EQ(rg::split_command(line), args) << line;
+  EXPECT_EQ(rg::shell_quote("--aw"), "--aw");
+  EXPECT_THROW(rg::split_command("a 'b"), std::runtime_error);
+}
+
+TEST(RegressLibrary, SuiteErrorsNameTheProblem) {
+  const auto dir = scratch("suites");
+  auto load = [&](const std::string& yaml) {
+    std::ofstream(dir / "s.yaml") << yaml;
+    return rg::load_suite((dir / "s.yaml").string(), "x", {});
+  };
+  auto message = [&](const std::string& yaml) {
+    try {
+      load(yaml);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("suites:\n  x:\n    jobs:\n      - {test: a, command: birrd-cosim}\n")
+                .find("must take {seed}"),
+            std::string::npos);
+  EXPECT_NE(message("suites:\n  x:\n    jobs:\n      - {test: a, command: 'nest-cosim --ah {ah} "
+                    "--seed {seed}'}\n")
+                .find("placeholder {ah} is not defined"),
+            std::string::npos);
+  EXPECT_NE(message("suites:\n  y: {jobs: []}\n").find("no suite 'x' (suites: y)"),
+            std::string::npos);
+  const auto s = load(
+      "suites:\n  x:\n    seeds: 2\n    timeout: 7\n    jobs:\n      - test: t\n"
+      "        command: nest-cosim --ah {ah} --seed {seed}\n        configs: [{ah: 4}, {ah: 8}]\n");
+  ASSERT_EQ(s.jobs.size(), 4U);
+  EXPECT_EQ(s.jobs[0].config, "ah=4");
+  EXPECT_EQ(s.jobs[0].args, (std::vector<std::string>{"nest-cosim", "--ah", "4", "--seed",
+                                                      std::to_string(s.jobs[0].seed)}));
+  EXPECT_DOUBLE_EQ(s.jobs[3].timeout, 7.0);
+  EXPECT_NE(s.jobs[0].seed, s.jobs[1].seed);
+  EXPECT_EQ(s.jobs[0].seed, rg::derive_seed(1, "t", "ah=4", 0));
+}
+
+// The project's suites load, and every configuration they name is compiled in this build.
+TEST(RegressSuites, ProjectSuitesUseCompiledConfigurations) {
+  const auto names = rg::suite_names(kSuites);
+  ASSERT_NE(std::find(names.begin(), names.end(), "smoke"), names.end());
+  ASSERT_NE(std::find(names.begin(), names.end(), "nightly"), names.end());
+  for (const auto& n : names) {
+    const auto s = rg::load_suite(kSuites, n, {});
+    EXPECT_FALSE(s.jobs.empty()) << n;
+    for (const auto& j : s.jobs) {
+      auto opt = [&](const std::string& name, const std::string& def) {
+        for (std::size_t k = 0; k + 1 < j.args.size(); ++k)
+          if (j.args[k] == name) return j.args[k + 1];
+        return def;
+      };
+      if (j.args[0] == "birrd-cosim") {
+        const auto w = birrd::parse_wiring(opt("--wiring", "benes"));
+        ASSERT_TRUE(w) << j.id;
+        EXPECT_NO_THROW(
+            sim::make_birrd_dut(std::stoi(opt("--aw", "16")), std::stoi(opt("--dw", "32")), *w))
+            << n << ": " << j.id;
+      } else if (j.args[0] == "nest-cosim") {
+        EXPECT_NO_THROW(
+            sim::make_nest_dut(std::stoi(opt("--ah", "4")), std::stoi(opt("--aw", "16"))))
+            << n << ": " << j.id;
+      } else {
+        EXPECT_EQ(j.args[0], "run") << n << ": " << j.id;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace feather::test

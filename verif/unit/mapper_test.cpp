@@ -1,0 +1,293 @@
+// The cycle model (its documented rules on hand-computed programs) and the mapper (tiling
+// along M, N and K, both dataflows, every plan built with data and run on the golden model
+// against the reference math; options and errors). The RTL agreement is
+// verif/cosim/mapper_agreement_test.cpp.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "../common/random_layers.hpp"
+#include "../common/seed.hpp"
+#include "feather/map/mapper.hpp"
+#include "feather/map/workload.hpp"
+#include "feather/top/golden.hpp"
+#include "feather/top/timing.hpp"
+
+namespace feather {
+namespace {
+
+using top::Instr;
+using top::Op;
+using top::Target;
+
+top::TopParams small(int ah, int aw, int sd, int wd, int od, int qd = 64) {
+  top::TopParams p;
+  p.ah = ah;
+  p.aw = aw;
+  p.sd = sd;
+  p.wd = wd;
+  p.od = od;
+  p.qd = qd;
+  return p.validated();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cycle model on programs whose schedule follows from the rules by hand (docs/mapper.md).
+
+TEST(Timing, EmptyProgramIsOneCycle) {
+  EXPECT_EQ(top::predict(small(4, 4, 64, 64, 64), {}).cycles, 1u);
+}
+
+TEST(Timing, BarriersLoadsAndStoresFollowTheRules) {
+  const auto p = small(4, 4, 64, 64, 64);
+  const std::vector<Instr> prog = {
+      Instr::config(0, 0, false),                 // consumed in cycle 1
+      Instr::load(Target::kWbuf, 0, 4, 0),        // barrier: cycle 2; free from 2+4+L+1
+      Instr::store(Target::kSbufActive, 0, 3, 0)  // waits for the load: free from c+3+3
+  };
+  top::TimingOptions o;
+  o.latency = 5;
+  const auto t = top::predict(p, prog, o);
+  ASSERT_EQ(t.consume.size(), 3u);
+  EXPECT_EQ(t.consume[0], 1u);
+  EXPECT_EQ(t.consume[1], 2u);
+  EXPECT_EQ(t.consume[2], 2u + 4 + 5 + 1);
+  EXPECT_EQ(t.cycles, t.consume[2] + 3 + 3 + 1);  // idle, then the harness's extra cycle
+  EXPECT_EQ(t.words_read, 4u);
+  EXPECT_EQ(t.words_written, 3u);
+  EXPECT_EQ(t.stall_cycles, t.consume[2] - t.consume[1] - 1);
+}
+
+TEST(Timing, MappingAndStreamingOverlapOnAlternateContexts) {
+  const auto p = small(4, 4, 64, 64, 64);  // Benes AW=4: S = 3 stages
+  const std::uint64_t vn = 4, s = static_cast<std::uint64_t>(p.stages());
+  const std::vector<Instr> prog = {
+      Instr::map(0, 0, 0, 0, 3),                  // 0: cycle 1, context 0 ready at 1+vn^2+4
+      Instr::stream(0, 1, 10, false, false, {}),  // 1: then, T=10 steps: beats to b1
+      Instr::map(1, 0, 0, 0, 3),                  // 2: context 1 loads during the stream
+      Instr::stream(0, 1, 10, true, false, {}),   // 3: in the last beat of stream 1
+      Instr::map(2, 0, 0, 0, 3),                  // 4: context 0 again: waits for stream 1 to drain
+  };
+  const auto t = top::predict(p, prog);
+  const std::uint64_t c1 = 1 + vn * vn + 4;
+  EXPECT_EQ(t.consume[1], c1);
+  const std::uint64_t b1 = c1 + 10 * vn;
+  EXPECT_EQ(t.consume[2], c1 + 1);
+  EXPECT_EQ(t.consume[3], b1);               // no bubble between streams
+  EXPECT_EQ(t.consume[4], b1 + vn + s + 6);  // context 0 free once stream 1 has drained
+  EXPECT_EQ(t.beat_cycles, 20 * vn);
+  EXPECT_EQ(t.mapping_cycles, 3 * vn * vn);
+}
+
+TEST(Timing, TheBeatRegisterHoldsTheOldContextForOneCycle) {
+  const auto p = small(4, 4, 64, 64, 64);
+  const std::uint64_t vn = 4;
+  const std::vector<Instr> prog = {
+      Instr::map(0, 0, 0, 0, 3),                 // context 0
+      Instr::stream(0, 1, 1, false, false, {}),  // short: drained long before instruction 4
+      Instr::map(1, 0, 0, 0, 3),                 // context 1
+      Instr::stream(0, 1, 1, true, false, {}),   // waits for context 1's loads
+      Instr::map(2, 0, 0, 0, 3),  // context 0: in the cycle after instruction 3 the beat
+                                  // register still names context 0 (the stream before)
+  };
+  const auto t = top::predict(p, prog);
+  EXPECT_EQ(t.consume[3], t.consume[2] + vn * vn + 4);
+  EXPECT_EQ(t.consume[4], t.consume[3] + 2);
+}
+
+TEST(Timing, RejectsBadOptionsAndProgramsItCannotTime) {
+  const auto p = small(4, 4, 64, 64, 64);
+  top::TimingOptions o;
+  o.latency = 0;
+  EXPECT_THROW(top::predict(p, {}, o), std::invalid_argument);
+  o.latency = 2;
+  o.bandwidth = 0.0;
+  EXPECT_THROW(top::predict(p, {}, o), std::invalid_argument);
+  o.bandwidth = 1.5;
+  EXPECT_THROW(top::predict(p, {}, o), std::invalid_argument);
+  try {
+    top::predict(p, {Instr::stream(0, 1, 1, false, false, {})});
+    FAIL() << "a stream before any mapping was timed";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("before any ExecuteMapping"), std::string::npos);
+  }
+}
+
+TEST(Timing, LowerBandwidthSpacesTheRequests) {
+  const auto p = small(4, 4, 64, 64, 64);
+  top::TimingOptions o;
+  o.bandwidth = 0.5;
+  const auto t = top::predict(p, {Instr::load(Target::kWbuf, 0, 10, 0)}, o);
+  // Requests at offsets 0, 2, ..., 18 from cycle 2; the last response 2 cycles later.
+  EXPECT_EQ(t.cycles, (1 + 1 + 18 + 2 + 1) + 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The mapper: every plan runs on the golden model and equals the reference.
+
+struct Checked {
+  map::LayerMap lm;
+  bool ok = false;
+};
+
+Checked map_and_check(const top::TopParams& p, const top::GroupedGemm& data,
+                      const std::vector<std::uint8_t>& expected, bool per_tensor,
+                      const map::MapOptions& mo = {}) {
+  map::GemmShape s;
+  s.name = data.what;
+  s.groups = static_cast<std::uint64_t>(data.groups);
+  s.m = static_cast<std::uint64_t>(data.m);
+  s.k = static_cast<std::uint64_t>(data.k);
+  s.n = static_cast<std::uint64_t>(data.n);
+  s.per_tensor_quant = per_tensor;
+  Checked c;
+  c.lm = map::map_layer(p, s, mo);
+  const auto mp = map::build_program(p, c.lm, data);
+  EXPECT_EQ(top::predict(p, mp.instrs, mo.timing).cycles, c.lm.timing.cycles)
+      << "the program built with data is not the one the mapper timed";
+  top::Golden g(p);
+  top::Memory mem = mp.memory;
+  const auto e = g.run(mp.instrs, mem);
+  EXPECT_EQ(e.err, top::Err::kNone) << e.detail;
+  const auto got = map::read_output(p, c.lm, mp, mem);
+  c.ok = got == expected;
+  EXPECT_TRUE(c.ok) << c.lm.describe();
+  std::uint64_t chunks = 0;
+  for (const auto& t : c.lm.tiles) chunks += t.first_chunk() ? 0 : 1;
+  EXPECT_EQ(c.lm.tiles.size(), c.lm.tiles_m * c.lm.tiles_n * c.lm.tiles_k);
+  EXPECT_EQ(chunks, c.lm.tiles_m * c.lm.tiles_n * (c.lm.tiles_k - 1));
+  return c;
+}
+
+TEST(Mapper, TiledGemmsMatchTheReference) {
+  std::mt19937_64 rng(test::test_seed());
+  std::uniform_int_distribution<int> dim(1, 90);
+  int tiled = 0, chunked = 0, ios = 0;
+  for (int i = 0; i < 24; ++i) {
+    const int aw = i % 2 ? 8 : 4, ah = i % 3 ? 4 : 8;
+    // Small buffers so that most layers must be tiled.
+    const auto p = small(ah, aw, 64 + 32 * (i % 3), 32 + 32 * (i % 2), 64, 64);
+    const bool per_tensor = i % 2 == 0;
+    auto g = test::random_gemm(rng, dim(rng), 3 * dim(rng), dim(rng));
+    if (per_tensor) {
+      g.quant.scale.assign(g.quant.scale.size(), g.quant.scale.front());
+      g.quant.ozp.assign(g.quant.ozp.size(), g.quant.ozp.front());
+    }
+    SCOPED_TRACE(fmt::format("GEMM {}x{}x{} on {}", g.m, g.k, g.n, p.to_string()));
+    const auto c = map_and_check(p, top::as_grouped(g), top::gemm_ref(g), per_tensor);
+    tiled += c.lm.tiles.size() > 1;
+    chunked += c.lm.tiles_k > 1;
+    ios += c.lm.dataflow == map::Dataflow::kIoS;
+  }
+  std::cout << fmt::format("[ mapper   ] {} of 24 tiled, {} with K chunks, {} IO-S\n", tiled,
+                           chunked, ios);
+  EXPECT_GT(tiled, 6);
+  EXPECT_GT(chunked, 1);
+}
+
+TEST(Mapper, TiledConvsMatchTheReference) {
+  std::mt19937_64 rng(test::test_seed());
+  std::uniform_int_distribution<int> pick(0, 1000);
+  for (int i = 0; i < 12; ++i) {
+    const auto p = small(4, i % 2 ? 8 : 4, 128, 64, 128, 64);
+    const int groups = i % 3 == 0 ? 1 + pick(rng) % 4 : 1;
+    const int c = groups * (1 + pick(rng) % 24), co = groups * (1 + pick(rng) % 20);
+    const int h = 3 + pick(rng) % 9, r = pick(rng) % 2 ? 3 : 1;
+    auto cv = test::random_conv(rng, h, h, c, co, r, 1 + pick(rng) % 2, r == 3 ? 1 : 0, 1, groups);
+    SCOPED_TRACE(
+        fmt::format("conv {}x{}x{}->{} k{} g{} on {}", h, h, c, co, r, groups, p.to_string()));
+    map_and_check(p, top::as_grouped(cv), top::conv_ref(cv), false);
+  }
+}
+
+TEST(Mapper, ForcedTilingAndDataflow) {
+  std::mt19937_64 rng(test::test_seed());
+  const auto p = small(4, 4, 256, 256, 256);
+  auto g = test::random_gemm(rng, 20, 40, 12);
+  g.quant.scale.assign(g.quant.scale.size(), g.quant.scale.front());
+  g.quant.ozp.assign(g.quant.ozp.size(), g.quant.ozp.front());
+  map::MapOptions mo;
+  mo.tiles = std::make_tuple(3u, 2u, 2u);
+  auto c = map_and_check(p, top::as_grouped(g), top::gemm_ref(g), true, mo);
+  EXPECT_EQ(c.lm.tiles_m, 3u);
+  EXPECT_EQ(c.lm.tiles_n, 2u);
+  EXPECT_EQ(c.lm.tiles_k, 2u);
+  mo.tiles.reset();
+  mo.dataflow = map::Dataflow::kIoS;
+  c = map_and_check(p, top::as_grouped(g), top::gemm_ref(g), true, mo);
+  EXPECT_EQ(c.lm.dataflow, map::Dataflow::kIoS);
+}
+
+TEST(Mapper, ErrorsNameTheReason) {
+  const auto p = small(4, 4, 64, 64, 64);
+  map::GemmShape s;
+  s.name = "L";
+  s.m = 0;
+  EXPECT_THROW(map::map_layer(p, s), std::invalid_argument);
+  s.m = 8;
+  s.k = 8;
+  s.n = 8;
+  map::MapOptions mo;
+  mo.dataflow = map::Dataflow::kIoS;
+  try {
+    map::map_layer(p, s, mo);
+    FAIL() << "IO-S accepted with per-channel requantization";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("per-tensor"), std::string::npos) << e.what();
+  }
+  // More output channels than the requantization table holds cannot be tiled away along M
+  // under IO-S, but WO-S tiles N: a wide layer maps.
+  s.n = 1000;
+  EXPECT_NO_THROW(map::map_layer(p, s));
+  // A forced illegal mapping is named.
+  mo = {};
+  mo.mapping = top::MappingChoice{5, 0, 3};
+  try {
+    map::map_layer(p, s, mo);
+    FAIL() << "an illegal forced mapping was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot be mapped"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Mapper, AccessCountsFollowThePrograms) {
+  const auto p = small(4, 4, 64, 64, 64);
+  const std::vector<Instr> prog = {
+      Instr::map(0, 0, 1, 0, 3), Instr::stream(0, 1, 5, false, true, {}),
+      Instr::load(Target::kWbuf, 0, 3, 0), Instr::store(Target::kSbufActive, 0, 2, 0)};
+  const auto a = map::count_accesses(p, prog);
+  EXPECT_EQ(a.wbuf_reads, 16u * 4);  // vn^2 PE loads per column
+  EXPECT_EQ(a.sbuf_reads, 5u * 4 * 4 + 2 * 4);
+  EXPECT_EQ(a.obuf_rmw, 5u * 4 * 2);  // G_r = 2 live groups per row
+  EXPECT_EQ(a.sbuf_writes, 5u * 4 * 2);
+  EXPECT_EQ(a.wbuf_writes, 3u * 4);
+}
+
+TEST(Mapper, WholeNetworksMapWithConsistentTotals) {
+  // The verilated 16x16 configuration's buffers.
+  const auto p = small(16, 16, 65536, 16384, 16384, 256);
+  for (const char* name : {"mobilenet_v3_large", "bert_base"}) {
+    SCOPED_TRACE(name);
+    const auto net = map::builtin_network(name);
+    const auto nm = map::map_network(p, net);
+    std::uint64_t macs = 0, cycles = 0;
+    for (const auto& e : nm.layers) {
+      macs += e.map.shape.macs() * e.count;
+      cycles += e.map.timing.cycles * e.count;
+      EXPECT_GT(e.map.timing.beat_cycles, 0u);
+      EXPECT_LE(e.map.utilization, 1.0);
+    }
+    EXPECT_EQ(macs, net.total_macs());
+    EXPECT_EQ(nm.macs, net.total_macs());
+    EXPECT_EQ(nm.cycles, cycles);
+    EXPECT_GT(nm.utilization, 0.0);
+    EXPECT_NE(map::format_table(p, nm).find("total:"), std::string::npos);
+  }
+  map::NetworkMapOptions o;
+  o.only_layer = "no-such-layer";
+  EXPECT_THROW(map::map_network(p, map::builtin_network("bert_base"), o), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace feather

@@ -20,6 +20,11 @@
 #                                       lists RAM512X1S as ABITS 16 (not 9), so a deeper bank
 #                                       stops with "invalid OPTION_ABITS/WIDTH combination".
 #   WIRING applies to top too.  YOSYS (default yosys), ICE40_DSP=1 adds -dsp to synth_ice40.
+#   SHARE=skip (default) | fast | full   xcup only: synth_xilinx's `share` step (SAT-based
+#                                       resource sharing) skipped, run as `share -fast`, or run
+#                                       as synth_xilinx runs it (see docs/fpga.md: in Yosys 0.23
+#                                       it does not finish for top-8x8 and top-16x16).
+#   FPGA_BUILD                          default OUTDIR root (default build/fpga)
 #
 # Writes into OUTDIR:
 #   netlist.json    Yosys JSON netlist (read by nextpnr, or by yosys read_json)
@@ -33,7 +38,7 @@
 #   yosys.log       the Yosys log;  time.txt  /usr/bin/time -v output (if present)
 set -euo pipefail
 
-usage() { sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [[ $# -ge 2 && $# -le 3 ]] || usage
 config=$1 target=$2
 
@@ -68,14 +73,33 @@ case $config in
   *) echo "$0: unknown CONFIG '$config'" >&2; usage ;;
 esac
 
+# xcup: synth_xilinx's script with its `share` step (label coarse) under SHARE's control.
+# Yosys 0.23's share runs a SAT query per candidate $memrd/$mul/$shift cell over its
+# activation logic; in feather_top 8x8/16x16 these queries do not finish in hours. The xcup
+# flow therefore runs synth_xilinx in two -run ranges and the coarse label's commands
+# (identical to `help synth_xilinx`, LUT_WIDTH=6) in between, with share skipped by default.
+case ${SHARE:=skip} in
+  skip) share_cmd="" ;;
+  fast) share_cmd="share -fast" ;;
+  full) share_cmd="share" ;;
+  *) echo "$0: SHARE must be skip, fast or full" >&2; exit 2 ;;
+esac
+xsx="synth_xilinx -family xcup -flatten -top $top"
 case $target in
-  xcup)  synth="synth_xilinx -family xcup -flatten -top $top"; edif=1 ;;
+  xcup)  synth="$xsx -run begin:coarse
+techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH=6
+alumacc${share_cmd:+
+$share_cmd}
+opt
+memory -nomap
+opt_clean
+$xsx -run map_memory:"; edif=1 ;;
   ecp5)  synth="synth_ecp5 -top $top"; edif=0 ;;
   ice40) synth="synth_ice40 -top $top${ICE40_DSP:+ -dsp}"; edif=0 ;;
   *) echo "$0: unknown TARGET '$target'" >&2; usage ;;
 esac
 
-out=${3:-$root/build/fpga/$config-$target}
+out=${3:-${FPGA_BUILD:-$root/build/fpga}/$config-$target}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 rm -f "$out"/netlist.* "$out"/report.* "$out"/*.stat "$out"/ltp.log
@@ -107,13 +131,15 @@ script+="
 delete $cut
 tee -q -o $out/ltp.log ltp -noff"
 
-echo "[fpga] $config $target ($params): $synth" >&2
+synth_txt=$synth
+[[ $target == xcup ]] && synth_txt="$xsx (share: $SHARE)"
+echo "[fpga] $config $target ($params): $synth_txt" >&2
 status=0
 t0=$(date +%s.%N)
 if [[ -x /usr/bin/time ]]; then
-  /usr/bin/time -v -o "$out/time.txt" "$yosys" -q -l "$out/yosys.log" -p "$script" >/dev/null 2>&1 || status=$?
+  /usr/bin/time -v -o "$out/time.txt" "$yosys" -q -d -l "$out/yosys.log" -p "$script" >/dev/null 2>&1 || status=$?
 else
-  "$yosys" -q -l "$out/yosys.log" -p "$script" >/dev/null 2>&1 || status=$?
+  "$yosys" -q -d -l "$out/yosys.log" -p "$script" >/dev/null 2>&1 || status=$?
 fi
 t1=$(date +%s.%N)
 if ((status != 0)); then
@@ -165,7 +191,7 @@ esac
 
 {
   echo "config   $config ($top: $params)"
-  echo "target   $target: $synth"
+  echo "target   $target: $synth_txt"
   echo "yosys    $yv"
   echo "LUTs              $lut"
   echo "FFs               $ff"
@@ -187,7 +213,7 @@ esac
 cat >"$out/report.json" <<EOF
 {
   "config": "$config", "top": "$top", "params": "$params", "target": "$target",
-  "synth": "$synth", "yosys": "$yv",
+  "synth": "$synth_txt", "share": "$( [[ $target == xcup ]] && echo "$SHARE" || echo default )", "yosys": "$yv",
   "lut": $lut, "ff": $ff, "dsp": $dsp, "bram36": $bram36, "bram18": $bram18,
   "lutram": $lutram, "srl": $srl, "carry": $carry, "muxf": $muxf, "cells": $cells,
   "logic_depth": $depth, "seconds": $secs, "peak_mb": $mem_mb

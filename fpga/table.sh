@@ -14,6 +14,8 @@
 #   FPGA_TABLE_OTHER  ecp5 + ice40 rows (default "birrd-8 nest-4x4")
 #   FPGA_TABLE_PNR    1 (default) = also run fpga/pnr_ice40.sh (birrd AW=8 on iCE40), 0 = skip
 #   FPGA_TIMEOUT      seconds per synthesis before the row reads "did not finish" (default 900)
+#   FPGA_BUILD        report folders (default build/fpga), as for synth.sh
+#   SHARE             xcup share step: skip (default), fast or full (see synth.sh)
 #   and synth.sh's parameters (DW, WIRING, SD, WD, OD, QD, ...), which are printed with the table.
 set -euo pipefail
 
@@ -25,10 +27,13 @@ doc=${1:-$root/docs/fpga.md}
 xcup_cfgs=${FPGA_TABLE_XCUP:-"birrd-8 birrd-16 birrd-32 birrd-64 nest-4x4 nest-8x8 nest-16x16 top-4x4 top-8x8 top-16x16"}
 other_cfgs=${FPGA_TABLE_OTHER:-"birrd-8 nest-4x4"}
 tmo=${FPGA_TIMEOUT:-900}
+fb=${FPGA_BUILD:-$root/build/fpga}   # report folders (synth.sh uses the same variable)
+export FPGA_BUILD=$fb
 
 # The parameters synth.sh will use (its defaults), to decide whether a report can be reused.
 export DW=${DW:-32} WIRING=${WIRING:-1} OW=${OW:-8} ACCW=${ACCW:-32}
 export SD=${SD:-1024} WD=${WD:-512} OD=${OD:-256} QD=${QD:-256} MAW=${MAW:-24}
+export SHARE=${SHARE:-skip}
 
 # Published FEATHER RTL (maeri-project/FEATHER), Yosys 0.23 synth_xilinx -family xcup, from
 # shared/reference/performance-targets.md: LUT / FF / DSP / BRAM and Yosys time.
@@ -62,19 +67,23 @@ jget() {  # file key
 
 # run <config> <target>: prints the report.json path, or "timeout" / "failed".
 run() {
-  local c=$1 t=$2 dir=$root/build/fpga/$1-$2 rc=0
+  local c=$1 t=$2 dir=$fb/$1-$2 rc=0
+  local sh=default key
+  [[ $t == xcup ]] && sh=$SHARE
+  key="$(params_of "$c") share=$sh $tmo"
   if ((reuse)) && [[ -f $dir/report.json ]] &&
-     grep -qF "\"params\": \"$(params_of "$c")\"" "$dir/report.json"; then
+     grep -qF "\"params\": \"$(params_of "$c")\"" "$dir/report.json" &&
+     grep -qF "\"share\": \"$sh\"" "$dir/report.json"; then
     echo "[table] reusing $dir/report.json" >&2
     echo "$dir/report.json"; return
   fi
-  if [[ -f $dir/timeout.txt ]] && ((reuse)) && grep -qxF "$(params_of "$c") $tmo" "$dir/timeout.txt"; then
+  if [[ -f $dir/timeout.txt ]] && ((reuse)) && grep -qxF "$key" "$dir/timeout.txt"; then
     echo "timeout"; return
   fi
   rm -f "$dir/report.json" "$dir/timeout.txt"
   timeout "$tmo" "$here/synth.sh" "$c" "$t" >/dev/null || rc=$?
   if ((rc == 124)); then
-    mkdir -p "$dir"; echo "$(params_of "$c") $tmo" >"$dir/timeout.txt"
+    mkdir -p "$dir"; echo "$key" >"$dir/timeout.txt"
     echo "timeout"
   elif ((rc != 0)); then
     echo "failed"
@@ -96,7 +105,12 @@ emit "top WIRING=$WIRING SD=$SD WD=$WD OD=$OD QD=$QD MAW=$MAW FAULT=0. Depth = l
 emit "(cells on the longest register-to-register path, see below). Published = the published"
 emit "FEATHER RTL (4-entry buffers, all flip-flops), from shared/reference/performance-targets.md."
 emit ""
-emit "### UltraScale+ (\`synth_xilinx -family xcup -flatten\`)"
+case $SHARE in
+  skip) shtxt=", its \`share\` step skipped" ;;
+  fast) shtxt=", its \`share\` step as \`share -fast\`" ;;
+  *)    shtxt="" ;;
+esac
+emit "### UltraScale+ (\`synth_xilinx -family xcup -flatten\`$shtxt)"
 emit ""
 emit "| config | LUT | FF | DSP | RAMB36 / RAMB18 | LUTRAM | CARRY | depth | Yosys s | peak MB | published LUT / FF / DSP / BRAM | published Yosys s |"
 emit "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -134,7 +148,7 @@ if [[ ${FPGA_TABLE_PNR:-1} == 1 ]]; then
   emit ""
   emit "| design | device | logic cells | Fmax (nextpnr) | icetime | Yosys s | nextpnr s |"
   emit "|---|---|---:|---:|---:|---:|---:|"
-  pdir=$root/build/fpga/birrd-8-ice40-pnr
+  pdir=$fb/birrd-8-ice40-pnr
   pr=$pdir/report.json
   if ((reuse)) && [[ -f $pr ]] && grep -q "\"dw\": $DW, \"wiring\": $WIRING," "$pr"; then
     echo "[table] reusing $pr" >&2

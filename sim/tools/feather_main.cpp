@@ -209,26 +209,10 @@ int cmd_nest_cosim(int ah, int aw, std::uint64_t seed, std::uint64_t cycles,
   return 0;
 }
 
-std::pair<int, int> parse_array(const std::string& text) {
-  const auto x = text.find('x');
-  int ah = 0, aw = 0;
-  try {
-    if (x == std::string::npos) throw std::invalid_argument("no x");
-    std::size_t used = 0;
-    ah = std::stoi(text.substr(0, x), &used);
-    if (used != x) throw std::invalid_argument("rows");
-    aw = std::stoi(text.substr(x + 1), &used);
-    if (used != text.size() - x - 1) throw std::invalid_argument("columns");
-  } catch (const std::exception&) {
-    throw CLI::ValidationError("--array", "expected AHxAW such as 16x16, got '" + text + "'");
-  }
-  return {ah, aw};
-}
-
 int cmd_run(const sim::LayerSpec& spec, const std::string& array, std::uint64_t seed,
             const sim::RunOptions& opt, const std::string& mapping, const std::string& dataflow,
             bool listing) {
-  const auto [ah, aw] = parse_array(array);
+  const auto [ah, aw] = cli::parse_array(array);
   map::MapOptions mopt;
   if (!mapping.empty()) {
     unsigned gr = 0, gc = 0, vn = 0;

@@ -14,21 +14,6 @@ namespace feather::cli {
 
 namespace {
 
-std::pair<int, int> split_array(const std::string& text) {
-  const auto x = text.find('x');
-  try {
-    if (x == std::string::npos) throw std::invalid_argument("no x");
-    std::size_t used = 0;
-    const int ah = std::stoi(text.substr(0, x), &used);
-    if (used != x) throw std::invalid_argument("rows");
-    const int aw = std::stoi(text.substr(x + 1), &used);
-    if (used != text.size() - x - 1) throw std::invalid_argument("columns");
-    return {ah, aw};
-  } catch (const std::exception&) {
-    throw CLI::ValidationError("--array", "expected AHxAW such as 16x16, got '" + text + "'");
-  }
-}
-
 nlohmann::json layout_json(const top::Layout& l) {
   return {{"order", l.order}, {"f0", l.f0()}, {"f1", l.f1}, {"f2", l.f2}, {"base", l.base}};
 }
@@ -74,6 +59,21 @@ nlohmann::json map_json(const top::TopParams& p, const std::string& layer, const
 }
 
 }  // namespace
+
+std::pair<int, int> parse_array(const std::string& text) {
+  const auto x = text.find('x');
+  try {
+    if (x == std::string::npos) throw std::invalid_argument("no x");
+    std::size_t used = 0;
+    const int ah = std::stoi(text.substr(0, x), &used);
+    if (used != x) throw std::invalid_argument("rows");
+    const int aw = std::stoi(text.substr(x + 1), &used);
+    if (used != text.size() - x - 1) throw std::invalid_argument("columns");
+    return {ah, aw};
+  } catch (const std::exception&) {
+    throw CLI::ValidationError("--array", "expected AHxAW such as 16x16, got '" + text + "'");
+  }
+}
 
 map::Dataflow parse_dataflow(const std::string& text) {
   std::string t;
@@ -160,7 +160,7 @@ void add_map_options(CLI::App* cmd, MapArgs& a) {
 }
 
 int cmd_map(const MapArgs& a, const sim::LayerSpec* spec) {
-  const auto [ah, aw] = split_array(a.array);
+  const auto [ah, aw] = parse_array(a.array);
   const top::TopParams p = array_params(ah, aw, a.sd, a.wd, a.od, a.qd);
   map::NetworkMapOptions opt;
   opt.map.timing.latency = a.latency;

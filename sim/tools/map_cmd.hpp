@@ -3,11 +3,15 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <utility>
 
 #include "feather/map/mapper.hpp"
 #include "feather/sim/layer_run.hpp"
 
 namespace feather::cli {
+
+// "AHxAW" such as "16x16"; throws CLI::ValidationError naming --array otherwise.
+std::pair<int, int> parse_array(const std::string& text);
 
 // "wos" / "ios" (also "WO-S", "IO-S"); throws CLI::ValidationError otherwise.
 map::Dataflow parse_dataflow(const std::string& text);

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "../common/expect.hpp"
 #include "../common/seed.hpp"
 
 namespace feather::map {
@@ -25,19 +26,7 @@ namespace {
 
 using U64 = std::uint64_t;
 
-// Expects std::invalid_argument whose message contains every one of `parts`.
-template <class F>
-void expect_invalid(F&& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one mentioning '" << parts.front() << "'";
-  } catch (const std::invalid_argument& e) {
-    for (const auto& part : parts) {
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
-          << "message '" << e.what() << "' does not mention '" << part << "'";
-    }
-  }
-}
+using test::expect_invalid;
 
 top::Layout layout(std::uint32_t order, std::uint32_t f0log, U64 f1, U64 f2, U64 base = 0) {
   top::Layout l;

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "../common/expect.hpp"
 #include "../common/seed.hpp"
 #include "feather/birrd/router.hpp"
 #include "feather/top/golden.hpp"
@@ -45,19 +46,7 @@ U64 rand_bits(std::mt19937_64& rng, int width) {
   return width >= 64 ? rng() : rng() & ((U64{1} << width) - 1);
 }
 
-// Expects std::invalid_argument whose message contains every one of `parts`.
-template <class F>
-void expect_invalid(F&& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one mentioning '" << parts.front() << "'";
-  } catch (const std::invalid_argument& e) {
-    for (const auto& part : parts) {
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
-          << "message '" << e.what() << "' does not mention '" << part << "'";
-    }
-  }
-}
+using test::expect_invalid;
 
 // ============================================================================================
 // Parameters

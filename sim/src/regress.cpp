@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -151,6 +152,28 @@ Suite load_suite(const std::string& path, const std::string& name, const ExpandO
   Suite suite;
   suite.name = name;
   suite.description = s["description"] ? s["description"].as<std::string>() : "";
+  if (const YAML::Node g = s["goals"]) {
+    if (!g.IsMap()) throw suite_error(path, g, "'goals' must be a map of kind: percent");
+    for (const auto& kv : g) {
+      const auto kind = kv.first.as<std::string>();
+      if (kind != "functional" && kind != "line" && kind != "branch" && kind != "toggle") {
+        throw suite_error(path, kv.first,
+                          fmt::format("unknown coverage goal '{}' (functional, line, branch, "
+                                      "toggle)",
+                                      kind));
+      }
+      double v = 0;
+      try {
+        v = kv.second.as<double>();
+      } catch (const YAML::Exception&) {
+        throw suite_error(path, kv.second, fmt::format("goal '{}' must be a number", kind));
+      }
+      if (v < 0 || v > 100) {
+        throw suite_error(path, kv.second, fmt::format("goal '{}' must be 0..100", kind));
+      }
+      suite.goals[kind] = v;
+    }
+  }
   const double suite_timeout = number_or(s, "timeout", 600, path);
   const int suite_seeds = static_cast<int>(number_or(s, "seeds", 1, path));
   std::map<std::string, int> ids;
@@ -318,6 +341,11 @@ bool is_cosim(const JobSpec& j) {
   return !j.args.empty() && (j.args[0] == "birrd-cosim" || j.args[0] == "nest-cosim");
 }
 
+// Jobs whose subcommand takes --coverage FILE (functional counters).
+bool writes_coverage(const JobSpec& j) {
+  return is_cosim(j) || (!j.args.empty() && j.args[0] == "run");
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -400,7 +428,26 @@ struct Running {
   Clock::time_point term_at{};
 };
 
-pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const fs::path& log) {
+constexpr std::string_view kCodeCoverageVar = "FEATHER_CODE_COVERAGE";
+
+// The runner's environment without FEATHER_CODE_COVERAGE, plus `extra` ("NAME=value") if given.
+std::vector<std::string> job_environment(const std::string& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    const std::string_view v(*e);
+    if (v.size() > kCodeCoverageVar.size() &&
+        v.substr(0, kCodeCoverageVar.size()) == kCodeCoverageVar &&
+        v[kCodeCoverageVar.size()] == '=') {
+      continue;
+    }
+    env.emplace_back(v);
+  }
+  if (!extra.empty()) env.push_back(extra);
+  return env;
+}
+
+pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const fs::path& log,
+            const std::string& extra_env = "") {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -425,8 +472,12 @@ pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const 
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_s = job_environment(extra_env);
+  std::vector<char*> envp;
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, exe.c_str(), &fa, &at, argv.data(), environ);
+  const int rc = posix_spawn(&pid, exe.c_str(), &fa, &at, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&at);
   if (rc != 0) {
@@ -499,6 +550,12 @@ Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& o
   const fs::path out = fs::absolute(opt.out_dir);
   rep.out_dir = out.string();
   for (const char* sub : {"logs", "waves", "coverage"}) fs::create_directories(out / sub);
+  rep.goals = suite.goals;
+  // Stale Verilator coverage files of an earlier run in the same directory.
+  for (const auto& e : fs::directory_iterator(out / "coverage")) {
+    if (e.path().extension() == ".dat") fs::remove(e.path());
+  }
+  fs::remove_all(out / "code-coverage");
 
   std::deque<Task> pending;
   for (std::size_t i = 0; i < suite.jobs.size(); ++i) {
@@ -506,7 +563,7 @@ Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& o
     r.spec = suite.jobs[i];
     r.log = "logs/" + r.spec.id + ".log";
     Task t{i, false, r.spec.args, r.log};
-    if (is_cosim(r.spec)) {
+    if (writes_coverage(r.spec)) {
       t.args = strip_options(t.args, {"--coverage"});
       r.coverage = "coverage/" + r.spec.id + ".json";
       t.args.push_back("--coverage");
@@ -623,7 +680,12 @@ Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& o
       Task t = std::move(pending.front());
       pending.pop_front();
       const double timeout = rep.jobs[t.job].spec.timeout;
-      const pid_t pid = spawn(rep.exe, t.args, out / t.log);
+      const std::string env =
+          opt.code_coverage && !t.debug
+              ? fmt::format("{}={}", kCodeCoverageVar,
+                            (out / "coverage" / rep.jobs[t.job].spec.id).string())
+              : std::string();
+      const pid_t pid = spawn(rep.exe, t.args, out / t.log, env);
       running.push_back(Running{std::move(t), pid, Clock::now(), timeout});
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -660,7 +722,178 @@ Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& o
     if (j.coverage.empty()) continue;
     rep.coverage.merge(Coverage::load((out / j.coverage).string()));
   }
+  if (opt.code_coverage) {
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(out / "coverage")) {
+      if (e.path().extension() == ".dat") files.push_back(e.path().filename().string());
+    }
+    std::sort(files.begin(), files.end());
+    std::vector<std::string> all;
+    for (auto& j : rep.jobs) {
+      const std::string head = j.spec.id + ".V";  // <id>.<model>.<n>.dat, models start with V
+      for (const auto& f : files) {
+        if (f.rfind(head, 0) == 0) {
+          j.code_coverage.push_back("coverage/" + f);
+          all.push_back("coverage/" + f);
+        }
+      }
+    }
+    rep.code_coverage = merge_code_coverage(all, out.string(), "code-coverage");
+    if (all.empty()) {
+      rep.code_coverage.note =
+          "no job wrote Verilator coverage: the feather binary was not built with "
+          "FEATHER_COVERAGE=ON (make coverage), or its models are not those of the jobs";
+    }
+  }
   return rep;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Code coverage
+
+double CodeCoverage::Count::percent() const {
+  return total == 0 ? 100.0 : 100.0 * static_cast<double>(covered) / static_cast<double>(total);
+}
+
+void count_code_coverage(const std::string& dat_text, CodeCoverage& into) {
+  std::istringstream in(dat_text);
+  std::string line;
+  while (std::getline(in, line)) {
+    // C '<key>' <count>; the key is a list of \001 name \002 value.
+    if (line.size() < 4 || line[0] != 'C') continue;
+    const auto open = line.find('\'');
+    const auto close = line.rfind('\'');
+    if (open == std::string::npos || close == open) continue;
+    const std::string key = line.substr(open + 1, close - open - 1);
+    std::uint64_t count = 0;
+    try {
+      count = std::stoull(line.substr(close + 1));
+    } catch (const std::exception&) {
+      continue;
+    }
+    std::string page;
+    std::size_t pos = 0;
+    while (pos < key.size()) {
+      auto next = key.find('\001', pos + 1);
+      if (next == std::string::npos) next = key.size();
+      const std::string field = key.substr(pos, next - pos);
+      const auto sep = field.find('\002');
+      if (sep != std::string::npos) {
+        std::string name = field.substr(0, sep);
+        if (!name.empty() && name[0] == '\001') name.erase(0, 1);
+        if (name == "page") page = field.substr(sep + 1);
+      }
+      pos = next;
+    }
+    // page: v_line/<module>, v_branch/<module>, v_toggle/<module> (v_user: none here).
+    const auto slash = page.find('/');
+    const std::string kind = page.substr(0, slash);
+    const std::string module = slash == std::string::npos ? "?" : page.substr(slash + 1);
+    CodeCoverage::Count* total = nullptr;
+    CodeCoverage::Count* mod = nullptr;
+    auto& m = into.modules[module];
+    if (kind == "v_line") {
+      total = &into.totals.line;
+      mod = &m.line;
+    } else if (kind == "v_branch") {
+      total = &into.totals.branch;
+      mod = &m.branch;
+    } else if (kind == "v_toggle") {
+      total = &into.totals.toggle;
+      mod = &m.toggle;
+    } else {
+      continue;
+    }
+    ++total->total;
+    ++mod->total;
+    if (count > 0) {
+      ++total->covered;
+      ++mod->covered;
+    }
+  }
+}
+
+namespace {
+
+// Runs a tool, output appended to `log`; its exit code, or -1 if it could not start / died.
+int run_tool(const std::vector<std::string>& argv_s, const fs::path& cwd, const fs::path& log) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  {
+    std::ofstream l(log, std::ios::app);
+    l << "$ (cd " << cwd.string() << " &&";
+    for (const auto& a : argv_s) l << ' ' << shell_quote(a);
+    l << ")\n";
+  }
+  // posix_spawn has no chdir before glibc 2.29's _np extension: relative paths are made
+  // absolute against cwd instead.
+  std::vector<std::string> args = argv_s;
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = posix_spawnp(&pid, args[0].c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    std::ofstream l(log, std::ios::app);
+    l << "cannot start " << args[0] << ": " << std::strerror(rc) << "\n";
+    return -1;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+CodeCoverage merge_code_coverage(const std::vector<std::string>& inputs,
+                                 const std::string& base_dir, const std::string& dir) {
+  CodeCoverage cc;
+  cc.requested = true;
+  cc.inputs = inputs;
+  if (inputs.empty()) {
+    cc.note = "no coverage files";
+    return cc;
+  }
+  const fs::path base = fs::absolute(base_dir);
+  const fs::path d = base / dir;
+  fs::create_directories(d);
+  const fs::path log = d / "merge.log";
+  fs::remove(log);
+  cc.log = (fs::path(dir) / "merge.log").string();
+  std::vector<std::string> write = {"verilator_coverage", "--write", (d / "merged.dat").string()};
+  std::vector<std::string> info = {"verilator_coverage", "--write-info",
+                                   (d / "merged.info").string()};
+  for (const auto& f : inputs) {
+    write.push_back((base / f).string());
+    info.push_back((base / f).string());
+  }
+  if (run_tool(write, base, log) != 0 || !fs::exists(d / "merged.dat")) {
+    cc.note = "verilator_coverage --write failed (see " + cc.log + ")";
+    return cc;
+  }
+  cc.dat = (fs::path(dir) / "merged.dat").string();
+  count_code_coverage(read_text(d / "merged.dat"), cc);
+  if (run_tool(info, base, log) != 0 || !fs::exists(d / "merged.info")) {
+    cc.note = "verilator_coverage --write-info failed (see " + cc.log + ")";
+    return cc;
+  }
+  cc.info = (fs::path(dir) / "merged.info").string();
+  const int g =
+      run_tool({"genhtml", "--quiet", "--legend", "--title", "feather regress coverage",
+                "--output-directory", (d / "html").string(), (d / "merged.info").string()},
+               base, log);
+  if (g != 0 || !fs::exists(d / "html" / "index.html")) {
+    cc.note = g == -1 ? "genhtml not found or failed: install lcov (make deps)"
+                      : "genhtml failed (see " + cc.log + ")";
+    return cc;
+  }
+  cc.html = (fs::path(dir) / "html" / "index.html").string();
+  return cc;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -970,10 +1203,22 @@ code { font-size: 90%; }
   if (r.coverage.groups().empty()) {
     h += "<p>No job wrote coverage counters.</p>\n";
   } else {
-    h += "<p>Goal: every bin of every group hit at least once by the nightly suite "
-         "(docs/debugging.md). Bins never hit are holes.</p>\n";
+    const auto fg = r.goals.find("functional");
+    const double goal = fg == r.goals.end() ? 100.0 : fg->second;
+    int at_goal = 0;
+    for (const auto& [name, g] : r.coverage.groups()) {
+      const double pct = g.bins.empty() ? 100.0
+                                        : 100.0 * static_cast<double>(g.covered()) /
+                                              static_cast<double>(g.bins.size());
+      at_goal += pct >= goal;
+    }
+    h += fmt::format(
+        "<p>Goal{}: {:.0f}% of the bins of every group (docs/coverage.md). Bins never hit are "
+        "holes.</p>\n<p id=\"functional-progress\">Progress: {} of {} groups at the goal.</p>\n",
+        fg == r.goals.end() ? " (default)" : " of this suite", goal, at_goal,
+        r.coverage.groups().size());
     h += "<table id=\"coverage\">\n<thead><tr><th>group</th><th>covered</th><th>bins</th>"
-         "<th>%</th><th>holes</th></tr></thead>\n<tbody>\n";
+         "<th>%</th><th>goal</th><th>holes</th></tr></thead>\n<tbody>\n";
     for (const auto& [name, g] : r.coverage.groups()) {
       const auto covered = g.covered();
       const double pct = g.bins.empty() ? 100.0
@@ -988,12 +1233,58 @@ code { font-size: 90%; }
       if (shown > 64) holes += fmt::format(", ... ({} more)", shown - 64);
       h += fmt::format(
           "<tr class=\"{}\"><td title=\"{}\">{}</td><td class=\"num\">{}</td>"
-          "<td class=\"num\">{}</td><td class=\"num\">{:.1f}</td><td "
-          "class=\"holes\">{}</td></tr>\n",
-          covered == g.bins.size() ? "PASS" : "TIMEOUT", esc(g.description), esc(name), covered,
-          g.bins.size(), pct, holes);
+          "<td class=\"num\">{}</td><td class=\"num\">{:.1f}</td><td class=\"num\">{:.0f}"
+          "</td><td class=\"holes\">{}</td></tr>\n",
+          pct >= goal ? "PASS" : "TIMEOUT", esc(g.description), esc(name), covered, g.bins.size(),
+          pct, goal, holes);
     }
     h += "</tbody>\n</table>\n";
+  }
+
+  // Verilator code coverage.
+  const CodeCoverage& cc = r.code_coverage;
+  if (cc.requested) {
+    h += "<h2>Code coverage</h2>\n";
+    if (!cc.note.empty()) h += fmt::format("<p class=\"note\">{}</p>\n", esc(cc.note));
+    if (!cc.html.empty()) {
+      h += fmt::format(
+          "<p>Annotated sources: <a id=\"code-coverage-html\" href=\"{0}\">{0}</a>"
+          " (genhtml)</p>\n",
+          esc(cc.html));
+    }
+    if (!cc.dat.empty()) {
+      h += fmt::format(
+          "<p>Merged from {0} coverage files: <a href=\"{1}\">{1}</a>{2}</p>\n", cc.inputs.size(),
+          esc(cc.dat),
+          cc.info.empty() ? "" : fmt::format(", <a href=\"{0}\">{0}</a>", esc(cc.info)));
+      const auto cell = [&](const CodeCoverage::Count& c) {
+        return c.total == 0 ? std::string("<td class=\"num\"></td>")
+                            : fmt::format("<td class=\"num\">{:.1f}% ({}/{})</td>", c.percent(),
+                                          c.covered, c.total);
+      };
+      const auto goal_cell = [&](const char* kind, const CodeCoverage::Count& c) {
+        const auto it = r.goals.find(kind);
+        if (it == r.goals.end()) return std::string("<td></td>");
+        return fmt::format("<td class=\"{}\">{:.0f}%</td>",
+                           c.percent() >= it->second ? "PASS" : "TIMEOUT", it->second);
+      };
+      h += "<table id=\"code-coverage\">\n<thead><tr><th>kind</th><th>covered</th>"
+           "<th>goal</th></tr></thead>\n<tbody>\n";
+      h += "<tr id=\"cc-line\"><td>line</td>" + cell(cc.totals.line) +
+           goal_cell("line", cc.totals.line) + "</tr>\n";
+      h += "<tr id=\"cc-branch\"><td>branch</td>" + cell(cc.totals.branch) +
+           goal_cell("branch", cc.totals.branch) + "</tr>\n";
+      h += "<tr id=\"cc-toggle\"><td>toggle</td>" + cell(cc.totals.toggle) +
+           goal_cell("toggle", cc.totals.toggle) + "</tr>\n";
+      h += "</tbody>\n</table>\n";
+      h += "<h3>Per module</h3>\n<table id=\"code-coverage-modules\">\n<thead><tr>"
+           "<th>module</th><th>line</th><th>branch</th><th>toggle</th></tr></thead>\n<tbody>\n";
+      for (const auto& [m, k] : cc.modules) {
+        h += fmt::format("<tr><td>{}</td>{}{}{}</tr>\n", esc(m), cell(k.line), cell(k.branch),
+                         cell(k.toggle));
+      }
+      h += "</tbody>\n</table>\n";
+    }
   }
   h += "</body>\n</html>\n";
   return h;
@@ -1006,6 +1297,34 @@ void write_reports(const Report& r) {
   write_text(dir / "report.html", html_report(r));
   write_text(dir / "rerun.txt", rerun_file(r));
   r.coverage.save((dir / "coverage.json").string());
+  if (r.code_coverage.requested) write_text(dir / "code-coverage.json", code_coverage_json(r));
+}
+
+std::string code_coverage_json(const Report& r) {
+  const CodeCoverage& cc = r.code_coverage;
+  const auto count = [](const CodeCoverage::Count& c) {
+    return fmt::format("{{\"covered\": {}, \"total\": {}, \"percent\": {:.2f}}}", c.covered,
+                       c.total, c.percent());
+  };
+  const auto kinds = [&](const CodeCoverage::Kinds& k) {
+    return fmt::format("{{\"line\": {}, \"branch\": {}, \"toggle\": {}}}", count(k.line),
+                       count(k.branch), count(k.toggle));
+  };
+  std::string s = "{\n";
+  s += fmt::format(" \"files\": {},\n \"dat\": \"{}\",\n \"info\": \"{}\",\n \"html\": \"{}\",\n",
+                   cc.inputs.size(), cc.dat, cc.info, cc.html);
+  std::string note;
+  for (char c : cc.note)
+    note += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+  s +=
+      fmt::format(" \"note\": \"{}\",\n \"totals\": {},\n \"modules\": {{", note, kinds(cc.totals));
+  bool first = true;
+  for (const auto& [m, k] : cc.modules) {
+    s += fmt::format("{}\n  \"{}\": {}", first ? "" : ",", m, kinds(k));
+    first = false;
+  }
+  s += "\n }\n}\n";
+  return s;
 }
 
 }  // namespace feather::sim::regress

@@ -71,6 +71,7 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
     dut.set_reset(false);
   }
 
+  if (opt.coverage) cover_top_array(*opt.coverage, p);
   const auto t0 = std::chrono::steady_clock::now();
   std::size_t pc = 0;
   std::uint64_t cycle = 0;
@@ -119,6 +120,7 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
 
     if (have && ready) {
       res.accepted.push_back(cycle);
+      if (opt.coverage) cover_top_instr(*opt.coverage, p, prog[pc]);
       ++pc;
     }
     if (have && !ready) ++res.instr_stall_cycles;

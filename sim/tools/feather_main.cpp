@@ -21,6 +21,7 @@
 #include "feather/map/workload.hpp"
 #include "feather/sim/birrd_cosim.hpp"
 #include "feather/sim/birrd_dut.hpp"
+#include "feather/sim/coverage.hpp"
 #include "feather/sim/gtkw.hpp"
 #include "feather/sim/layer_run.hpp"
 #include "feather/sim/nest_cosim.hpp"
@@ -385,6 +386,10 @@ int main(int argc, char** argv) {
   run->add_option("--dataflow", run_dataflow, "force wos or ios");
   run->add_flag("--per-tensor", spec.per_tensor,
                 "one requantization scale for the layer (lets the mapper use IO-S)");
+  std::string run_coverage;
+  sim::Coverage run_counters;
+  run->add_option("--coverage", run_coverage,
+                  "write the functional coverage counters of the top (JSON)");
 
   cli::MapArgs margs;
   sim::LayerSpec mspec;
@@ -433,7 +438,14 @@ int main(int argc, char** argv) {
         spec.per_tensor = spec.per_tensor || pt;
       }
       ropt.seed = seed;
-      return cmd_run(spec, array, seed, ropt, mapping, run_dataflow, listing);
+      if (!run_coverage.empty()) ropt.coverage = &run_counters;
+      const int rc = cmd_run(spec, array, seed, ropt, mapping, run_dataflow, listing);
+      if (!run_coverage.empty()) {
+        const auto dir = std::filesystem::path(run_coverage).parent_path();
+        if (!dir.empty()) std::filesystem::create_directories(dir);
+        run_counters.save(run_coverage);
+      }
+      return rc;
     }
     if (*mp) {
       if (!mpreset.empty()) mspec = sim::layer_preset(mpreset);

@@ -28,6 +28,9 @@ void add_regress_options(CLI::App* cmd, RegressArgs& a) {
   cmd->add_flag("--no-debug-rerun", a.no_debug_rerun, "do not rerun failing jobs with a waveform");
   cmd->add_flag("--list", a.list, "list the suites, or the jobs of SUITE, without running");
   cmd->add_flag("-q,--quiet", a.quiet, "no progress output");
+  cmd->add_flag("--coverage", a.coverage,
+                "collect Verilator line/branch/toggle coverage per job and merge it into an HTML "
+                "report (needs a FEATHER_COVERAGE=ON build: make coverage)");
 }
 
 int cmd_regress(const RegressArgs& a, const CLI::App* cmd) {
@@ -86,6 +89,7 @@ int cmd_regress(const RegressArgs& a, const CLI::App* cmd) {
   ro.window = a.window;
   ro.debug_rerun = !a.no_debug_rerun;
   ro.progress = !a.quiet;
+  ro.code_coverage = a.coverage;
   const auto rep = rg::run_jobs(suite, base, ro);
   rg::write_reports(rep);
   const int pass = rep.count(rg::Status::kPass);
@@ -107,6 +111,13 @@ int cmd_regress(const RegressArgs& a, const CLI::App* cmd) {
       suite.name, pass, fail, tmo, rep.jobs.size(), rep.seconds,
       rep.interrupted ? " (INTERRUPTED)" : "", rep.out_dir, rep.out_dir, rep.out_dir,
       fail + tmo ? fmt::format(" (feather regress --rerun {}/rerun.txt)", rep.out_dir) : "");
+  if (rep.code_coverage.requested) {
+    const auto& cc = rep.code_coverage;
+    fmt::print("coverage: line {:.1f}%, branch {:.1f}%, toggle {:.1f}% ({} files merged){}\n",
+               cc.totals.line.percent(), cc.totals.branch.percent(), cc.totals.toggle.percent(),
+               cc.inputs.size(), cc.note.empty() ? "" : ": " + cc.note);
+    if (!cc.html.empty()) fmt::print("html    : {}/{}\n", rep.out_dir, cc.html);
+  }
   if (rep.interrupted) return 130;
   return fail + tmo == 0 ? 0 : 1;
 }

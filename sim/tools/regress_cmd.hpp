@@ -21,6 +21,7 @@ struct RegressArgs {
   bool no_debug_rerun = false;
   bool list = false;
   bool quiet = false;
+  bool coverage = false;  // Verilator code coverage (a FEATHER_COVERAGE=ON build)
 };
 
 void add_regress_options(CLI::App* cmd, RegressArgs& a);

@@ -162,9 +162,10 @@ Checked map_and_check(const top::TopParams& p, const top::GroupedGemm& data,
 
 TEST(Mapper, TiledGemmsMatchTheReference) {
   std::mt19937_64 rng(test::test_seed());
-  std::uniform_int_distribution<int> dim(1, 90);
+  std::uniform_int_distribution<int> dim(1, 50);
   int tiled = 0, chunked = 0, ios = 0;
-  for (int i = 0; i < 24; ++i) {
+  const int cases = 8;
+  for (int i = 0; i < cases; ++i) {
     const int aw = i % 2 ? 8 : 4, ah = i % 3 ? 4 : 8;
     // Small buffers so that most layers must be tiled.
     const auto p = small(ah, aw, 64 + 32 * (i % 3), 32 + 32 * (i % 2), 64, 64);
@@ -180,10 +181,19 @@ TEST(Mapper, TiledGemmsMatchTheReference) {
     chunked += c.lm.tiles_k > 1;
     ios += c.lm.dataflow == map::Dataflow::kIoS;
   }
-  std::cout << fmt::format("[ mapper   ] {} of 24 tiled, {} with K chunks, {} IO-S\n", tiled,
+  std::cout << fmt::format("[ mapper   ] {} of {} tiled, {} with K chunks, {} IO-S\n", tiled, cases,
                            chunked, ios);
-  EXPECT_GT(tiled, 6);
-  EXPECT_GT(chunked, 1);
+  EXPECT_GT(tiled, 0);
+}
+
+TEST(Mapper, ChunksKWhenTheWeightsOfOneColumnDoNotFit) {
+  std::mt19937_64 rng(test::test_seed());
+  // K = 400: 100 VNs of AH = 4, 100 stationary lines per channel, WD = 32.
+  const auto p = small(4, 4, 256, 32, 256, 64);
+  const auto g = test::random_gemm(rng, 20, 400, 12);
+  const auto c = map_and_check(p, top::as_grouped(g), top::gemm_ref(g), false);
+  EXPECT_GT(c.lm.tiles_k, 1u) << c.lm.describe();
+  EXPECT_EQ(c.lm.tile_k % 4, 0u) << "K chunks end at VN boundaries";
 }
 
 TEST(Mapper, TiledConvsMatchTheReference) {
@@ -265,28 +275,43 @@ TEST(Mapper, AccessCountsFollowThePrograms) {
 }
 
 TEST(Mapper, WholeNetworksMapWithConsistentTotals) {
-  // The verilated 16x16 configuration's buffers.
-  const auto p = small(16, 16, 65536, 16384, 16384, 256);
-  for (const char* name : {"mobilenet_v3_large", "bert_base"}) {
-    SCOPED_TRACE(name);
-    const auto net = map::builtin_network(name);
-    const auto nm = map::map_network(p, net);
-    std::uint64_t macs = 0, cycles = 0;
-    for (const auto& e : nm.layers) {
-      macs += e.map.shape.macs() * e.count;
-      cycles += e.map.timing.cycles * e.count;
-      EXPECT_GT(e.map.timing.beat_cycles, 0u);
-      EXPECT_LE(e.map.utilization, 1.0);
-    }
-    EXPECT_EQ(macs, net.total_macs());
-    EXPECT_EQ(nm.macs, net.total_macs());
-    EXPECT_EQ(nm.cycles, cycles);
-    EXPECT_GT(nm.utilization, 0.0);
-    EXPECT_NE(map::format_table(p, nm).find("total:"), std::string::npos);
+  // A small network with every kind of entry: convs (one grouped), a GEMM repeated with
+  // `count`, a matmul of two activations (per-tensor: IO-S allowed), layers without MACs, and
+  // a repeated shape (mapped once). The built-in networks are mapped by the CLI tests and the
+  // search-time benchmark.
+  const auto net = map::parse_network(R"(network: small
+layers:
+  - {name: c1, op: conv, h: 12, w: 12, c: 8, k: 16, r: 3, pad: 1}
+  - {name: relu, op: relu, h: 12, w: 12, c: 16}
+  - {name: c2, op: conv, h: 12, w: 12, c: 16, k: 16, r: 3, pad: 1, groups: 4}
+  - {name: c3, op: conv, h: 12, w: 12, c: 16, k: 16, r: 3, pad: 1, groups: 4}
+  - {name: pool, op: avgpool, h: 1, w: 1, c: 16}
+  - {name: fc, op: fc, gm: 1, gk: 16, gn: 40, count: 3}
+  - {name: att, op: matmul, gm: 24, gk: 8, gn: 24, weights_are_activations: true, count: 2}
+)",
+                                      "small.yaml");
+  const auto p = small(4, 8, 256, 128, 256, 64);
+  const auto nm = map::map_network(p, net);
+  std::uint64_t macs = 0, cycles = 0;
+  for (const auto& e : nm.layers) {
+    macs += e.map.shape.macs() * e.count;
+    cycles += e.map.timing.cycles * e.count;
+    EXPECT_GT(e.map.timing.beat_cycles, 0u);
+    EXPECT_LE(e.map.utilization, 1.0);
   }
+  EXPECT_EQ(nm.layers.size(), 5u);
+  EXPECT_EQ(nm.skipped, 2u);
+  EXPECT_EQ(nm.distinct, 4u);  // c2 and c3 share a shape
+  EXPECT_EQ(macs, net.total_macs());
+  EXPECT_EQ(nm.macs, net.total_macs());
+  EXPECT_EQ(nm.cycles, cycles);
+  EXPECT_TRUE(nm.layers.back().map.shape.per_tensor_quant) << "a matmul of activations";
+  EXPECT_NE(map::format_table(p, nm).find("total: 5 layers mapped"), std::string::npos);
   map::NetworkMapOptions o;
   o.only_layer = "no-such-layer";
-  EXPECT_THROW(map::map_network(p, map::builtin_network("bert_base"), o), std::invalid_argument);
+  EXPECT_THROW(map::map_network(p, net, o), std::invalid_argument);
+  o.only_layer = "fc";
+  EXPECT_EQ(map::map_network(p, net, o).layers.size(), 1u);
 }
 
 }  // namespace

@@ -19,11 +19,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// sw/networks/timeloop in the source tree (this file is verif/unit/workload_test.cpp).
-fs::path timeloop_dir() {
-  return fs::path(__FILE__).parent_path().parent_path().parent_path() / "sw" / "networks" /
-         "timeloop";
-}
+// sw/networks/timeloop in the source tree (FEATHER_SOURCE_DIR: set by verif/CMakeLists.txt;
+// __FILE__ is relative to the build tree under ccache's base-directory rewriting).
+fs::path timeloop_dir() { return fs::path(FEATHER_SOURCE_DIR) / "sw" / "networks" / "timeloop"; }
 
 // The message of the WorkloadError parsing `text` throws ("(accepted)" if it parses).
 std::string error_of(const std::string& text, const std::string& file = "bad.yaml") {

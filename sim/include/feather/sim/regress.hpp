@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,9 @@ struct Suite {
   std::string name;
   std::string description;
   std::vector<JobSpec> jobs;
+  // Coverage goals in percent (the suite's `goals` map): "functional" (of the bins of every
+  // functional group), "line", "branch", "toggle" (Verilator code coverage). docs/coverage.md.
+  std::map<std::string, double> goals;
 };
 
 struct ExpandOptions {
@@ -69,6 +73,8 @@ struct JobResult {
   LogFacts facts;
   std::string log;       // paths relative to the output directory
   std::string coverage;  // coverage JSON written by the job, empty if none
+  // Verilator coverage files the job's models wrote (coverage/<id>.<model>.<n>.dat), relative.
+  std::vector<std::string> code_coverage;
   // Debug rerun of a job that failed with a divergence: the windowed waveform and save file.
   std::string wave, gtkw, debug_log;
   std::vector<std::string> debug_args;
@@ -82,7 +88,38 @@ struct RunOptions {
   std::uint64_t window = 100;  // debug reruns trace this many cycles before and after
   bool debug_rerun = true;
   bool progress = true;  // progress on stderr: a live line on a TTY, else a line every 10 s
+  // Verilator code coverage: every job (not the debug reruns) runs with
+  // FEATHER_CODE_COVERAGE=<out>/coverage/<id>, and run_jobs merges the .dat files its models
+  // write (a FEATHER_COVERAGE=ON build) into code-coverage/ (merge_code_coverage).
+  bool code_coverage = false;
 };
+
+// Verilator line/branch/toggle coverage merged over a regression's jobs.
+struct CodeCoverage {
+  struct Count {
+    std::uint64_t covered = 0, total = 0;
+    double percent() const;  // 100 when total is 0
+  };
+  struct Kinds {
+    Count line, branch, toggle;
+  };
+  bool requested = false;
+  std::vector<std::string> inputs;  // .dat files merged (relative to the output directory)
+  std::string dat, info, html;  // merged.dat, merged.info, html/index.html (relative; "" = none)
+  std::string log;              // the tool output (relative)
+  std::string note;             // why something is missing, "" when all is there
+  Kinds totals;
+  std::map<std::string, Kinds> modules;  // per RTL module
+};
+
+// Merges Verilator coverage files with verilator_coverage (--write merged.dat, --write-info
+// merged.info) and runs genhtml (html/) in `dir`, then counts the points of merged.dat per kind
+// and module. Paths are relative to base_dir (inputs too). Never throws for a tool failure:
+// the note says what failed.
+CodeCoverage merge_code_coverage(const std::vector<std::string>& inputs,
+                                 const std::string& base_dir, const std::string& dir);
+// Counts the points of a Verilator coverage (.dat) text per kind and module.
+void count_code_coverage(const std::string& dat_text, CodeCoverage& into);
 
 struct Report {
   std::string suite;
@@ -94,19 +131,26 @@ struct Report {
   bool interrupted = false;  // SIGINT/SIGTERM: the remaining jobs did not run
   std::vector<JobResult> jobs;
   Coverage coverage;  // merged over the jobs that wrote coverage
+  CodeCoverage code_coverage;
+  std::map<std::string, double> goals;  // the suite's
   int count(Status s) const;
 };
 
 // Runs the jobs (in order, `jobs` at a time) and returns their results in job order. Writes
 // logs/<id>.log per job, coverage/<id>.json for cosim jobs, waves/<id>.fst + .gtkw and
-// logs/<id>.debug.log for debug reruns. Does not write the reports.
+// logs/<id>.debug.log for debug reruns, code-coverage/ with RunOptions::code_coverage. Does not
+// write the reports.
 Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& opt);
 
-// junit.xml, report.html, rerun.txt (always written; no command lines when every job passed) and
-// coverage.json (merged) in r.out_dir. Throws std::runtime_error if a file cannot be written.
+// junit.xml, report.html, rerun.txt (always written; no command lines when every job passed),
+// coverage.json (merged) and, with code coverage, code-coverage.json in r.out_dir. Throws
+// std::runtime_error if a file cannot be written.
 void write_reports(const Report& r);
 std::string junit_xml(const Report& r);
 std::string html_report(const Report& r);
+// code-coverage.json (written with RunOptions::code_coverage): files, merged paths, note, and
+// {covered, total, percent} per kind (line, branch, toggle) in total and per module.
+std::string code_coverage_json(const Report& r);
 // One "# job ..." comment line and one full command line per failing job; a shell script.
 std::string rerun_file(const Report& r);
 // The jobs of a rerun file (the comment lines restore test, configuration, seed and timeout;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "feather/sim/coverage.hpp"
 #include "feather/sim/top_dut.hpp"
 #include "feather/top/golden.hpp"
 #include "feather/top/isa.hpp"
@@ -29,6 +30,9 @@ struct RunOptions {
   std::optional<std::uint64_t> fault_from_cycle;
   std::vector<std::uint32_t> fault_cmd_xor;
   std::uint64_t fault_line_xor = 0;
+  // Functional coverage: when set, the run counts its array configuration and every accepted
+  // instruction into it (cover_top_array, cover_top_instr; docs/coverage.md).
+  Coverage* coverage = nullptr;
 };
 
 struct RunResult {

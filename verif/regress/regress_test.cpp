@@ -28,6 +28,7 @@
 
 #include "../common/seed.hpp"
 #include "feather/sim/birrd_dut.hpp"
+#include "feather/sim/coverage.hpp"
 #include "feather/sim/debug.hpp"
 #include "feather/sim/nest_dut.hpp"
 #include "feather/sim/regress.hpp"
@@ -460,6 +461,151 @@ TEST(RegressLibrary, SuiteErrorsNameTheProblem) {
 }
 
 // The project's suites load, and every configuration they name is compiled in this build.
+// Functional coverage of the FEATHER top: `run` jobs write their counters (opcodes, layout
+// orders per buffer, ES flags, Load/Store targets, mapping values, array), the runner merges
+// them (sums), and the report lists the groups with their holes against the suite's goal.
+TEST(RegressCoverage, TopCountersAreProducedMergedAndReportedWithHoles) {
+  const auto seed = test_seed();
+  const auto dir = scratch("topcov");
+  const auto o = run(regress(fmt::format("topcov -j2 --seed {} --out {}", seed, dir.string())));
+  ASSERT_EQ(o.status, 0) << o.text;
+  std::uint64_t per_job_opcodes = 0;
+  int jobs = 0;
+  for (const auto& e : fs::directory_iterator(dir / "coverage")) {
+    if (e.path().extension() != ".json") continue;
+    const auto c = sim::Coverage::load(e.path().string());
+    ASSERT_TRUE(c.groups().count("top.opcode")) << e.path();
+    for (auto h : c.groups().at("top.opcode").hits) per_job_opcodes += h;
+    ++jobs;
+  }
+  EXPECT_EQ(jobs, 2);
+  const auto merged = sim::Coverage::load((dir / "coverage.json").string());
+  const auto& g = merged.groups();
+  for (const char* name : {"top.opcode", "top.layout.W.order", "top.layout.I.order",
+                           "top.layout.O.order", "top.es.acc_quant", "top.load.target",
+                           "top.store.target", "top.config.swap", "top.array", "top.map.grlog[4x4]",
+                           "top.map.gclog[4x4]", "top.map.grlog_gclog[4x4]", "top.map.vn[4x4]"}) {
+    EXPECT_TRUE(g.count(name)) << name;
+  }
+  const auto& op = g.at("top.opcode");
+  EXPECT_EQ(op.bins.size(), 8U);
+  std::uint64_t sum = 0;
+  for (auto h : op.hits) sum += h;
+  EXPECT_EQ(sum, per_job_opcodes);  // merged = the jobs' counts summed
+  // Every program sets the three layouts, streams, loads and maps.
+  for (const char* bin : {"SetWVNLayout", "SetIVNLayout", "SetOVNLayout", "ExecuteStreaming",
+                          "Load", "ExecuteMapping", "Store"}) {
+    const auto k =
+        static_cast<std::size_t>(std::find(op.bins.begin(), op.bins.end(), bin) - op.bins.begin());
+    ASSERT_LT(k, op.bins.size()) << bin;
+    EXPECT_GT(op.hits[k], 0U) << bin;
+  }
+  const auto& arr = g.at("top.array");
+  EXPECT_EQ(arr.hits[static_cast<std::size_t>(std::find(arr.bins.begin(), arr.bins.end(), "4x4") -
+                                              arr.bins.begin())],
+            2U);
+  EXPECT_EQ(g.at("top.map.vn[4x4]").bins, (std::vector<std::string>{"1", "2", "3", "4"}));
+
+  const auto html = Doc::html(dir / "report.html");
+  ASSERT_TRUE(html.ok());
+  EXPECT_EQ(html.one("//table[@id='coverage']/tbody/tr[td[1]='top.opcode']/td[5]"), "60");
+  // Two small layers cannot use all six layout orders of a buffer: holes are listed.
+  const auto holes = html.one("//table[@id='coverage']/tbody/tr[td[1]='top.layout.I.order']/td[6]");
+  EXPECT_FALSE(holes.empty());
+  EXPECT_NE(html.one("//p[@id='functional-progress']").find("groups at the goal"),
+            std::string::npos);
+}
+
+// The code-coverage flow on the coverage probe (a BIRRD AW 8 with line+toggle coverage standing
+// in for a FEATHER_COVERAGE=ON feather): one .dat per job, merged with verilator_coverage into
+// merged.dat and merged.info, genhtml's HTML, totals and per-module numbers in the report and
+// code-coverage.json, goals compared.
+TEST(RegressCoverage, CodeCoverageIsMergedIntoHtmlWithTotalsAndModules) {
+  const auto seed = test_seed();
+  const auto dir = scratch("codecov");
+  rg::ExpandOptions eo;
+  eo.base_seed = seed;
+  const auto suite = rg::load_suite(kSelftest, "codecov", eo);
+  ASSERT_EQ(suite.jobs.size(), 4U);
+  EXPECT_EQ(suite.goals.at("toggle"), 99.9);
+  rg::RunOptions ro;
+  ro.out_dir = dir.string();
+  ro.exe = FEATHER_COV_PROBE;
+  ro.progress = false;
+  ro.code_coverage = true;
+  const auto rep = rg::run_jobs(suite, seed, ro);
+  rg::write_reports(rep);
+  ASSERT_EQ(rep.count(rg::Status::kPass), 4);
+  for (const auto& j : rep.jobs) {
+    ASSERT_EQ(j.code_coverage.size(), 1U) << j.spec.id;
+    EXPECT_TRUE(fs::exists(dir / j.code_coverage[0]));
+  }
+  const auto& cc = rep.code_coverage;
+  EXPECT_TRUE(cc.note.empty()) << cc.note << "\n" << slurp(dir / "code-coverage/merge.log");
+  EXPECT_EQ(cc.inputs.size(), 4U);
+  EXPECT_TRUE(fs::exists(dir / "code-coverage/merged.dat"));
+  EXPECT_TRUE(fs::exists(dir / "code-coverage/merged.info"));
+  ASSERT_TRUE(fs::exists(dir / "code-coverage/html/index.html"));
+  EXPECT_NE(slurp(dir / "code-coverage/html/index.html").find("feather regress coverage"),
+            std::string::npos);
+  EXPECT_NE(slurp(dir / "code-coverage/merged.info").find("birrd.sv"), std::string::npos);
+  EXPECT_GT(cc.totals.line.total, 0U);
+  EXPECT_GT(cc.totals.toggle.total, 0U);
+  EXPECT_GT(cc.totals.toggle.covered, 0U);
+  EXPECT_LE(cc.totals.toggle.covered, cc.totals.toggle.total);
+  ASSERT_TRUE(cc.modules.count("birrd"));
+  ASSERT_TRUE(cc.modules.count("egg"));
+  EXPECT_GT(cc.modules.at("egg").toggle.total, 0U);
+
+  // Merging sums: the merged file covers at least what the longest job covers alone.
+  rg::CodeCoverage one;
+  rg::count_code_coverage(slurp(dir / rep.jobs.back().code_coverage[0]), one);
+  EXPECT_EQ(one.totals.toggle.total, cc.totals.toggle.total);
+  EXPECT_LE(one.totals.toggle.covered, cc.totals.toggle.covered);
+
+  const auto html = Doc::html(dir / "report.html");
+  ASSERT_TRUE(html.ok());
+  EXPECT_EQ(html.one("//a[@id='code-coverage-html']/@href"), "code-coverage/html/index.html");
+  EXPECT_NE(html.one("//tr[@id='cc-toggle']/td[2]")
+                .find(fmt::format("({}/{})", cc.totals.toggle.covered, cc.totals.toggle.total)),
+            std::string::npos);
+  EXPECT_EQ(html.one("//tr[@id='cc-toggle']/td[3]"), "100%");
+  EXPECT_EQ(html.query("//table[@id='code-coverage-modules']/tbody/tr").size(), cc.modules.size());
+  const auto json = slurp(dir / "code-coverage.json");
+  EXPECT_NE(json.find("\"html\": \"code-coverage/html/index.html\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"egg\""), std::string::npos);
+}
+
+// --coverage on a binary without coverage models: the jobs run, the report says why there is no
+// code coverage.
+TEST(RegressCoverage, CodeCoverageWithoutCoverageModelsIsExplained) {
+  const auto seed = test_seed();
+  const auto dir = scratch("nocodecov");
+  const auto o = run(
+      regress(fmt::format("hang --timeout 30 --coverage --seed {} --out {}", seed, dir.string())));
+  const auto html = slurp(dir / "report.html");
+  EXPECT_NE(html.find("FEATHER_COVERAGE=ON"), std::string::npos);
+  EXPECT_NE(o.text.find("coverage: line"), std::string::npos) << o.text;
+}
+
+TEST(RegressLibrary, CodeCoverageCountsPointsPerKindAndModule) {
+  const std::string dat =
+      "# SystemC::Coverage-3\n"
+      "C '\001t\002line\001page\002v_line/egg\001f\002egg.sv\001l\0023\001h\002TOP.x' 5\n"
+      "C '\001t\002line\001page\002v_line/egg\001f\002egg.sv\001l\0024\001h\002TOP.x' 0\n"
+      "C '\001t\002toggle\001page\002v_toggle/birrd\001f\002b.sv\001l\0029' 1\n"
+      "C '\001t\002branch\001page\002v_branch/birrd\001f\002b.sv\001l\0029' 0\n";
+  rg::CodeCoverage cc;
+  rg::count_code_coverage(dat, cc);
+  EXPECT_EQ(cc.totals.line.covered, 1U);
+  EXPECT_EQ(cc.totals.line.total, 2U);
+  EXPECT_EQ(cc.totals.toggle.covered, 1U);
+  EXPECT_EQ(cc.totals.branch.total, 1U);
+  EXPECT_EQ(cc.modules.at("egg").line.total, 2U);
+  EXPECT_EQ(cc.modules.at("birrd").toggle.total, 1U);
+  EXPECT_DOUBLE_EQ(cc.totals.line.percent(), 50.0);
+}
+
 TEST(RegressSuites, ProjectSuitesUseCompiledConfigurations) {
   const auto names = rg::suite_names(kSuites);
   ASSERT_NE(std::find(names.begin(), names.end(), "smoke"), names.end());

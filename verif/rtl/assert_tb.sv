@@ -433,10 +433,42 @@ module assert_tb;
     if (d != expect_fails) fail($sformatf("assert_fails_q rose by %0d, expected %0d", d, expect_fails));
   endtask
 
-  // Release a forced engine register and reset in the same step, so that the
-  // violation lasts exactly one cycle.
-  task automatic release_and_reset;
-    rst_n = 1'b0;
+  // One-cycle forces: from the falling edge where force_one(k) is called to the
+  // next one. They live in an initial process because Icarus 11 rejects a force
+  // of a continuously assigned signal (do_em, the bank's we_i) inside a task.
+  event ev_force, ev_released;
+  int   force_which;
+
+  initial forever begin
+    @(ev_force);
+    case (force_which)
+      0: force dut.g_bank[3].u_obuf.we_i = 1'b1;
+      1: force dut.st_busy_q = 1'b1;
+      2: force dut.em_busy_q = 1'b1;
+      3: force dut.mem_fcnt_q = 2'd3;
+      4: force dut.do_em = 1'b1;
+      default: ;
+    endcase
+    @(negedge clk);
+    case (force_which)
+      0: release dut.g_bank[3].u_obuf.we_i;
+      1: release dut.st_busy_q;
+      2: release dut.em_busy_q;
+      3: release dut.mem_fcnt_q;
+      4: release dut.do_em;
+      default: ;
+    endcase
+    ->ev_released;
+  end
+
+  // Returns at the falling edge where the force is released. A released engine
+  // register keeps its forced value, so reset_after = 1 resets the design in the
+  // same step: the violation lasts exactly one cycle.
+  task automatic force_one(input int which, input bit reset_after);
+    force_which = which;
+    ->ev_force;
+    @(ev_released);
+    if (reset_after) rst_n = 1'b0;
   endtask
 
   ///////////////////////////
@@ -491,9 +523,7 @@ module assert_tb;
     feed(0, nprog);
     wait_for(0, 2000, "a write cycle");
     if (dut.birrd_valid[3] !== 1'b0) fail("lane 3 has a result");
-    force dut.g_bank[3].u_obuf.we_i = 1'b1;
-    @(negedge clk);
-    release dut.g_bank[3].u_obuf.we_i;
+    force_one(0, 1'b0);
     wait_idle(2000);
     end_case(1);
   endtask
@@ -504,20 +534,14 @@ module assert_tb;
     setup(4, 1'b0);
     feed(0, nprog);
     wait_idle(2000);
-    force dut.st_busy_q = 1'b1;
-    @(negedge clk);
-    release dut.st_busy_q;
-    release_and_reset();
+    force_one(1, 1'b1);
     end_case(1);
   endtask
 
   task automatic case_map_has_layout;
     begin_case("a_map_has_layout");
     repeat (2) @(negedge clk);
-    force dut.em_busy_q = 1'b1;
-    @(negedge clk);
-    release dut.em_busy_q;
-    release_and_reset();
+    force_one(2, 1'b1);
     end_case(1);
   endtask
 
@@ -531,10 +555,7 @@ module assert_tb;
     bp = 1'b1;
     feed(nprog - 1, nprog);
     wait_for(1, 200, "a full store queue under back-pressure");
-    force dut.mem_fcnt_q = 2'd3;
-    @(negedge clk);
-    release dut.mem_fcnt_q;
-    release_and_reset();
+    force_one(3, 1'b1);
     end_case(1);
   endtask
 
@@ -543,10 +564,7 @@ module assert_tb;
     prog_main(1'b0);
     feed(0, nprog);
     wait_for(2, 200, "EM2 waiting for context 0");
-    force dut.do_em = 1'b1;
-    @(negedge clk);
-    release dut.do_em;
-    release_and_reset();
+    force_one(4, 1'b1);
     end_case(1);
   endtask
 

@@ -8,6 +8,8 @@
 #   make demo    build and run the main demo
 #   make bench   build and run the benchmarks
 #   make format  clang-format the C++ sources in place
+#   make coverage  FEATHER_COVERAGE=ON build (build-cov/) + the `coverage` suite with Verilator
+#                  line/toggle coverage: out/regress/coverage/report.html (docs/coverage.md)
 
 BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
@@ -18,13 +20,22 @@ export CCACHE_BASEDIR := $(CURDIR)
 DEB_PACKAGES := build-essential cmake ninja-build ccache pkg-config git \
   verilator iverilog yosys gtkwave nextpnr-ice40 fpga-icestorm \
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev \
-  libyaml-cpp-dev libcadical-dev libxml2-dev zlib1g-dev clang-format clang libclang-rt-14-dev
+  libyaml-cpp-dev libcadical-dev libxml2-dev zlib1g-dev clang-format clang libclang-rt-14-dev \
+  lcov
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Seconds per fuzz target: the CI smoke run and the nightly run.
 FUZZ_TIME ?= 20
 FUZZ_NIGHTLY_TIME ?= 600
+
+.PHONY: coverage
+COV_BUILD ?= build-cov
+COV_JOBS ?= 2
+coverage: deps
+	cmake -S . -B $(COV_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DFEATHER_COVERAGE=ON
+	cmake --build $(COV_BUILD) -j $(COV_JOBS) --target feather
+	$(COV_BUILD)/sim/feather regress coverage --coverage -j $(COV_JOBS) --out out/regress/coverage
 
 .PHONY: deps configure build test test-sanitize fuzz-build fuzz-smoke fuzz-nightly demo bench \
   format clean mapper-tables

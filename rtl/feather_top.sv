@@ -257,11 +257,23 @@ module feather_top #(
   logic [VW-1:0]  ctx_vnm1_q  [2];
   logic [1:0]     ctx_ld_done_q;
 
-  // Requantization tables.
-  (* mem2reg *)
-  logic [31:0] scale_q [QD];
-  (* mem2reg *)
-  logic [7:0]  ozp_q   [QD];
+  // Requantization tables (scale: QD signed 32-bit words, ozp: QD bytes). Every lane
+  // reads one entry of each in the same cycle, and a Load beat writes AW/4 scale words
+  // or AW ozp bytes (AW/4 words of four bytes). So every lane keeps its own copy, split
+  // into NQB = AW/4 banks by word index modulo NQB: beat word j goes to bank j at address
+  // mem_line_q, so each bank has one write port and one combinational read port
+  // (distributed RAM on FPGAs, feather_mem SYNC = 0). This behaves exactly like one
+  // flip-flop table: a read in the cycle of a write returns the old entry, and a write
+  // past QD entries is dropped. Memories, not reset (loaded by Load before use).
+  localparam int NQB = AW / 4;                   // banks per lane copy
+  localparam int NQL = (NQB > 1) ? $clog2(NQB) : 1;
+  localparam int SBD = QD / NQB;                 // scale words per bank, >= 4
+  localparam int ZBD = QD / AW;                  // ozp words per bank, >= 1
+  localparam int SBA = $clog2(SBD);
+  localparam int ZBA = (ZBD > 1) ? $clog2(ZBD) : 1;
+  logic           qt_sc_we, qt_zp_we;
+  logic [SBA-1:0] qt_sc_waddr;
+  logic [ZBA-1:0] qt_zp_waddr;
 
   ///////////////////////////
   // Engine state          //
@@ -1103,10 +1115,66 @@ module feather_top #(
       logic unused_wline;
       assign unused_wline = ^wline[LA-1:OAW];
     end
+    // This lane's copy of the requantization tables (see their declaration):
+    // scale entry qn is word qn of bank qn % NQB; ozp byte qn is byte qn % 4 of
+    // word qn / 4, in bank (qn / 4) % NQB.
+    logic [NQL-1:0] sc_bank, zp_bank;
+    logic [SBA-1:0] sc_raddr;
+    logic [ZBA-1:0] zp_raddr;
+    logic [1:0]     zp_byte;
+    logic [31:0]    zp_word;
+    logic [31:0]    scale;
+    logic [7:0]     ozp;
+    logic [31:0]    sc_rd [NQB];
+    logic [31:0]    zp_rd [NQB];
+    assign sc_bank  = NQL'(32'(qn) & 32'(NQB - 1));
+    assign zp_bank  = NQL'((32'(qn) >> 2) & 32'(NQB - 1));
+    assign sc_raddr = SBA'(32'(qn) >> (AWL - 2));
+    assign zp_raddr = ZBA'(32'(qn) >> AWL);
+    assign zp_byte  = qn[1:0];
+    for (genvar j = 0; j < NQB; j++) begin : g_qbank
+      feather_mem #(.DEPTH(SBD), .DW(32), .SYNC(0)) u_scale (
+        .clk_i  (clk_i),
+        .we_i   (qt_sc_we),
+        .waddr_i(qt_sc_waddr),
+        .wdata_i(mem_rsp_rdata_i[j*32 +: 32]),
+        .raddr_i(sc_raddr),
+        .rdata_o(sc_rd[j])
+      );
+      if (ZBD > 1) begin : g_zmem
+        feather_mem #(.DEPTH(ZBD), .DW(32), .SYNC(0)) u_ozp (
+          .clk_i  (clk_i),
+          .we_i   (qt_zp_we),
+          .waddr_i(qt_zp_waddr),
+          .wdata_i(mem_rsp_rdata_i[j*32 +: 32]),
+          .raddr_i(zp_raddr),
+          .rdata_o(zp_rd[j])
+        );
+      end else begin : g_zreg
+        logic [31:0] zp_q;
+        always_ff @(posedge clk_i) begin
+          if (qt_zp_we) begin
+            zp_q <= mem_rsp_rdata_i[j*32 +: 32];
+          end
+        end
+        assign zp_rd[j] = zp_q;
+      end
+    end
+    if (ZBD == 1) begin : g_unused_zp
+      logic unused_zp;
+      assign unused_zp = ^{zp_raddr, qt_zp_waddr};
+    end
+    if (NQB == 1) begin : g_unused_bank
+      logic unused_bank;
+      assign unused_bank = ^{sc_bank, zp_bank};
+    end
+    assign scale   = sc_rd[sc_bank];
+    assign zp_word = zp_rd[zp_bank];
+    assign ozp     = zp_word[{zp_byte, 3'b000} +: 8];
     feather_requant u_rq (
       .v_i    (sum),
-      .scale_i(scale_q[qn]),
-      .ozp_i  (ozp_q[qn]),
+      .scale_i(scale),
+      .ozp_i  (ozp),
       .q_o    (rq[i])
     );
   end
@@ -1327,19 +1395,13 @@ module feather_top #(
     end
   end
 
-  // Requantization tables: memories, not reset (loaded by Load before use).
-  always_ff @(posedge clk_i) begin
-    if (ld_fire && (mem_tgt_q == 3'd3)) begin
-      for (int i = 0; i < AW / 4; i++) begin
-        scale_q[32'(mem_line_q) * (AW / 4) + i] <= mem_rsp_rdata_i[i*32 +: 32];
-      end
-    end
-    if (ld_fire && (mem_tgt_q == 3'd4)) begin
-      for (int i = 0; i < AW; i++) begin
-        ozp_q[32'(mem_line_q) * AW + i] <= mem_rsp_rdata_i[i*8 +: 8];
-      end
-    end
-  end
+  // Requantization tables (per-lane banked copies in g_requant): a Load beat of
+  // line l writes scale words l*NQB .. l*NQB+NQB-1 (ozp bytes l*AW .. l*AW+AW-1), word
+  // j to bank j at address l of every copy; lines past the table are dropped.
+  assign qt_sc_we    = ld_fire && (mem_tgt_q == 3'd3) && (32'(mem_line_q) < SBD);
+  assign qt_zp_we    = ld_fire && (mem_tgt_q == 3'd4) && (32'(mem_line_q) < ZBD);
+  assign qt_sc_waddr = SBA'(mem_line_q);
+  assign qt_zp_waddr = ZBA'(mem_line_q);
 
   // NEST reports column collisions itself (an assertion in nest); with the
   // row mask derived from vn they cannot happen.

@@ -788,7 +788,11 @@ void count_code_coverage(const std::string& dat_text, CodeCoverage& into) {
     // page: v_line/<module>, v_branch/<module>, v_toggle/<module> (v_user: none here).
     const auto slash = page.find('/');
     const std::string kind = page.substr(0, slash);
-    const std::string module = slash == std::string::npos ? "?" : page.substr(slash + 1);
+    std::string module = slash == std::string::npos ? "?" : page.substr(slash + 1);
+    // A parameterized module's name is mangled (egg__D20): its specializations count together.
+    if (const auto mangle = module.find("__"); mangle != std::string::npos && mangle > 0) {
+      module.erase(mangle);
+    }
     CodeCoverage::Count* total = nullptr;
     CodeCoverage::Count* mod = nullptr;
     auto& m = into.modules[module];

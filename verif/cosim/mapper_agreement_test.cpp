@@ -301,6 +301,64 @@ TEST_P(MapperAgreement, CyclesAndTrafficMatchTheRtl) {
   g_rows.push_back(row);
 }
 
+// Arithmetic at the extremes on the RTL (docs/isa.md, "Arithmetic"): operands and zero points
+// at 0 and 255 with a K long enough that the 32-bit sums wrap (255 * 255 * K > 2^31 for
+// K > 33025; the mapper tiles the layer to fit the buffers), and
+// requantization scales that saturate at both ends. The RTL's buffers and memory equal the
+// golden model's, the output equals the reference, and the sums did wrap.
+TEST(MapperExtremes, Int32WrapAndSaturationMatchTheModel) {
+  const auto& info = sim::find_top_dut(16, 16);
+  const top::TopParams& p = info.params;
+  struct Variant {
+    std::uint8_t a, b, zp_a, zp_w;
+    const char* what;
+  };
+  for (const Variant& v : {Variant{255, 255, 0, 0, "(255-0)*(255-0) summed: wraps negative"},
+                           Variant{0, 255, 255, 0, "(0-255)*(255-0) summed: wraps positive"}}) {
+    SCOPED_TRACE(v.what);
+    top::GemmLayer g;
+    g.m = 2;
+    g.k = 33040;
+    g.n = 16;
+    g.zp_a = v.zp_a;
+    g.zp_w = v.zp_w;
+    g.a.assign(static_cast<std::size_t>(g.m) * static_cast<std::size_t>(g.k), v.a);
+    g.b.assign(static_cast<std::size_t>(g.k) * static_cast<std::size_t>(g.n), v.b);
+    // Channels alternate between a large positive and a large negative scale (saturating at 255
+    // and at 0), and small ones that keep the value in range; the zero points span 0..255.
+    for (int n = 0; n < g.n; ++n) {
+      const std::int32_t scales[4] = {2'000'000'000, -2'000'000'000, 1, -1};
+      g.quant.scale.push_back(scales[n % 4]);
+      g.quant.ozp.push_back(static_cast<std::uint8_t>(n * 17));
+    }
+    const auto acc = top::gemm_acc(g);
+    const std::int64_t exact =
+        std::int64_t{g.k} * (std::int64_t{v.a} - v.zp_a) * (std::int64_t{v.b} - v.zp_w);
+    ASSERT_NE(static_cast<std::int64_t>(acc[0]), exact) << "the test does not make the sum wrap";
+    const auto expected = top::gemm_ref(g);
+
+    map::GemmShape s;
+    s.name = "extremes";
+    s.m = 2;
+    s.k = static_cast<std::uint64_t>(g.k);
+    s.n = 16;
+    const auto lm = map::map_layer(p, s);
+    std::cout << "[ extremes ] " << v.what << ": " << lm.describe() << "\n";
+    const auto mp = map::build_program(p, lm, top::as_grouped(g));
+    top::Golden golden(p);
+    top::Memory gold_mem = mp.memory;
+    ASSERT_EQ(golden.run(mp.instrs, gold_mem).err, top::Err::kNone);
+    auto dut = info.make();
+    top::Memory mem = mp.memory;
+    const auto res = sim::run_program(*dut, mp.instrs, mem);
+    ASSERT_FALSE(res.timeout) << res.timeout_state;
+    EXPECT_EQ(sim::compare_state(*dut, golden), "");
+    EXPECT_TRUE(mem == gold_mem);
+    EXPECT_EQ(map::read_output(p, lm, mp, mem), expected);
+    EXPECT_EQ(res.cycles, lm.timing.cycles);
+  }
+}
+
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   std::string s = fmt::format("L{:02}_", info.index);
   for (char ch : info.param.name.substr(0, info.param.name.find(' '))) {

@@ -581,8 +581,8 @@ TEST(RegressCoverage, CodeCoverageIsMergedIntoHtmlWithTotalsAndModules) {
 TEST(RegressCoverage, CodeCoverageWithoutCoverageModelsIsExplained) {
   const auto seed = test_seed();
   const auto dir = scratch("nocodecov");
-  const auto o = run(
-      regress(fmt::format("hang --timeout 30 --coverage --seed {} --out {}", seed, dir.string())));
+  const auto o =
+      run(regress(fmt::format("hang --coverage --seed {} --out {}", seed, dir.string())));
   const auto html = slurp(dir / "report.html");
   EXPECT_NE(html.find("FEATHER_COVERAGE=ON"), std::string::npos);
   EXPECT_NE(o.text.find("coverage: line"), std::string::npos) << o.text;

@@ -32,6 +32,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 #include <map>
 #include <stdexcept>
@@ -431,6 +432,9 @@ std::optional<Layout> first_fit(const Geo& g, u64 ea, u64 eb, u64 kpar, Ok ok, F
   return std::nullopt;
 }
 
+// Group-block checks the output-layout search may spend after it found a legal layout.
+constexpr u64 kOutputSearchWork = 4'000'000;
+
 u64 pair_cycles(const Geo& g, u64 nb, u64 vn, u64 n_es) {
   return std::max(nb * vn, vn * vn) + n_es * g.fill;
 }
@@ -505,6 +509,7 @@ std::optional<Plan> evaluate(const Geo& g, const Problem& p, const Map& m,
     const u64 depth = std::min(g.od, g.sd);
     bool found = false;
     u64 best_es = kNone;
+    u64 work = 0;
     std::vector<int> bv;
     auto conflict_free = [&](const Layout& l) {
       for (const Tile& t : plan.tiles) {
@@ -518,10 +523,15 @@ std::optional<Plan> evaluate(const Geo& g, const Problem& p, const Map& m,
                                                   : layout_candidates(g, p.m, q, m.kpar, extended);
       for (const Layout& l : cands) {
         if (!fits(l, g, depth)) continue;
+        // Effort bound: once a legal layout is known, stop after kOutputSearchWork group-block
+        // checks (large grouped layers have many tiles and candidates); the result depends on
+        // the shape only, never on the data.
+        if (found && work > kOutputSearchWork) break;
         std::vector<std::vector<EsRun>> runs;
         u64 n_es = 0;
         bool legal = true;
         for (const Tile& t : plan.tiles) {
+          work += nb * m.gr;
           if (!tile_banks(g, p, m, l, t, bv)) {
             legal = false;
             break;
@@ -945,9 +955,12 @@ Program compile_problem(const TopParams& tp_in, const Problem& p, const CompileO
     // vn = AH; and, when K is a single VN shorter than AH, vn = K (fewer beats per step).
     std::vector<std::uint32_t> vns = {static_cast<std::uint32_t>(g.ah)};
     if (p.kg < g.ah) vns.push_back(static_cast<std::uint32_t>(p.kg));
+    // More N-subgroups than a group's channels need (G_c * AH >= cog) only take columns from
+    // the M replicas: never better, not tried.
+    const u64 gc_max = std::max<u64>(1, std::bit_ceil(ceil_div(p.cog, g.ah)));
     for (std::uint32_t vn : vns) {
       for (std::uint32_t grlog = 0; grlog <= static_cast<std::uint32_t>(g.awl); ++grlog) {
-        for (std::uint32_t gclog = 0; gclog <= grlog; ++gclog) {
+        for (std::uint32_t gclog = 0; gclog <= grlog && (u64{1} << gclog) <= gc_max; ++gclog) {
           maps.push_back(make_map(g, grlog, gclog, vn));
         }
       }

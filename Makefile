@@ -37,7 +37,7 @@ coverage: deps
 	cmake --build $(COV_BUILD) -j $(COV_JOBS) --target feather
 	$(COV_BUILD)/sim/feather regress coverage --coverage -j $(COV_JOBS) --out out/regress/coverage
 
-.PHONY: deps configure build test test-sanitize fuzz-build fuzz-smoke fuzz-nightly demo bench \
+.PHONY: deps configure build test test-sanitize fuzz-build fuzz-smoke fuzz-nightly nightly demo bench \
   format clean mapper-tables
 
 deps:
@@ -82,6 +82,12 @@ fuzz-smoke: fuzz-build
 
 fuzz-nightly: fuzz-build
 	FUZZ_JOBS=$(JOBS) verif/fuzz/run.sh build-fuzz $(FUZZ_NIGHTLY_TIME)
+
+# The nightly run: the nightly regression suite (fresh seeds, reports in out/regress/nightly)
+# and the long fuzz run of every target.
+nightly: build
+	$(BUILD)/sim/feather regress nightly -j $(JOBS) --reseed 1
+	$(MAKE) --no-print-directory fuzz-nightly
 
 # The main job: a ResNet-50 3x3 convolution on a 16x16 FEATHER, checked bit-exact against the
 # golden model and the reference math; prints cycles, PE utilization, speed and the waveform.

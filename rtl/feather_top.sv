@@ -265,11 +265,12 @@ module feather_top #(
   // (distributed RAM on FPGAs, feather_mem SYNC = 0). This behaves exactly like one
   // flip-flop table: a read in the cycle of a write returns the old entry, and a write
   // past QD entries is dropped. Memories, not reset (loaded by Load before use).
-  localparam int NQB = AW / 4;                   // banks per lane copy
+  // (The guards only matter for illegal parameters, which build no lanes.)
+  localparam int NQB = (AW >= 4) ? (AW / 4) : 1; // banks per lane copy
   localparam int NQL = (NQB > 1) ? $clog2(NQB) : 1;
   localparam int SBD = QD / NQB;                 // scale words per bank, >= 4
   localparam int ZBD = QD / AW;                  // ozp words per bank, >= 1
-  localparam int SBA = $clog2(SBD);
+  localparam int SBA = (SBD > 1) ? $clog2(SBD) : 1;
   localparam int ZBA = (ZBD > 1) ? $clog2(ZBD) : 1;
   logic           qt_sc_we, qt_zp_we;
   logic [SBA-1:0] qt_sc_waddr;
@@ -1125,7 +1126,9 @@ module feather_top #(
     logic [31:0]    zp_word;
     logic [31:0]    scale;
     logic [7:0]     ozp;
+    (* mem2reg *)
     logic [31:0]    sc_rd [NQB];
+    (* mem2reg *)
     logic [31:0]    zp_rd [NQB];
     assign sc_bank  = NQL'(32'(qn) & 32'(NQB - 1));
     assign zp_bank  = NQL'((32'(qn) >> 2) & 32'(NQB - 1));

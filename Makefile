@@ -38,7 +38,7 @@ coverage: deps
 	$(COV_BUILD)/sim/feather regress coverage --coverage -j $(COV_JOBS) --out out/regress/coverage
 
 .PHONY: deps configure build test test-sanitize fuzz-build fuzz-smoke fuzz-nightly nightly demo bench \
-  format clean mapper-tables
+  format clean mapper-tables compare-tables
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -106,6 +106,22 @@ mapper-tables: build
 	docs/splice.sh docs/mapper.md mapper-agreement $(BUILD)/verif/mapper_agreement.md
 	$(BUILD)/bench/feather_map_bench --array 8x8 16x16 32x32 >$(BUILD)/map_bench.md
 	docs/splice.sh docs/mapper.md mapper-search $(BUILD)/map_bench.md
+
+# docs/compare.md: FEATHER against the fixed-dataflow / fixed-layout designs on the three built-in
+# networks (16x16; the dual-port line buffer, and the single-port one as a sensitivity), the
+# per-layer tables and the SVG plots in docs/img/. Nothing in that page is typed by hand.
+COMPARE_NETS := resnet50,mobilenet_v3_large,bert_base
+compare-tables: build
+	mkdir -p $(BUILD)/compare docs/img
+	$(BUILD)/sim/feather compare --network $(COMPARE_NETS) --array 16x16 \
+	  --markdown $(BUILD)/compare/{network}.md --svg docs/img/compare-{network}.svg \
+	  --json $(BUILD)/compare/{network}.json --summary $(BUILD)/compare/summary.md >/dev/null
+	$(BUILD)/sim/feather compare --network $(COMPARE_NETS) --array 16x16 --ports 1 \
+	  --summary $(BUILD)/compare/summary-1port.md >/dev/null
+	docs/splice.sh docs/compare.md compare-summary $(BUILD)/compare/summary.md
+	docs/splice.sh docs/compare.md compare-summary-1port $(BUILD)/compare/summary-1port.md
+	for n in resnet50 mobilenet_v3_large bert_base; do \
+	  docs/splice.sh docs/compare.md compare-$$n $(BUILD)/compare/$$n.md || exit 1; done
 
 format:
 	find sw sim verif bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <bit>
 #include <chrono>
 #include <deque>
 #include <random>
@@ -62,7 +63,7 @@ std::vector<Routed> make_pool(const birrd::Topology& t, int count, std::mt19937_
   if (!constructive) count = std::min(count, t.lanes() >= 32 ? 6 : 16);
   for (int k = 0; pool.size() < static_cast<std::size_t>(count) && k < 4 * count; ++k) {
     Target target;
-    switch (k % 5) {
+    switch (k % 6) {
       case 0:
         target = birrd::random_target(TargetClass::kPermutation, t.lanes(), rng);
         break;
@@ -75,6 +76,14 @@ std::vector<Routed> make_pool(const birrd::Topology& t, int count, std::mt19937_
       case 3:
         target = birrd::random_target(TargetClass::kContiguousEqual, t.lanes(), rng);
         break;
+      case 4: {
+        // Groups of AW, AW/2, ..., 2 lanes in turn, so that every group-size bin up to the
+        // whole array (AW/2+1..AW) has a target.
+        const int log2 = std::bit_width(static_cast<unsigned>(t.lanes())) - 1;
+        const int g = t.lanes() >> ((k / 6) % log2);
+        target = birrd::random_target(TargetClass::kFeatherGroups, t.lanes(), rng, g);
+        break;
+      }
       default:
         target = birrd::random_target(TargetClass::kFeatherGroups, t.lanes(), rng,
                                       std::min(8, t.lanes()));
@@ -252,6 +261,11 @@ BirrdCosimResult run_birrd_cosim(BirrdDut& dut, const BirrdCosimOptions& opt) {
     if (!pool.empty() && routed(rng)) {
       wave = &pool[static_cast<std::size_t>(rng() % pool.size())];
       cfg = wave->config;
+      // One routed wave in 8 has every input valid: a group of G lanes completes only when all
+      // its inputs are valid, which random validity makes vanishingly rare for large G.
+      if (rng() % 8 == 0) {
+        for (int p = 0; p < n; ++p) valid.set(static_cast<std::size_t>(p));
+      }
     } else {
       for (auto& m : cfg.modes) m = static_cast<birrd::Mode>(rng() & 3);
       cfg.mask.reset();

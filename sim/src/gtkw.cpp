@@ -34,7 +34,8 @@ GtkwGroup gtkw_divergence_group(const Divergence& d) {
     const auto leaf = name.substr(name.rfind('.') + 1);
     const bool bits = leaf.starts_with("valid") || leaf.starts_with("cmd") ||
                       leaf.starts_with("mask") || leaf.find("valid_") != std::string::npos ||
-                      leaf.starts_with("ov_q") || leaf.find("err") != std::string::npos;
+                      leaf.starts_with("ov_q") || leaf.find("err") != std::string::npos ||
+                      leaf.find('[') == std::string::npos;  // one bit (no range)
     g.signals.push_back({name, !bits, true});
   };
   add(d.signal);

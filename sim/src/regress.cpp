@@ -22,7 +22,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -341,6 +343,12 @@ bool is_cosim(const JobSpec& j) {
   return !j.args.empty() && (j.args[0] == "birrd-cosim" || j.args[0] == "nest-cosim");
 }
 
+// Jobs that print a FEATHER-DIVERGENCE line and take --trace, --trace-start and --trace-stop:
+// the cosims and `feather run` (the FEATHER top).
+bool has_debug_rerun(const JobSpec& j) {
+  return is_cosim(j) || (!j.args.empty() && j.args[0] == "run");
+}
+
 // Jobs whose subcommand takes --coverage FILE (functional counters).
 bool writes_coverage(const JobSpec& j) {
   return is_cosim(j) || (!j.args.empty() && j.args[0] == "run");
@@ -648,16 +656,16 @@ Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& o
       jr.debug_note = "debug reruns disabled (--no-debug-rerun)";
     } else if (!facts.divergence) {
       jr.debug_note = "no FEATHER-DIVERGENCE line in the log: no windowed waveform";
-    } else if (!is_cosim(jr.spec)) {
-      jr.debug_note = "not a cosim job: no windowed waveform";
+    } else if (!has_debug_rerun(jr.spec)) {
+      jr.debug_note = "not a cosim or run job: no windowed waveform";
     } else {
       const std::uint64_t c = facts.divergence->cycle;
       const std::uint64_t lo = c > opt.window ? c - opt.window : 0;
       jr.wave = "waves/" + jr.spec.id + ".fst";
       jr.gtkw = "waves/" + jr.spec.id + ".gtkw";
       jr.debug_log = "logs/" + jr.spec.id + ".debug.log";
-      jr.debug_args =
-          strip_options(jr.spec.args, {"--trace", "--trace-start", "--trace-stop", "--coverage"});
+      jr.debug_args = strip_options(jr.spec.args, {"--trace", "--trace-start", "--trace-stop",
+                                                   "--trace-cycles", "--coverage"});
       for (const std::string& a : std::vector<std::string>{
                "--trace", (out / jr.wave).string(), "--trace-start", std::to_string(lo),
                "--trace-stop", std::to_string(c + opt.window)})
@@ -1245,6 +1253,61 @@ code { font-size: 90%; }
     h += "</tbody>\n</table>\n";
   }
 
+  // Coverage trend: the history, newest last (the last kTrendRows runs).
+  if (!r.history.empty()) {
+    constexpr std::size_t kTrendRows = 60, kTrendGroupRuns = 8;
+    const auto& hist = r.history;
+    const std::size_t from = hist.size() > kTrendRows ? hist.size() - kTrendRows : 0;
+    h += "<h2>Coverage trend</h2>\n";
+    h += fmt::format(
+        "<p>{} runs recorded in <code>{}</code>{} (one line per run, docs/coverage.md).</p>\n",
+        hist.size(), esc(r.history_path),
+        from > 0 ? fmt::format(", the last {} shown", kTrendRows) : std::string());
+    h += "<table id=\"coverage-trend\">\n<thead><tr><th>date</th><th>suite</th><th>base seed</th>"
+         "<th>jobs</th><th>failed</th><th>functional bins</th><th>%</th><th>groups at goal</th>"
+         "<th>line</th><th>branch</th><th>toggle</th></tr></thead>\n<tbody>\n";
+    const auto code_cell = [](const HistoryEntry& e, const CodeCoverage::Count& c) {
+      return e.code && c.total ? fmt::format("<td class=\"num\">{:.1f}%</td>", c.percent())
+                               : std::string("<td class=\"num\"></td>");
+    };
+    for (std::size_t i = from; i < hist.size(); ++i) {
+      const auto& e = hist[i];
+      const double pct = e.bins == 0
+                             ? 100.0
+                             : 100.0 * static_cast<double>(e.covered) / static_cast<double>(e.bins);
+      h += fmt::format(
+          "<tr class=\"{}\"><td>{}</td><td>{}</td><td class=\"num\">{}</td>"
+          "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}/{}</td>"
+          "<td class=\"num\">{:.1f}</td><td class=\"num\">{}/{}</td>{}{}{}</tr>\n",
+          e.failed + e.timed_out ? "FAIL" : "PASS", esc(e.date), esc(e.suite), e.base_seed, e.jobs,
+          e.failed + e.timed_out, e.covered, e.bins, pct, e.groups_at_goal, e.groups.size(),
+          code_cell(e, e.code_totals.line), code_cell(e, e.code_totals.branch),
+          code_cell(e, e.code_totals.toggle));
+    }
+    h += "</tbody>\n</table>\n";
+    // Per group over the last runs: covered/bins, so a group that lost bins stands out.
+    const std::size_t gfrom = hist.size() > kTrendGroupRuns ? hist.size() - kTrendGroupRuns : 0;
+    std::set<std::string> names;
+    for (std::size_t i = gfrom; i < hist.size(); ++i)
+      for (const auto& [n, cb] : hist[i].groups) names.insert(n);
+    h += "<table id=\"coverage-trend-groups\">\n<thead><tr><th>group</th>";
+    for (std::size_t i = gfrom; i < hist.size(); ++i) {
+      h += fmt::format("<th>{}<br>{}</th>", esc(hist[i].date), esc(hist[i].suite));
+    }
+    h += "</tr></thead>\n<tbody>\n";
+    for (const auto& n : names) {
+      h += fmt::format("<tr><td>{}</td>", esc(n));
+      for (std::size_t i = gfrom; i < hist.size(); ++i) {
+        const auto it = hist[i].groups.find(n);
+        h += it == hist[i].groups.end()
+                 ? std::string("<td class=\"num\"></td>")
+                 : fmt::format("<td class=\"num\">{}/{}</td>", it->second.first, it->second.second);
+      }
+      h += "</tr>\n";
+    }
+    h += "</tbody>\n</table>\n";
+  }
+
   // Verilator code coverage.
   const CodeCoverage& cc = r.code_coverage;
   if (cc.requested) {
@@ -1292,6 +1355,123 @@ code { font-size: 90%; }
   }
   h += "</body>\n</html>\n";
   return h;
+}
+
+HistoryEntry history_entry(const Report& r) {
+  HistoryEntry e;
+  e.date = timestamp();
+  e.suite = r.suite;
+  e.base_seed = r.base_seed;
+  e.jobs = static_cast<int>(r.jobs.size());
+  e.passed = r.count(Status::kPass);
+  e.failed = r.count(Status::kFail);
+  e.timed_out = r.count(Status::kTimeout);
+  const auto fg = r.goals.find("functional");
+  e.goal = fg == r.goals.end() ? 100.0 : fg->second;
+  for (const auto& [name, g] : r.coverage.groups()) {
+    const std::uint64_t c = g.covered(), b = g.bins.size();
+    e.groups[name] = {c, b};
+    e.covered += c;
+    e.bins += b;
+    const double pct = b == 0 ? 100.0 : 100.0 * static_cast<double>(c) / static_cast<double>(b);
+    e.groups_at_goal += pct >= e.goal;
+  }
+  const CodeCoverage& cc = r.code_coverage;
+  e.code = cc.requested && !cc.dat.empty();
+  if (e.code) e.code_totals = cc.totals;
+  return e;
+}
+
+std::string history_line(const HistoryEntry& e) {
+  nlohmann::ordered_json j;
+  j["date"] = e.date;
+  j["suite"] = e.suite;
+  j["base_seed"] = e.base_seed;
+  j["jobs"] = e.jobs;
+  j["passed"] = e.passed;
+  j["failed"] = e.failed;
+  j["timed_out"] = e.timed_out;
+  const double pct =
+      e.bins == 0 ? 100.0 : 100.0 * static_cast<double>(e.covered) / static_cast<double>(e.bins);
+  j["functional"] = {{"covered", e.covered},
+                     {"bins", e.bins},
+                     {"percent", std::round(pct * 100.0) / 100.0},
+                     {"groups_at_goal", e.groups_at_goal},
+                     {"groups", e.groups.size()},
+                     {"goal", e.goal}};
+  nlohmann::ordered_json groups = nlohmann::ordered_json::object();
+  for (const auto& [name, cb] : e.groups) groups[name] = {cb.first, cb.second};
+  j["groups"] = groups;
+  if (e.code) {
+    const auto& t = e.code_totals;
+    j["code"] = {{"line", {t.line.covered, t.line.total}},
+                 {"branch", {t.branch.covered, t.branch.total}},
+                 {"toggle", {t.toggle.covered, t.toggle.total}}};
+  }
+  return j.dump();
+}
+
+std::vector<HistoryEntry> load_history(const std::string& path) {
+  std::vector<HistoryEntry> out;
+  std::ifstream in(path);
+  if (!in) {
+    if (!fs::exists(path)) return out;
+    throw std::runtime_error(fmt::format("cannot read coverage history '{}'", path));
+  }
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    try {
+      const auto j = nlohmann::json::parse(line);
+      HistoryEntry e;
+      e.date = j.at("date").get<std::string>();
+      e.suite = j.at("suite").get<std::string>();
+      e.base_seed = j.at("base_seed").get<std::uint64_t>();
+      e.jobs = j.at("jobs").get<int>();
+      e.passed = j.at("passed").get<int>();
+      e.failed = j.at("failed").get<int>();
+      e.timed_out = j.at("timed_out").get<int>();
+      const auto& f = j.at("functional");
+      e.covered = f.at("covered").get<std::uint64_t>();
+      e.bins = f.at("bins").get<std::uint64_t>();
+      e.groups_at_goal = f.at("groups_at_goal").get<int>();
+      e.goal = f.at("goal").get<double>();
+      for (const auto& [name, cb] : j.at("groups").items()) {
+        e.groups[name] = {cb.at(0).get<std::uint64_t>(), cb.at(1).get<std::uint64_t>()};
+      }
+      if (j.contains("code")) {
+        e.code = true;
+        const auto& c = j.at("code");
+        const auto count = [&](const char* k) {
+          return CodeCoverage::Count{c.at(k).at(0).get<std::uint64_t>(),
+                                     c.at(k).at(1).get<std::uint64_t>()};
+        };
+        e.code_totals = {count("line"), count("branch"), count("toggle")};
+      }
+      out.push_back(std::move(e));
+    } catch (const nlohmann::json::exception& ex) {
+      throw std::runtime_error(
+          fmt::format("{}:{}: not a coverage history entry: {}", path, lineno, ex.what()));
+    }
+  }
+  return out;
+}
+
+void record_history(Report& r, const std::string& path) {
+  const fs::path p = fs::absolute(path);
+  auto history = load_history(p.string());  // a malformed file is reported before it grows
+  if (p.has_parent_path()) fs::create_directories(p.parent_path());
+  const HistoryEntry e = history_entry(r);
+  {
+    std::ofstream out(p, std::ios::app);
+    out << history_line(e) << '\n';
+    if (!out) throw std::runtime_error(fmt::format("cannot write coverage history '{}'", path));
+  }
+  history.push_back(e);
+  r.history = std::move(history);
+  r.history_path = p.string();
 }
 
 void write_reports(const Report& r) {

@@ -96,6 +96,7 @@ class TopDutImpl final : public TopDut {
 
   void open_trace(const std::string& path) override { host_.open_trace(path); }
   void close_trace() override { host_.close_trace(); }
+  void set_trace_active(bool on) override { host_.set_trace_active(on); }
   std::string trace_scope() const override { return "TOP.feather_top"; }
 
  private:

@@ -3,9 +3,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <random>
+#include <stdexcept>
+#include <tuple>
+
+#include "feather/sim/gtkw.hpp"
 
 namespace feather::sim {
 
@@ -40,6 +46,120 @@ std::uint64_t cycle_bound(const top::TopParams& p, const std::vector<Instr>& pro
   return static_cast<std::uint64_t>(total) * 4;
 }
 
+GoldenRun run_golden(top::Golden& g, const std::vector<Instr>& prog, top::Memory& mem) {
+  GoldenRun r;
+  const auto& p = g.params();
+  const std::uint64_t amask = p.maw >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << p.maw) - 1;
+  for (std::size_t i = 0; i < prog.size(); ++i) {
+    const Instr& in = prog[i];
+    const top::Err e = g.execute(in, mem);
+    if (e != top::Err::kNone) {
+      r.info = top::ErrorInfo{e, i, g.err_detail()};
+      return r;
+    }
+    if (in.op != Op::kStore) continue;
+    // A Store leaves the buffers as they were: the words it wrote are in memory now.
+    for (std::uint64_t k = 0; k < in.count; ++k) {
+      StoreWord w;
+      w.instr = i;
+      w.target = in.target;
+      w.half = in.target == 1 ? g.half() : 1 - g.half();
+      w.line = in.line + k;
+      w.addr = (in.addr + k) & amask;
+      w.word = mem.read(w.addr);
+      r.stores.push_back(std::move(w));
+    }
+  }
+  r.info = top::ErrorInfo{top::Err::kNone, prog.size(), ""};
+  return r;
+}
+
+long top_wave_time(std::uint64_t cycle) { return 2 * (2 + static_cast<long>(cycle)); }
+
+namespace {
+
+int addr_bits(int depth) {
+  return depth > 1 ? std::bit_width(static_cast<unsigned>(depth - 1)) : 1;
+}
+
+// The waveform names of one bank's buffer write port: we_i, waddr_i, wdata_i.
+std::vector<std::string> bank_port(const TopDut& dut, const char* buf, int bank) {
+  const auto& p = dut.params();
+  const std::string s = fmt::format("{}.g_bank[{}].{}", dut.trace_scope(), bank, buf);
+  const std::string_view b(buf);
+  const int depth = b == "u_sbuf" ? 2 * p.sd : b == "u_wbuf" ? p.wd : p.od;
+  const int dw = b == "u_obuf" ? 32 : 8;
+  return {s + ".we_i", gtkw_vector(s + ".waddr_i", addr_bits(depth)),
+          gtkw_vector(s + ".wdata_i", dw)};
+}
+
+std::string target_text(const StoreWord& w) {
+  return w.target == 0 ? std::string("stationary buffer")
+                       : fmt::format("streaming buffer half {}", w.half);
+}
+
+// Compares the k-th off-chip write of the RTL with the golden model's; records the first
+// difference in res.
+void check_store(const TopDut& dut, const std::vector<Instr>& prog,
+                 const std::vector<StoreWord>& expect, std::uint64_t k, std::uint64_t cycle,
+                 std::uint64_t addr, const std::vector<std::uint8_t>& data, RunResult& res) {
+  const auto& p = dut.params();
+  const std::string t = dut.trace_scope();
+  Divergence d;
+  d.cycle = cycle;
+  d.wave_time = top_wave_time(cycle);
+  d.signal = gtkw_vector(t + ".mem_req_wdata_o", 8 * p.aw);
+  d.neighbours = {gtkw_vector(t + ".mem_req_addr_o", p.maw),
+                  t + ".mem_req_valid_o",
+                  t + ".mem_req_ready_i",
+                  t + ".mem_req_we_o",
+                  t + ".mem_busy_q",
+                  t + ".mem_store_q"};
+  if (k >= expect.size()) {
+    d.unit = fmt::format("mem.write{}", k);
+    res.divergence_text = fmt::format(
+        "cycle {}: off-chip write #{} to address {:#x}: the golden model's Stores write only {} "
+        "words",
+        cycle, k, addr, expect.size());
+    res.divergence = std::move(d);
+    return;
+  }
+  const StoreWord& e = expect[k];
+  const Instr& in = prog[e.instr];
+  const std::string what = fmt::format("off-chip write #{} (instruction {}: {}, word {})", k,
+                                       e.instr, top::disassemble(in), e.line - in.line);
+  if (addr != e.addr) {
+    d.unit = fmt::format("store{}.word{}.addr", e.instr, e.line - in.line);
+    d.signal = gtkw_vector(t + ".mem_req_addr_o", p.maw);
+    d.neighbours.front() = gtkw_vector(t + ".mem_req_wdata_o", 8 * p.aw);
+    res.divergence_text = fmt::format("cycle {}: {}: address expected {:#x}, actual {:#x}", cycle,
+                                      what, e.addr, addr);
+    res.divergence = std::move(d);
+    return;
+  }
+  for (int i = 0; i < p.aw; ++i) {
+    const auto ui = static_cast<std::size_t>(i);
+    if (ui < data.size() && ui < e.word.size() && data[ui] == e.word[ui]) continue;
+    res.divergent_store = static_cast<std::size_t>(k);
+    d.unit = e.target == 0 ? fmt::format("wbuf.bank{}.line{}", i, e.line)
+                           : fmt::format("sbuf.half{}.bank{}.line{}", e.half, i, e.line);
+    for (auto& n : bank_port(dut, e.target == 0 ? "u_wbuf" : "u_sbuf", i))
+      d.neighbours.push_back(n);
+    res.divergence_text = fmt::format(
+        "cycle {}: {} to address {:#x}: lane {} ({} bank {} line {}) expected {}, actual {}", cycle,
+        what, addr, i, target_text(e), i, e.line, ui < e.word.size() ? e.word[ui] : 0,
+        ui < data.size() ? data[ui] : 0);
+    res.divergence = std::move(d);
+    return;
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> top_bank_port(const TopDut& dut, int buffer, int bank) {
+  return bank_port(dut, buffer == 0 ? "u_sbuf" : buffer == 1 ? "u_wbuf" : "u_obuf", bank);
+}
+
 RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& mem,
                       const RunOptions& opt) {
   const auto& p = dut.params();
@@ -59,8 +179,19 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
   std::deque<Pending> rsp;
   const std::vector<std::uint8_t> zeros(static_cast<std::size_t>(p.aw), 0);
 
+  if (opt.fault_from_cycle && p.la() < 64 && (opt.fault_line_xor >> p.la()) != 0) {
+    throw std::invalid_argument(
+        fmt::format("fault line XOR {:#x} is wider than the {}-bit line field of the {}x{} top",
+                    opt.fault_line_xor, p.la(), p.ah, p.aw));
+  }
   RunResult res;
-  if (!opt.trace.empty()) dut.open_trace(opt.trace);
+  const bool traced = !opt.trace.empty();
+  TraceGate gate(opt.trace_start, opt.trace_cycles ? std::min(opt.trace_stop, opt.trace_cycles - 1)
+                                                   : opt.trace_stop);
+  if (traced) {
+    dut.open_trace(opt.trace);
+    dut.set_trace_active(gate.initial());
+  }
   dut.set_instr(top::Word(static_cast<std::size_t>((p.iw() + 31) / 32), 0), false);
   dut.set_mem_inputs(false, false, zeros);
   dut.set_fault({}, 0);
@@ -79,11 +210,28 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
   // Every output of feather_top depends on registers only, so the outputs read at the top of
   // an iteration (settled by the last rising edge) are this cycle's, and one evaluation per
   // cycle (the rising edge) suffices.
-  bool tracing = !opt.trace.empty();
+  bool tracing = traced;
+  auto watched = [&](const RunOptions::Watch& w) -> std::uint32_t {
+    return w.buffer == 0   ? dut.sbuf(w.half, w.bank, w.line)
+           : w.buffer == 1 ? dut.wbuf(w.bank, w.line)
+                           : dut.obuf(w.bank, w.line);
+  };
+  std::vector<std::uint32_t> watch_values;
+  for (const auto& w : opt.watch) watch_values.push_back(watched(w));
   for (;; ++cycle) {
-    if (tracing && opt.trace_cycles && cycle == opt.trace_cycles) {
-      dut.close_trace();
-      tracing = false;
+    for (std::size_t k = 0; cycle > 0 && k < opt.watch.size(); ++k) {
+      if (const std::uint32_t v = watched(opt.watch[k]); v != watch_values[k]) {
+        res.watch_changes.push_back({k, cycle - 1, v});
+        watch_values[k] = v;
+      }
+    }
+    if (tracing) {
+      if (gate.update(cycle)) dut.set_trace_active(gate.on());
+      if (gate.stop() != kNoCycle && cycle > gate.stop()) {
+        // Past the window: close the file (an open waveform slows every cycle down).
+        dut.close_trace();
+        tracing = false;
+      }
     }
     if (opt.fault_from_cycle && cycle == *opt.fault_from_cycle) {
       dut.set_fault(opt.fault_cmd_xor, opt.fault_line_xor);
@@ -126,7 +274,12 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
     if (have && !ready) ++res.instr_stall_cycles;
     if (req_valid && req_ready) {
       if (dut.mem_req_we()) {
-        mem.write(dut.mem_req_addr(), dut.mem_req_wdata());
+        const std::uint64_t addr = dut.mem_req_addr();
+        const std::vector<std::uint8_t> data = dut.mem_req_wdata();
+        if (opt.expect_stores && !res.divergence) {
+          check_store(dut, prog, *opt.expect_stores, res.mem_writes, cycle, addr, data, res);
+        }
+        mem.write(addr, data);
         ++res.mem_writes;
       } else {
         rsp.push_back({cycle + static_cast<std::uint64_t>(latency), mem.read(dut.mem_req_addr())});
@@ -150,6 +303,20 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
           cycle, limit, pc, words.size(),
           pc < prog.size() ? top::disassemble(prog[pc]) : std::string("(none)"), ready, dut.idle(),
           dut.err(), req_valid, rsp_ready, rsp.size());
+      if (!res.divergence) {
+        const std::string t = dut.trace_scope();
+        // The last simulated cycle (this one's rising edge does not happen).
+        const std::uint64_t at = cycle ? cycle - 1 : 0;
+        Divergence d;
+        d.cycle = at;
+        d.unit = "watchdog";
+        d.signal = t + ".instr_ready_o";
+        d.neighbours = {t + ".instr_valid_i", t + ".idle_o", t + ".mem_req_valid_o",
+                        t + ".mem_rsp_ready_o", gtkw_vector(t + ".err_o", 4)};
+        d.wave_time = top_wave_time(at);
+        res.divergence = std::move(d);
+        res.divergence_text = fmt::format("cycle {}: {}", at, res.timeout_state);
+      }
       break;
     }
     dut.clock();
@@ -160,57 +327,193 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
   res.err = static_cast<top::Err>(dut.err());
   res.assertion_failed = dut.assertion_failed();
   if (tracing) dut.close_trace();
+  if (traced) res.trace_events = gate.events();
   return res;
 }
 
-std::string compare_state(const TopDut& dut, const top::Golden& g, int max_reports) {
+namespace {
+
+// One difference between the DUT's and the golden model's architectural state.
+struct StateDiff {
+  enum Kind { kErr, kHalf, kSbuf, kWbuf, kObuf } kind;
+  int half = 0, bank = 0;
+  std::uint64_t line = 0;
+  std::uint32_t expected = 0, actual = 0;
+};
+
+// Calls f for every difference, in report order, until f returns false.
+void for_each_diff(const TopDut& dut, const top::Golden& g,
+                   const std::function<bool(const StateDiff&)>& f) {
   const auto& p = dut.params();
-  std::string out;
-  int n = 0;
-  auto report = [&](const std::string& s) {
-    if (n < max_reports) out += s + "\n";
-    ++n;
-  };
   if (dut.err() != static_cast<int>(g.err())) {
-    report(fmt::format("error status: expected {} ({}), actual {} ({})", static_cast<int>(g.err()),
-                       top::to_string(g.err()), dut.err(),
-                       top::to_string(static_cast<top::Err>(dut.err()))));
+    if (!f({StateDiff::kErr, 0, 0, 0, static_cast<std::uint32_t>(g.err()),
+            static_cast<std::uint32_t>(dut.err())}))
+      return;
   }
   if (dut.half() != g.half()) {
-    report(fmt::format("active streaming half: expected {}, actual {}", g.half(), dut.half()));
+    if (!f({StateDiff::kHalf, 0, 0, 0, static_cast<std::uint32_t>(g.half()),
+            static_cast<std::uint32_t>(dut.half())}))
+      return;
   }
   for (int b = 0; b < p.aw; ++b) {
     for (int h = 0; h < 2; ++h) {
       for (int l = 0; l < p.sd; ++l) {
-        const auto e = g.sbuf(h, b, static_cast<std::uint64_t>(l));
-        const auto a = dut.sbuf(h, b, static_cast<std::uint64_t>(l));
-        if (e != a) {
-          report(fmt::format("streaming buffer half {} bank {} line {}: expected {}, actual {}", h,
-                             b, l, e, a));
-        }
+        const auto line = static_cast<std::uint64_t>(l);
+        const auto e = g.sbuf(h, b, line);
+        const auto a = dut.sbuf(h, b, line);
+        if (e != a && !f({StateDiff::kSbuf, h, b, line, e, a})) return;
       }
     }
     for (int l = 0; l < p.wd; ++l) {
-      const auto e = g.wbuf(b, static_cast<std::uint64_t>(l));
-      const auto a = dut.wbuf(b, static_cast<std::uint64_t>(l));
-      if (e != a) {
-        report(
-            fmt::format("stationary buffer bank {} line {}: expected {}, actual {}", b, l, e, a));
-      }
+      const auto line = static_cast<std::uint64_t>(l);
+      const auto e = g.wbuf(b, line);
+      const auto a = dut.wbuf(b, line);
+      if (e != a && !f({StateDiff::kWbuf, 0, b, line, e, a})) return;
     }
     for (int l = 0; l < p.od; ++l) {
-      const auto e = g.obuf(b, static_cast<std::uint64_t>(l));
-      const auto a = dut.obuf(b, static_cast<std::uint64_t>(l));
-      if (e != a) {
-        report(
-            fmt::format("output buffer bank {} line {}: expected {} ({:#010x}), actual {} "
-                        "({:#010x})",
-                        b, l, static_cast<std::int32_t>(e), e, static_cast<std::int32_t>(a), a));
-      }
+      const auto line = static_cast<std::uint64_t>(l);
+      const auto e = g.obuf(b, line);
+      const auto a = dut.obuf(b, line);
+      if (e != a && !f({StateDiff::kObuf, 0, b, line, e, a})) return;
     }
   }
+}
+
+std::string describe(const StateDiff& d) {
+  switch (d.kind) {
+    case StateDiff::kErr:
+      return fmt::format("error status: expected {} ({}), actual {} ({})", d.expected,
+                         top::to_string(static_cast<top::Err>(d.expected)), d.actual,
+                         top::to_string(static_cast<top::Err>(d.actual)));
+    case StateDiff::kHalf:
+      return fmt::format("active streaming half: expected {}, actual {}", d.expected, d.actual);
+    case StateDiff::kSbuf:
+      return fmt::format("streaming buffer half {} bank {} line {}: expected {}, actual {}", d.half,
+                         d.bank, d.line, d.expected, d.actual);
+    case StateDiff::kWbuf:
+      return fmt::format("stationary buffer bank {} line {}: expected {}, actual {}", d.bank,
+                         d.line, d.expected, d.actual);
+    case StateDiff::kObuf:
+      return fmt::format(
+          "output buffer bank {} line {}: expected {} ({:#010x}), actual {} ({:#010x})", d.bank,
+          d.line, static_cast<std::int32_t>(d.expected), d.expected,
+          static_cast<std::int32_t>(d.actual), d.actual);
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string compare_state(const TopDut& dut, const top::Golden& g, int max_reports) {
+  std::string out;
+  int n = 0;
+  for_each_diff(dut, g, [&](const StateDiff& d) {
+    if (n < max_reports) out += describe(d) + "\n";
+    ++n;
+    return true;
+  });
   if (n > max_reports) out += fmt::format("... {} mismatches in all\n", n);
   return out;
+}
+
+std::optional<Divergence> first_state_divergence(const TopDut& dut, const top::Golden& g,
+                                                 std::uint64_t cycle) {
+  std::optional<StateDiff> first;
+  for_each_diff(dut, g, [&](const StateDiff& d) {
+    first = d;
+    return false;
+  });
+  if (!first) return std::nullopt;
+  const std::string t = dut.trace_scope();
+  Divergence d;
+  d.cycle = cycle;
+  d.wave_time = top_wave_time(cycle);
+  std::vector<std::string> port;
+  switch (first->kind) {
+    case StateDiff::kErr:
+      d.unit = "err";
+      d.signal = gtkw_vector(t + ".err_o", 4);
+      d.neighbours = {t + ".idle_o", t + ".instr_valid_i", t + ".instr_ready_o"};
+      break;
+    case StateDiff::kHalf:
+      d.unit = "half";
+      d.signal = t + ".half_q";
+      d.neighbours = {t + ".st_busy_q", t + ".idle_o"};
+      break;
+    case StateDiff::kSbuf:
+      d.unit = fmt::format("sbuf.half{}.bank{}.line{}", first->half, first->bank, first->line);
+      port = bank_port(dut, "u_sbuf", first->bank);
+      break;
+    case StateDiff::kWbuf:
+      d.unit = fmt::format("wbuf.bank{}.line{}", first->bank, first->line);
+      port = bank_port(dut, "u_wbuf", first->bank);
+      break;
+    case StateDiff::kObuf:
+      d.unit = fmt::format("obuf.bank{}.line{}", first->bank, first->line);
+      port = bank_port(dut, "u_obuf", first->bank);
+      break;
+  }
+  if (!port.empty()) {
+    // The data written, then the enable and the line, then the engines that write buffers.
+    d.signal = port[2];
+    d.neighbours = {port[0],           port[1],      t + ".st_busy_q", t + ".beat_valid_q",
+                    t + ".mem_busy_q", t + ".half_q"};
+  }
+  return d;
+}
+
+void write_top_gtkw(const TopDut& dut, const std::string& fst_path, const Divergence* d,
+                    std::uint64_t first_cycle, std::uint64_t last_cycle) {
+  const auto& p = dut.params();
+  const std::string t = dut.trace_scope();
+  const auto vec = gtkw_vector;
+  GtkwFile f;
+  f.dumpfile = fst_path;
+  if (d) {
+    f.groups.push_back(gtkw_divergence_group(*d));
+    f.marker = d->wave_time;
+    const auto [lo, hi] = divergence_view(d->cycle, first_cycle, std::max(first_cycle, last_cycle));
+    f.zoom_start = top_wave_time(lo);
+    f.zoom_end = top_wave_time(hi + 1);
+  }
+  GtkwGroup ports = gtkw_ports_group(t);
+  ports.open = d == nullptr;
+  for (const auto& [name, width, hex] :
+       std::vector<std::tuple<std::string, int, bool>>{{"instr_valid_i", 1, false},
+                                                       {"instr_ready_o", 1, false},
+                                                       {"instr_i", p.iw(), true},
+                                                       {"mem_req_valid_o", 1, false},
+                                                       {"mem_req_ready_i", 1, false},
+                                                       {"mem_req_we_o", 1, false},
+                                                       {"mem_req_addr_o", p.maw, true},
+                                                       {"mem_req_wdata_o", 8 * p.aw, true},
+                                                       {"mem_rsp_valid_i", 1, false},
+                                                       {"mem_rsp_ready_o", 1, false},
+                                                       {"mem_rsp_rdata_i", 8 * p.aw, true},
+                                                       {"idle_o", 1, false},
+                                                       {"err_o", 4, true}}) {
+    ports.signals.push_back({vec(t + "." + name, width), hex});
+  }
+  f.groups.push_back(std::move(ports));
+  GtkwGroup eng{"engines", {}, d == nullptr};
+  for (const char* n :
+       {"half_q", "mem_busy_q", "mem_store_q", "em_busy_q", "st_busy_q", "beat_valid_q"}) {
+    eng.signals.push_back({t + "." + n, false});
+  }
+  eng.signals.push_back({vec(t + ".mem_line_q", p.la()), true});
+  eng.signals.push_back({vec(t + ".mem_addr_q", p.maw), true});
+  f.groups.push_back(std::move(eng));
+  for (int b = 0; b < p.aw; ++b) {
+    GtkwGroup g{fmt::format("bank {}: streaming, stationary, output buffer writes", b), {}, false};
+    for (const char* buf : {"u_sbuf", "u_wbuf", "u_obuf"}) {
+      const auto port = bank_port(dut, buf, b);
+      g.signals.push_back({port[0], false});
+      g.signals.push_back({port[1], true});
+      g.signals.push_back({port[2], true});
+    }
+    f.groups.push_back(std::move(g));
+  }
+  write_gtkw(gtkw_path_for(fst_path), f);
 }
 
 }  // namespace feather::sim

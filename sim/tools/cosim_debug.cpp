@@ -107,4 +107,59 @@ void report_cosim_debug(const CosimDebugArgs& a, const std::optional<sim::Diverg
   std::fflush(stdout);
 }
 
+void add_run_debug_options(CLI::App* run, RunDebugArgs& a) {
+  run->add_option("--trace-start", a.trace_start,
+                  "with --trace: first cycle dumped (replaces --trace-cycles)");
+  run->add_option("--trace-stop", a.trace_stop,
+                  "with --trace: last cycle dumped (replaces --trace-cycles)");
+  run->add_option("--fault-cycle", a.fault_cycle,
+                  "test: from this cycle on, corrupt the line of every output-buffer and "
+                  "requantized streaming-buffer write of the RTL (the run must fail)");
+  run->add_option("--fault-line-xor", a.fault_line_xor,
+                  "test: bits XORed into those lines (default 1)");
+}
+
+void apply_run_debug(const RunDebugArgs& a, const CLI::App* run, sim::RunOptions& o) {
+  const bool window = run->count("--trace-start") > 0 || run->count("--trace-stop") > 0;
+  if (window && o.trace.empty()) {
+    throw CLI::ValidationError("--trace-start/--trace-stop", "they need --trace FILE.fst");
+  }
+  if (window && run->count("--trace-cycles") > 0) {
+    throw CLI::ValidationError("--trace-cycles",
+                               "give either --trace-cycles or --trace-start/--trace-stop");
+  }
+  if (a.trace_stop < a.trace_start) {
+    throw CLI::ValidationError(
+        "--trace-stop", fmt::format("{} is before --trace-start {}", a.trace_stop, a.trace_start));
+  }
+  if (a.fault_line_xor == 0) throw CLI::ValidationError("--fault-line-xor", "must not be 0");
+  if (run->count("--fault-line-xor") > 0 && !a.fault_cycle) {
+    throw CLI::ValidationError("--fault-line-xor", "needs --fault-cycle");
+  }
+  if (window) {
+    o.trace_cycles = 0;
+    o.trace_start = a.trace_start;
+    o.trace_stop = a.trace_stop;
+  }
+  if (a.fault_cycle) {
+    o.fault_from_cycle = *a.fault_cycle;
+    o.fault_line_xor = a.fault_line_xor;
+  }
+  if (!o.trace.empty()) sim::install_trace_toggle_signal();
+}
+
+void report_run_debug(const sim::LayerReport& rep) {
+  for (const auto& e : rep.run.trace_events) {
+    fmt::print("trace   : {} at cycle {} ({})\n", e.on ? "on" : "off", e.cycle,
+               e.signal ? "SIGUSR1" : "window");
+  }
+  if (!rep.gtkw.empty()) {
+    fmt::print("gtkw    : {}\n", std::filesystem::absolute(rep.gtkw).string());
+  }
+  if (rep.divergence) {
+    fmt::print("{}\nFAIL: {}\n", sim::divergence_line(*rep.divergence), rep.divergence_text);
+  }
+  std::fflush(stdout);
+}
+
 }  // namespace feather::cli

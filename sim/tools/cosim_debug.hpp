@@ -1,6 +1,6 @@
 // The debugging options shared by `feather birrd-cosim` and `feather nest-cosim`: trace window,
-// SIGUSR1 tracing toggle, fault injection, a debug hang and coverage output
-// (docs/user-guide.md, docs/debugging.md).
+// SIGUSR1 tracing toggle, fault injection, a debug hang and coverage output; and their
+// counterparts of `feather run` (the FEATHER top) (docs/user-guide.md, docs/debugging.md).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -12,6 +12,7 @@
 #include "feather/sim/birrd_cosim.hpp"
 #include "feather/sim/coverage.hpp"
 #include "feather/sim/debug.hpp"
+#include "feather/sim/layer_run.hpp"
 #include "feather/sim/nest_cosim.hpp"
 
 namespace feather::cli {
@@ -42,5 +43,21 @@ void apply_cosim_debug(CosimDebugArgs& a, const sim::NestDut& dut, const std::st
 // coverage file.
 void report_cosim_debug(const CosimDebugArgs& a, const std::optional<sim::Divergence>& d,
                         const std::vector<sim::TraceGate::Event>& events);
+
+// `feather run`: --trace-start, --trace-stop (instead of --trace-cycles) and fault injection
+// into the RTL (the fault-injection input of the verilated tops, FAULT = 1).
+struct RunDebugArgs {
+  std::uint64_t trace_start = 0;
+  std::uint64_t trace_stop = sim::kNoCycle;
+  std::optional<std::uint64_t> fault_cycle;
+  std::uint64_t fault_line_xor = 1;
+};
+void add_run_debug_options(CLI::App* run, RunDebugArgs& a);
+// Checks the options (CLI::ValidationError), fills the run options (a window replaces the
+// default --trace-cycles), installs the SIGUSR1 handler when tracing.
+void apply_run_debug(const RunDebugArgs& a, const CLI::App* run, sim::RunOptions& o);
+// Prints where tracing switched, and for a run that diverged from the golden model its
+// FEATHER-DIVERGENCE line and a "FAIL: cycle N: ..." line; the save file of a trace.
+void report_run_debug(const sim::LayerReport& rep);
 
 }  // namespace feather::cli

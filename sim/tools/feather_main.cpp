@@ -16,6 +16,7 @@
 #include <iostream>
 #include <random>
 
+#include "compare_cmd.hpp"
 #include "feather/birrd/model.hpp"
 #include "feather/birrd/router.hpp"
 #include "feather/map/workload.hpp"
@@ -273,6 +274,7 @@ int cmd_run(const sim::LayerSpec& spec, const std::string& array, std::uint64_t 
       "speed   : {:.1f} kcycles/s RTL simulation ({:.2f} s), compile {:.2f} s, golden "
       "model {:.2f} s\n",
       mcps, rep.run.seconds, rep.compile_seconds, rep.golden_seconds);
+  cli::report_run_debug(rep);
   fmt::print("golden  : {}\noutput  : {}\n",
              rep.golden_ok ? "RTL buffers, status and memory equal the golden model's" : "MISMATCH",
              rep.output_ok ? "bit-exact against the reference" : "MISMATCH");
@@ -358,7 +360,8 @@ int main(int argc, char** argv) {
         std::exit(0);
       },
       "list the named layers and exit");
-  run->add_option("--layer", spec.kind, "conv or gemm (when no --preset)");
+  run->add_option("--layer", spec.kind,
+                  "conv or gemm (when no --preset), or layouts (a directed coverage program)");
   run->add_option("--h", spec.h, "conv: input height");
   run->add_option("--w", spec.w, "conv: input width");
   run->add_option("--c", spec.c, "conv: input channels");
@@ -378,6 +381,8 @@ int main(int argc, char** argv) {
   run->add_option("--backpressure", ropt.backpressure, "probability of a held request/response");
   run->add_option("--trace", ropt.trace, "FST waveform to write");
   run->add_option("--trace-cycles", ropt.trace_cycles, "cycles to trace (0 = all)");
+  cli::RunDebugArgs rdbg;
+  cli::add_run_debug_options(run, rdbg);
   run->add_flag("--listing", listing, "print the compiled instruction stream");
   std::string run_network, run_layer_name, run_dataflow;
   run->add_option("--network", run_network,
@@ -412,6 +417,12 @@ int main(int argc, char** argv) {
   mp->add_option("--k", mspec.k, "gemm: K");
   mp->add_option("--n", mspec.n, "gemm: N");
 
+  cli::CompareArgs cargs;
+  auto* cmp = app.add_subcommand("compare",
+                                 "compare FEATHER with NVDLA-, Eyeriss- and SIGMA-like designs on "
+                                 "a network (docs/compare.md)");
+  cli::add_compare_options(cmp, cargs);
+
   auto* ls = app.add_subcommand("list-models", "verilated configurations in this build");
 
   CLI11_PARSE(app, argc, argv);
@@ -438,6 +449,7 @@ int main(int argc, char** argv) {
         spec.per_tensor = spec.per_tensor || pt;
       }
       ropt.seed = seed;
+      cli::apply_run_debug(rdbg, run, ropt);
       if (!run_coverage.empty()) ropt.coverage = &run_counters;
       const int rc = cmd_run(spec, array, seed, ropt, mapping, run_dataflow, listing);
       if (!run_coverage.empty()) {
@@ -452,6 +464,7 @@ int main(int argc, char** argv) {
       const bool layer_given = !mpreset.empty() || mp->count("--layer") > 0;
       return cli::cmd_map(margs, layer_given ? &mspec : nullptr);
     }
+    if (*cmp) return cli::cmd_compare(cargs);
     if (*ls) {
       for (const auto& d : sim::birrd_duts()) {
         fmt::print("birrd AW={:<4} DW={:<3} wiring={:<8} stages={:<3} ({})\n", d.lanes,

@@ -31,6 +31,10 @@ void add_regress_options(CLI::App* cmd, RegressArgs& a) {
   cmd->add_flag("--coverage", a.coverage,
                 "collect Verilator line/branch/toggle coverage per job and merge it into an HTML "
                 "report (needs a FEATHER_COVERAGE=ON build: make coverage)");
+  cmd->add_option("--history", a.history,
+                  "coverage history: every run with coverage appends its totals (JSON lines) "
+                  "and the report shows the trend (default <out>/coverage-history.jsonl)");
+  cmd->add_flag("--no-history", a.no_history, "do not record the run in the coverage history");
 }
 
 int cmd_regress(const RegressArgs& a, const CLI::App* cmd) {
@@ -90,7 +94,20 @@ int cmd_regress(const RegressArgs& a, const CLI::App* cmd) {
   ro.debug_rerun = !a.no_debug_rerun;
   ro.progress = !a.quiet;
   ro.code_coverage = a.coverage;
-  const auto rep = rg::run_jobs(suite, base, ro);
+  if (a.no_history && !a.history.empty()) {
+    throw CLI::ValidationError("--no-history", "give --history FILE or --no-history, not both");
+  }
+  const std::string history = a.history.empty()
+                                  ? (std::filesystem::path(out) / "coverage-history.jsonl").string()
+                                  : a.history;
+  if (!a.no_history) (void)rg::load_history(history);  // a malformed file stops us before the run
+  auto rep = rg::run_jobs(suite, base, ro);
+  // Runs with coverage (functional counters from the jobs, or Verilator code coverage) go into
+  // the history; an interrupted run does not.
+  const bool has_coverage = !rep.coverage.groups().empty() || rep.code_coverage.requested;
+  if (!a.no_history && has_coverage && !rep.interrupted) {
+    rg::record_history(rep, history);
+  }
   rg::write_reports(rep);
   const int pass = rep.count(rg::Status::kPass);
   const int fail = rep.count(rg::Status::kFail);
@@ -111,6 +128,9 @@ int cmd_regress(const RegressArgs& a, const CLI::App* cmd) {
       suite.name, pass, fail, tmo, rep.jobs.size(), rep.seconds,
       rep.interrupted ? " (INTERRUPTED)" : "", rep.out_dir, rep.out_dir, rep.out_dir,
       fail + tmo ? fmt::format(" (feather regress --rerun {}/rerun.txt)", rep.out_dir) : "");
+  if (!rep.history.empty()) {
+    fmt::print("history : {} ({} runs)\n", rep.history_path, rep.history.size());
+  }
   if (rep.code_coverage.requested) {
     const auto& cc = rep.code_coverage;
     fmt::print("coverage: line {:.1f}%, branch {:.1f}%, toggle {:.1f}% ({} files merged){}\n",

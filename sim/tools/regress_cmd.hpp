@@ -22,6 +22,8 @@ struct RegressArgs {
   bool list = false;
   bool quiet = false;
   bool coverage = false;  // Verilator code coverage (a FEATHER_COVERAGE=ON build)
+  std::string history;    // coverage history file (default <out>/coverage-history.jsonl)
+  bool no_history = false;
 };
 
 void add_regress_options(CLI::App* cmd, RegressArgs& a);

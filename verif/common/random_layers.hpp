@@ -7,9 +7,22 @@
 #include <cstdint>
 #include <random>
 
+#include "feather/top/params.hpp"
 #include "feather/top/reference.hpp"
 
 namespace feather::test {
+
+// An AH x AW top with the given buffer depths (validated: throws for illegal ones).
+inline top::TopParams small_params(int ah, int aw, int sd, int wd, int od, int qd = 64) {
+  top::TopParams p;
+  p.ah = ah;
+  p.aw = aw;
+  p.sd = sd;
+  p.wd = wd;
+  p.od = od;
+  p.qd = qd;
+  return p.validated();
+}
 
 inline top::Quant random_quant(std::mt19937_64& rng, int n, int k) {
   top::Quant q;

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -218,6 +219,166 @@ TEST(RegressRunner, FailingJobProducesWindowedWaveGtkwRerunLineJunitAndHtml) {
   const auto again = run(cmds[0]);
   EXPECT_EQ(again.status, 1);
   EXPECT_NE(again.text.find("FEATHER-DIVERGENCE cycle=500 "), std::string::npos) << again.text;
+}
+
+// The names of every traced signal of an FST ("TOP.a.b[7:0]" for vectors), as a .gtkw names them.
+std::set<std::string> fst_signals(const fs::path& fst) {
+  const auto o = run("fst2vcd " + fst.string());
+  std::set<std::string> names;
+  std::vector<std::string> scope;
+  std::istringstream in(o.text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ws(line);
+    std::vector<std::string> t;
+    for (std::string w; ws >> w;) t.push_back(w);
+    if (t.empty()) continue;
+    if (t[0] == "$scope" && t.size() > 2) {
+      scope.push_back(t[2]);
+    } else if (t[0] == "$upscope" && !scope.empty()) {
+      scope.pop_back();
+    } else if (t[0] == "$var" && t.size() > 5) {
+      std::string n;
+      for (const auto& s : scope) n += s + ".";
+      n += t[4];
+      if (t[5].front() == '[') n += t[5];
+      names.insert(n);
+    } else if (t[0] == "$enddefinitions") {
+      break;
+    }
+  }
+  return names;
+}
+
+// The FEATHER top's counterpart of the test above: `feather run` with the RTL corrupted from
+// cycle 1000 on reports the cycle of the first wrong buffer write as a FEATHER-DIVERGENCE line,
+// and the runner reruns it with a trace window around that cycle and the top's .gtkw.
+TEST(RegressRunner, FailingTopJobProducesWindowedWaveGtkwRerunLineJunitAndHtml) {
+  const auto seed = test_seed();
+  const auto dir = scratch("topfail");
+  const int window = 40;
+  const auto o = run(regress(
+      fmt::format("topfault -j2 --seed {} --window {} --out {}", seed, window, dir.string())));
+  ASSERT_EQ(o.status, 1) << o.text;
+
+  const auto junit = Doc::xml(dir / "junit.xml");
+  ASSERT_TRUE(junit.ok()) << slurp(dir / "junit.xml");
+  EXPECT_EQ(junit.query("//testcase").size(), 2U);
+  EXPECT_EQ(junit.one("/testsuites/testsuite/@failures"), "1");
+  EXPECT_TRUE(junit.query("//testcase[@classname='topfault.top-pass']/failure").empty());
+  const auto msg = junit.one("//testcase[@classname='topfault.top-fault']/failure/@message");
+  EXPECT_TRUE(std::regex_search(msg, std::regex(R"(^FAIL: cycle \d+: )"))) << msg;
+  EXPECT_NE(msg.find("first seen at cycle"), std::string::npos) << msg;
+  const auto body = junit.one("//testcase[@classname='topfault.top-fault']/failure");
+  EXPECT_NE(body.find("FEATHER-DIVERGENCE cycle="), std::string::npos) << body;
+  const std::string fseed = junit.one(
+      "//testcase[@classname='topfault.top-fault']/properties/property[@name='seed']/@value");
+  ASSERT_FALSE(fseed.empty());
+
+  // The divergence: a wrong write into a buffer line after the fault, at a rising edge of the
+  // top's waveform (two reset cycles first).
+  const auto html = Doc::html(dir / "report.html");
+  ASSERT_TRUE(html.ok());
+  EXPECT_EQ(html.query("//table[@id='jobs']/tbody/tr").size(), 2U);
+  const std::string row = "//table[@id='jobs']/tbody/tr[td[3]='top-fault']";
+  EXPECT_EQ(html.one(row + "/td[@class='status']"), "FAIL");
+  EXPECT_EQ(html.one(row + "/td[5]"), fseed);
+  const auto log = slurp(dir / html.one(row + "/td[9]/a/@href"));
+  std::optional<sim::Divergence> d;
+  std::istringstream lines(log);
+  for (std::string l; !d && std::getline(lines, l);) d = sim::parse_divergence_line(l);
+  ASSERT_TRUE(d) << log;
+  EXPECT_GE(d->cycle, 1000U);
+  EXPECT_EQ(d->wave_time, 2 * (2 + static_cast<long>(d->cycle)));
+  EXPECT_TRUE(
+      std::regex_match(d->unit, std::regex(R"((sbuf\.half[01]|obuf|wbuf)\.bank\d+\.line\d+)")))
+      << d->unit;
+  const std::uint64_t cycles = std::stoull(html.one(row + "/td[6]"));
+  ASSERT_GT(cycles, d->cycle);
+  const auto links = html.query(row + "/td[10]/a/@href");
+  ASSERT_EQ(links.size(), 2U) << html.one(row + "/td[10]");
+  EXPECT_EQ(fs::path(links[0]).extension(), ".fst");
+  EXPECT_EQ(fs::path(links[1]).extension(), ".gtkw");
+  EXPECT_NE(html.one(row + "/td[10]").find(fmt::format("reproduced at cycle {}", d->cycle)),
+            std::string::npos)
+      << html.one(row + "/td[10]");
+
+  // The waveform holds the window around the divergence only (clipped at the run's last cycle).
+  const auto wave = dir / links[0];
+  ASSERT_TRUE(fs::exists(wave));
+  const auto [first, last] = fst_time_range(wave);
+  const std::uint64_t lo = d->cycle > window ? d->cycle - window : 0;
+  const std::uint64_t hi = std::min<std::uint64_t>(d->cycle + window, cycles - 1);
+  EXPECT_EQ(first, 2 * (2 + static_cast<long>(lo)));
+  EXPECT_EQ(last, 2 * (2 + static_cast<long>(hi)) + 1);
+  // The save file: the divergence group first with the bank's write port, the marker on the
+  // divergent cycle, and every signal it names exists in the waveform.
+  const auto gtkw = slurp(dir / links[1]);
+  EXPECT_NE(gtkw.find("[dumpfile] \"" + wave.string() + "\""), std::string::npos) << gtkw;
+  EXPECT_TRUE(std::regex_search(gtkw, std::regex(fmt::format(R"(\n\*[-0-9.]+ {} )", d->wave_time))))
+      << gtkw;
+  const auto group = gtkw.find(fmt::format("-divergence at cycle {}: {}", d->cycle, d->unit));
+  ASSERT_NE(group, std::string::npos) << gtkw;
+  EXPECT_NE(gtkw.find("@23\n" + d->signal + "\n", group), std::string::npos) << gtkw;
+  EXPECT_NE(d->signal.find(".wdata_i["), std::string::npos) << d->signal;
+  EXPECT_LT(group, gtkw.find("-ports"));
+  EXPECT_NE(gtkw.find("-engines"), std::string::npos);
+  const auto names = fst_signals(wave);
+  ASSERT_FALSE(names.empty());
+  std::istringstream gl(gtkw);
+  int checked = 0;
+  for (std::string l; std::getline(gl, l);) {
+    if (l.rfind("TOP.", 0) != 0) continue;
+    EXPECT_TRUE(names.count(l)) << "not in the waveform: " << l;
+    ++checked;
+  }
+  EXPECT_GT(checked, 20);
+
+  // The rerun file holds the failing job's command line; run as it stands, it fails the same.
+  std::ifstream rerun(dir / "rerun.txt");
+  std::vector<std::string> cmds;
+  for (std::string l; std::getline(rerun, l);)
+    if (!l.empty() && l[0] != '#') cmds.push_back(l);
+  ASSERT_EQ(cmds.size(), 1U);
+  EXPECT_EQ(cmds[0].rfind(kFeather + " run ", 0), 0U) << cmds[0];
+  EXPECT_NE(cmds[0].find("--fault-cycle 1000"), std::string::npos);
+  EXPECT_NE(cmds[0].find("--seed " + fseed), std::string::npos);
+  const auto again = run(cmds[0]);
+  EXPECT_EQ(again.status, 1);
+  EXPECT_NE(again.text.find(fmt::format("FEATHER-DIVERGENCE cycle={} ", d->cycle)),
+            std::string::npos)
+      << again.text;
+}
+
+TEST(RunDebug, TopRunOptionsAreChecked) {
+  const std::string base = kFeather + " run --layer gemm --m 8 --k 16 --n 8 --array 4x4 --seed 1";
+  auto o = run(base + " --trace-start 10");
+  EXPECT_EQ(o.status, 2) << o.text;
+  EXPECT_NE(o.text.find("need --trace"), std::string::npos) << o.text;
+  const auto dir = scratch("rundebug");
+  const std::string t = " --trace " + (dir / "a.fst").string();
+  o = run(base + t + " --trace-start 10 --trace-cycles 100");
+  EXPECT_EQ(o.status, 2) << o.text;
+  EXPECT_NE(o.text.find("either --trace-cycles or"), std::string::npos) << o.text;
+  o = run(base + t + " --trace-start 10 --trace-stop 5");
+  EXPECT_EQ(o.status, 2) << o.text;
+  EXPECT_NE(o.text.find("before --trace-start"), std::string::npos) << o.text;
+  o = run(base + " --fault-line-xor 2");
+  EXPECT_EQ(o.status, 2) << o.text;
+  EXPECT_NE(o.text.find("needs --fault-cycle"), std::string::npos) << o.text;
+  o = run(base + " --fault-cycle 0 --fault-line-xor 4096");
+  EXPECT_EQ(o.status, 2) << o.text;
+  EXPECT_NE(o.text.find("wider than the 10-bit line field"), std::string::npos) << o.text;
+  // A passing run with a window: tracing switches at its edges, no divergence.
+  o = run(base + t + " --trace-start 20 --trace-stop 60");
+  EXPECT_EQ(o.status, 0) << o.text;
+  EXPECT_NE(o.text.find("trace   : on at cycle 20 (window)"), std::string::npos) << o.text;
+  EXPECT_NE(o.text.find("trace   : off at cycle 61 (window)"), std::string::npos) << o.text;
+  EXPECT_EQ(o.text.find("FEATHER-DIVERGENCE"), std::string::npos) << o.text;
+  const auto [first, last] = fst_time_range(dir / "a.fst");
+  EXPECT_EQ(first, 2 * (2 + 20));
+  EXPECT_EQ(last, 2 * (2 + 60) + 1);
+  EXPECT_TRUE(fs::exists(dir / "a.gtkw"));
 }
 
 TEST(RegressRunner, HangingJobIsKilledAtItsTimeoutAndReportedAsTimeout) {
@@ -516,6 +677,112 @@ TEST(RegressCoverage, TopCountersAreProducedMergedAndReportedWithHoles) {
             std::string::npos);
 }
 
+// Two runs into one output directory: each appends a line to coverage-history.jsonl, and the
+// second report shows both in the trend tables (date, suite, seed, totals; per group).
+TEST(RegressCoverage, HistoryRecordsEveryRunAndTheReportShowsTheTrend) {
+  const auto seed = test_seed();
+  const auto dir = scratch("history");
+  const std::uint64_t seeds[2] = {seed, seed + 1};
+  for (const auto s : seeds) {
+    const auto o = run(regress(fmt::format("topcov -j2 --seed {} --out {}", s, dir.string())));
+    ASSERT_EQ(o.status, 0) << o.text;
+    EXPECT_NE(o.text.find("history : "), std::string::npos) << o.text;
+  }
+  const auto path = dir / "coverage-history.jsonl";
+  const auto hist = rg::load_history(path.string());
+  ASSERT_EQ(hist.size(), 2U) << slurp(path);
+  const auto merged = sim::Coverage::load((dir / "coverage.json").string());
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(hist[i].suite, "topcov");
+    EXPECT_EQ(hist[i].base_seed, seeds[i]);
+    EXPECT_EQ(hist[i].jobs, 2);
+    EXPECT_EQ(hist[i].passed, 2);
+    EXPECT_FALSE(hist[i].code);
+    EXPECT_EQ(hist[i].goal, 60.0);
+    EXPECT_TRUE(std::regex_match(hist[i].date, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+    EXPECT_EQ(hist[i].groups.size(), merged.groups().size());
+    std::uint64_t covered = 0, bins = 0;
+    for (const auto& [name, cb] : hist[i].groups) {
+      covered += cb.first;
+      bins += cb.second;
+    }
+    EXPECT_EQ(covered, hist[i].covered);
+    EXPECT_EQ(bins, hist[i].bins);
+  }
+  // The last run's entry is the merged coverage of that run.
+  for (const auto& [name, g] : merged.groups()) {
+    ASSERT_TRUE(hist[1].groups.count(name)) << name;
+    EXPECT_EQ(hist[1].groups.at(name).first, g.covered()) << name;
+    EXPECT_EQ(hist[1].groups.at(name).second, g.bins.size()) << name;
+  }
+  const auto html = Doc::html(dir / "report.html");
+  ASSERT_TRUE(html.ok());
+  EXPECT_EQ(html.query("//table[@id='coverage-trend']/tbody/tr").size(), 2U);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const std::string row = fmt::format("//table[@id='coverage-trend']/tbody/tr[{}]", i + 1);
+    EXPECT_EQ(html.one(row + "/td[1]"), hist[i].date);
+    EXPECT_EQ(html.one(row + "/td[2]"), "topcov");
+    EXPECT_EQ(html.one(row + "/td[3]"), std::to_string(seeds[i]));
+    EXPECT_EQ(html.one(row + "/td[6]"), fmt::format("{}/{}", hist[i].covered, hist[i].bins));
+  }
+  EXPECT_EQ(html.one("//table[@id='coverage-trend-groups']/tbody/tr[td[1]='top.opcode']/td[3]"),
+            "8/8");
+  EXPECT_EQ(html.query("//table[@id='coverage-trend-groups']/thead/tr/th").size(), 3U);
+
+  // --no-history leaves the file alone; --history FILE writes elsewhere; a broken file is named.
+  auto o =
+      run(regress(fmt::format("topcov -j2 --seed {} --out {} --no-history", seed, dir.string())));
+  ASSERT_EQ(o.status, 0) << o.text;
+  EXPECT_EQ(rg::load_history(path.string()).size(), 2U);
+  const auto other = dir / "nightly" / "trend.jsonl";
+  o = run(regress(fmt::format("topcov -j2 --seed {} --out {} --history {}", seed, dir.string(),
+                              other.string())));
+  ASSERT_EQ(o.status, 0) << o.text;
+  EXPECT_EQ(rg::load_history(other.string()).size(), 1U);
+  {
+    std::ofstream bad(path, std::ios::app);
+    bad << "{\"date\": 3}\n";
+  }
+  o = run(regress(fmt::format("topcov -j2 --seed {} --out {}", seed, dir.string())));
+  EXPECT_EQ(o.status, 2) << o.text;
+  EXPECT_NE(o.text.find("coverage-history.jsonl:3: not a coverage history entry"),
+            std::string::npos)
+      << o.text;
+}
+
+// The directed `run --layer layouts` program and the BIRRD traffic close the stimulus gaps of
+// docs/coverage.md: every layout order per buffer, Load to the inactive streaming half, Store
+// from the stationary buffer, every mapping field value; BIRRD AW=64 groups of 33-64 lanes.
+TEST(RegressCoverage, DirectedStimulusClosesTheKnownHoles) {
+  const auto seed = test_seed();
+  const auto dir = scratch("holes");
+  const auto top = dir / "layouts.json";
+  auto o =
+      run(fmt::format("{} run --layer layouts --array 4x4 --latency 4 --backpressure 0.3 "
+                      "--seed {} --coverage {}",
+                      kFeather, seed, top.string()));
+  ASSERT_EQ(o.status, 0) << o.text;
+  EXPECT_NE(o.text.find("RUN PASSED"), std::string::npos) << o.text;
+  const auto c = sim::Coverage::load(top.string());
+  for (const char* name :
+       {"top.layout.W.order", "top.layout.I.order", "top.layout.O.order", "top.load.target",
+        "top.store.target", "top.config.swap", "top.map.grlog[4x4]", "top.map.gclog[4x4]",
+        "top.map.grlog_gclog[4x4]", "top.map.vn[4x4]", "top.opcode"}) {
+    ASSERT_TRUE(c.groups().count(name)) << name;
+    const auto& g = c.groups().at(name);
+    EXPECT_EQ(g.covered(), g.bins.size()) << name << " has holes";
+  }
+  const auto birrd = dir / "b64.json";
+  o = run(fmt::format("{} birrd-cosim --aw 64 --cycles 20000 --seed {} --coverage {}", kFeather,
+                      seed, birrd.string()));
+  ASSERT_EQ(o.status, 0) << o.text;
+  const auto b = sim::Coverage::load(birrd.string());
+  const auto& sizes = b.groups().at("birrd AW=64 DW=32 benes: reduction group size");
+  EXPECT_EQ(sizes.covered(), sizes.bins.size());
+  EXPECT_EQ(sizes.bins.back(), "33-64");
+  EXPECT_GT(sizes.hits.back(), 0U);
+}
+
 // The code-coverage flow on the coverage probe (a BIRRD AW 8 with line+toggle coverage standing
 // in for a FEATHER_COVERAGE=ON feather): one .dat per job, merged with verilator_coverage into
 // merged.dat and merged.info, genhtml's HTML, totals and per-module numbers in the report and
@@ -574,6 +841,19 @@ TEST(RegressCoverage, CodeCoverageIsMergedIntoHtmlWithTotalsAndModules) {
   const auto json = slurp(dir / "code-coverage.json");
   EXPECT_NE(json.find("\"html\": \"code-coverage/html/index.html\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"egg\""), std::string::npos);
+  // The history entry of a code-coverage run carries the line/branch/toggle totals, and the
+  // trend table shows them.
+  auto with_history = rep;
+  rg::record_history(with_history, (dir / "history.jsonl").string());
+  const auto hist = rg::load_history((dir / "history.jsonl").string());
+  ASSERT_EQ(hist.size(), 1U);
+  ASSERT_TRUE(hist[0].code);
+  EXPECT_EQ(hist[0].code_totals.toggle.covered, cc.totals.toggle.covered);
+  EXPECT_EQ(hist[0].code_totals.line.total, cc.totals.line.total);
+  rg::write_reports(with_history);
+  const auto html2 = Doc::html(dir / "report.html");
+  EXPECT_EQ(html2.one("//table[@id='coverage-trend']/tbody/tr[1]/td[11]"),
+            fmt::format("{:.1f}%", cc.totals.toggle.percent()));
 }
 
 // --coverage on a binary without coverage models: the jobs run, the report says why there is no

@@ -22,14 +22,7 @@ using top::Op;
 using top::Target;
 
 top::TopParams small(int ah, int aw, int sd, int wd, int od, int qd = 64) {
-  top::TopParams p;
-  p.ah = ah;
-  p.aw = aw;
-  p.sd = sd;
-  p.wd = wd;
-  p.od = od;
-  p.qd = qd;
-  return p.validated();
+  return test::small_params(ah, aw, sd, wd, od, qd);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@
 namespace feather::sim {
 
 struct LayerSpec {
-  std::string kind = "conv";  // conv | gemm
+  std::string kind = "conv";  // conv | gemm | layouts (a directed program, no layer)
   // conv
   int h = 8, w = 8, c = 16, co = 16, r = 3, stride = 1, pad = 1, dilation = 1, groups = 1;
   // gemm
@@ -44,13 +44,21 @@ struct LayerReport {
   bool golden_ok = false;           // RTL buffers, error status and memory equal the golden model's
   bool output_ok = false;           // output tensor equals the reference, bit for bit
   std::string mismatch;             // first mismatches when not ok
+  // The first divergence between the RTL and the golden model (an off-chip write during the
+  // run, the watchdog, else the first buffer/status difference at the end of the run), in
+  // words; printed by `feather run` as a FEATHER-DIVERGENCE line (docs/debugging.md).
+  std::optional<Divergence> divergence;
+  std::string divergence_text;
+  std::string gtkw;  // the save file written beside RunOptions::trace ("" without a trace)
   double compile_seconds = 0;
   double golden_seconds = 0;
 };
 
 // Runs `spec` on the AH x AW top (a verilated configuration must exist): the mapper chooses the
 // dataflow, tiling, mapping and layouts (map::map_layer, options `mopt`), the program is built
-// with random operands from `seed` (map::build_program).
+// with random operands from `seed` (map::build_program). The RTL's off-chip writes are checked
+// against the golden model's as they happen; with a trace, a .gtkw is written beside it (with
+// the divergence group, marker and zoom when the run diverged).
 LayerReport run_layer(const LayerSpec& spec, int ah, int aw, std::uint64_t seed,
                       const RunOptions& opt, const map::MapOptions& mopt = {});
 

@@ -121,6 +121,23 @@ CodeCoverage merge_code_coverage(const std::vector<std::string>& inputs,
 // Counts the points of a Verilator coverage (.dat) text per kind and module.
 void count_code_coverage(const std::string& dat_text, CodeCoverage& into);
 
+// One line of the coverage history (docs/coverage.md): a regression's date, suite, seed, job
+// counts and coverage totals, appended per run so that nightly runs show a trend.
+struct HistoryEntry {
+  std::string date;  // UTC, ISO 8601
+  std::string suite;
+  std::uint64_t base_seed = 0;
+  int jobs = 0, passed = 0, failed = 0, timed_out = 0;
+  // Functional coverage per group: {covered bins, bins}; totals over the groups.
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> groups;
+  std::uint64_t covered = 0, bins = 0;
+  int groups_at_goal = 0;
+  double goal = 100;  // the suite's functional goal (percent of every group's bins)
+  // Verilator code coverage, when the run collected it.
+  bool code = false;
+  CodeCoverage::Kinds code_totals;
+};
+
 struct Report {
   std::string suite;
   std::string description;
@@ -133,6 +150,10 @@ struct Report {
   Coverage coverage;  // merged over the jobs that wrote coverage
   CodeCoverage code_coverage;
   std::map<std::string, double> goals;  // the suite's
+  // The coverage history including this run (record_history), oldest first; the report shows
+  // it as the coverage trend. Empty: no history kept.
+  std::vector<HistoryEntry> history;
+  std::string history_path;  // absolute
   int count(Status s) const;
 };
 
@@ -141,6 +162,20 @@ struct Report {
 // logs/<id>.debug.log for debug reruns, code-coverage/ with RunOptions::code_coverage. Does not
 // write the reports.
 Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& opt);
+
+// The history entry of a finished run (the date is now).
+HistoryEntry history_entry(const Report& r);
+// One JSON object on one line: {"date", "suite", "base_seed", "jobs", "passed", "failed",
+// "timed_out", "functional": {"covered", "bins", "percent", "groups_at_goal", "groups", "goal"},
+// "groups": {name: [covered, bins]}, "code": {"line"|"branch"|"toggle": [covered, total]}}
+// ("code" only when collected).
+std::string history_line(const HistoryEntry& e);
+// The entries of a history file (JSON lines; blank lines skipped). A missing file is an empty
+// history; a malformed line throws std::runtime_error naming the file and line.
+std::vector<HistoryEntry> load_history(const std::string& path);
+// Appends r's entry to the history file `path` (created with its directory) and loads the whole
+// history into r.history. Throws std::runtime_error when the file cannot be read or written.
+void record_history(Report& r, const std::string& path);
 
 // junit.xml, report.html, rerun.txt (always written; no command lines when every job passed),
 // coverage.json (merged) and, with code coverage, code-coverage.json in r.out_dir. Throws

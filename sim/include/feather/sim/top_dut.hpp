@@ -57,6 +57,8 @@ class TopDut {
 
   virtual void open_trace(const std::string& path) = 0;
   virtual void close_trace() = 0;
+  // Pause (false) or resume (true) dumping into the open waveform; the model keeps running.
+  virtual void set_trace_active(bool on) = 0;
   virtual std::string trace_scope() const = 0;
 };
 

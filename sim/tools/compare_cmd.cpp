@@ -1,0 +1,261 @@
+#include "compare_cmd.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "feather/map/compare.hpp"
+#include "feather/map/workload.hpp"
+#include "feather/sim/layer_run.hpp"
+#include "map_cmd.hpp"
+
+namespace feather::cli {
+
+namespace {
+
+void write_file(const std::string& path, const std::string& text) {
+  const auto dir = std::filesystem::path(path).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir);
+  std::ofstream out(path);
+  if (!out) throw std::invalid_argument("cannot write " + path);
+  out << text;
+  if (!out) throw std::invalid_argument("cannot write " + path);
+}
+
+}  // namespace
+
+void add_compare_options(CLI::App* cmd, CompareArgs& a) {
+  cmd->add_option("--network", a.network,
+                  "built-in networks (resnet50, mobilenet_v3_large, bert_base) or network / "
+                  "Timeloop problem files, comma separated");
+  cmd->add_option("--array", a.array, "AHxAW");
+  cmd->add_option("--sd", a.sd, "streaming buffer lines per bank per half");
+  cmd->add_option("--wd", a.wd, "stationary buffer lines per bank");
+  cmd->add_option("--od", a.od, "output buffer lines per bank");
+  cmd->add_option("--qd", a.qd, "requantization table entries");
+  cmd->add_option("--latency", a.latency, "off-chip read latency (cycles)");
+  cmd->add_option("--bandwidth", a.bandwidth, "off-chip words per cycle (0, 1]");
+  cmd->add_option("--line", a.line, "elements per buffer line of the layout model (power of two)");
+  cmd->add_option("--ports", a.ports, "whole-line reads per cycle (2 = dual-port)");
+  cmd->add_option("--steps", a.steps, "streaming steps sampled per layer (0 = all)");
+  cmd->add_flag("--per-tensor", a.per_tensor, "per-tensor requantization for every layer");
+  cmd->add_option("--svg", a.svg, "write the per-layer speedup plot (SVG) here");
+  cmd->add_option("--json", a.json, "write the comparison (every layer, every design) as JSON");
+  cmd->add_option("--markdown", a.markdown, "write the tables (markdown) here");
+  cmd->add_option("--summary", a.summary,
+                  "write the totals of every network beside the published figures (markdown)");
+  cmd->add_option("--verify", a.verify,
+                  "run N layers of FEATHER's plan on the verilated RTL (spread over the network) "
+                  "and check their cycles");
+  cmd->add_option("--verify-layer", a.verify_layers, "run this layer of the plan on the RTL");
+  cmd->add_option("--seed", a.seed, "operand seed of the --verify runs");
+}
+
+namespace {
+
+// The published figures (the FEATHER paper's LayoutLoop model, Fig. 13; BERT from its text):
+// latency of each baseline relative to FEATHER. docs/compare.md explains the differences.
+struct Published {
+  const char* network;
+  const char* design;
+  const char* latency;
+};
+constexpr Published kPublished[] = {
+    {"resnet50", "NVDLA-like", "2.0"},
+    {"resnet50", "Eyeriss-like", "1.27"},
+    {"resnet50", "SIGMA-like C32", "1.005"},
+    {"resnet50", "SIGMA-like C4W8", "1.03"},
+    {"resnet50", "off-chip reorder", "1.70"},
+    {"mobilenet_v3_large", "NVDLA-like", "2.89"},
+    {"mobilenet_v3_large", "Eyeriss-like", "1.87"},
+    {"mobilenet_v3_large", "SIGMA-like C32", "1.17"},
+    {"mobilenet_v3_large", "SIGMA-like C4W8", "1.07"},
+    {"mobilenet_v3_large", "off-chip reorder", "1.70"},
+    {"bert_base", "NVDLA-like", "2.0"},
+};
+
+std::string published(const std::string& network, const std::string& design) {
+  for (const Published& p : kPublished) {
+    if (network == p.network && design == p.design) return p.latency;
+  }
+  return "-";
+}
+
+std::vector<std::string> split_networks(const std::string& text) {
+  std::vector<std::string> v;
+  std::size_t b = 0;
+  while (b <= text.size()) {
+    const std::size_t e = std::min(text.find(',', b), text.size());
+    if (e == b) throw CLI::ValidationError("--network", "empty network name in '" + text + "'");
+    v.push_back(text.substr(b, e - b));
+    b = e + 1;
+  }
+  return v;
+}
+
+std::string path_for(const std::string& pattern, const std::string& network, bool several,
+                     const char* option) {
+  const std::string key = "{network}";
+  const auto at = pattern.find(key);
+  if (at == std::string::npos) {
+    if (several) {
+      throw CLI::ValidationError(option, "with several networks the path must contain {network}");
+    }
+    return pattern;
+  }
+  return pattern.substr(0, at) + network + pattern.substr(at + key.size());
+}
+
+int compare_one(const CompareArgs& a, const std::string& network, bool several,
+                std::string& summary);
+
+}  // namespace
+
+int cmd_compare(const CompareArgs& a) {
+  if (a.verify < 0) throw CLI::ValidationError("--verify", "must be >= 0");
+  if (a.ports < 1) throw CLI::ValidationError("--ports", "must be >= 1");
+  if (a.line < 1 || (a.line & (a.line - 1)) != 0) {
+    throw CLI::ValidationError("--line", "must be a power of two");
+  }
+  if (!(a.bandwidth > 0 && a.bandwidth <= 1)) {
+    throw CLI::ValidationError("--bandwidth", "must be in (0, 1]");
+  }
+  const std::vector<std::string> nets = split_networks(a.network);
+  if (nets.size() > 1) {  // the output paths need a {network} before any work is done
+    for (const auto& [path, option] : {std::pair{a.svg, "--svg"}, std::pair{a.json, "--json"},
+                                       std::pair{a.markdown, "--markdown"}}) {
+      if (!path.empty()) path_for(path, "x", true, option);
+    }
+  }
+  std::string summary = fmt::format(
+      "| network | design | latency vs FEATHER | with off-chip overlapped | geomean per layer | "
+      "published (paper's model) |\n|---|---|---:|---:|---:|---:|\n");
+  int rc = 0;
+  for (const std::string& n : nets) rc |= compare_one(a, n, nets.size() > 1, summary);
+  summary += fmt::format(
+      "\n{} array, off-chip latency {} cycles, bandwidth {} words/cycle; lines of {} elements, "
+      "{} line reads per cycle\n",
+      a.array, a.latency, a.bandwidth, a.line, a.ports);
+  if (nets.size() > 1) fmt::print("\nsummary\n\n{}", summary);
+  if (!a.summary.empty()) {
+    write_file(a.summary, summary);
+    fmt::print("summary written to {}\n", a.summary);
+  }
+  return rc;
+}
+
+namespace {
+
+int compare_one(const CompareArgs& a, const std::string& network, bool several,
+                std::string& summary) {
+  const auto [ah, aw] = parse_array(a.array);
+  const top::TopParams p = array_params(ah, aw, a.sd, a.wd, a.od, a.qd);
+  map::CompareOptions opt;
+  opt.timing.latency = a.latency;
+  opt.timing.bandwidth = a.bandwidth;
+  opt.line.line = a.line;
+  opt.line.ports = a.ports;
+  opt.line.max_steps = a.steps;
+  opt.per_tensor_quant = a.per_tensor;
+  const map::Network net = map::find_network(network);
+  const map::Comparison c = map::compare_network(p, net, opt);
+  const std::string table = map::format_comparison(c);
+  fmt::print("{}", table);
+  fmt::print(
+      "cost model: off-chip latency {} cycles, bandwidth {} words/cycle; layout model: "
+      "lines of {} elements, {} line reads per cycle, {} steps sampled per layer\n",
+      a.latency, a.bandwidth, a.line, a.ports, a.steps);
+  for (std::size_t d = 1; d < c.designs.size(); ++d) {
+    summary += fmt::format("| {} | {} | {:.2f} | {:.2f} | {:.2f} | {} |\n", c.network,
+                           c.designs[d].name, c.ratio(d), c.ratio(d, true),
+                           c.totals[d].geomean_speedup, published(c.network, c.designs[d].name));
+  }
+  if (!a.svg.empty()) {
+    const std::string f = path_for(a.svg, c.network, several, "--svg");
+    write_file(f, map::comparison_svg(c));
+    fmt::print("plot written to {}\n", f);
+  }
+  if (!a.json.empty()) {
+    const std::string f = path_for(a.json, c.network, several, "--json");
+    write_file(f, map::comparison_json(c) + "\n");
+    fmt::print("comparison written to {}\n", f);
+  }
+  if (!a.markdown.empty()) {
+    const std::string f = path_for(a.markdown, c.network, several, "--markdown");
+    write_file(f, table);
+    fmt::print("tables written to {}\n", f);
+  }
+
+  // The layers to run on the RTL: named ones, then N spread evenly over the MAC layers.
+  std::vector<std::size_t> mac;
+  for (std::size_t i = 0; i < c.layers.size(); ++i)
+    if (c.layers[i].designs[0].mac) mac.push_back(i);
+  std::vector<std::size_t> pick;
+  for (const std::string& n : a.verify_layers) {
+    bool found = false;
+    for (std::size_t i : mac) {
+      if (c.layers[i].name == n) {
+        pick.push_back(i);
+        found = true;
+      }
+    }
+    if (!found) {
+      throw std::invalid_argument(
+          fmt::format("--verify-layer: network '{}' has no layer '{}' with MACs", c.network, n));
+    }
+  }
+  const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(a.verify), mac.size());
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = mac[(2 * k + 1) * mac.size() / (2 * n)];
+    if (std::find(pick.begin(), pick.end(), i) == pick.end()) pick.push_back(i);
+  }
+  if (pick.empty()) return 0;
+
+  fmt::print("\nFEATHER's plan on the RTL ({}):\n\n", p.to_string());
+  fmt::print(
+      "| layer | mapping | plan cycles | RTL cycles | diff | output | buffers |\n"
+      "|---|---|---:|---:|---:|---|---|\n");
+  int failures = 0;
+  for (std::size_t i : pick) {
+    const map::CompareLayer& l = c.layers[i];
+    const map::DesignLayer& d = l.designs[0];
+    const map::Layer* layer = net.find(l.name);
+    sim::LayerSpec spec = spec_of(*layer);
+    spec.per_tensor = spec.per_tensor || a.per_tensor;
+    map::MapOptions mo;
+    mo.timing = opt.timing;
+    mo.dataflow = map::Dataflow::kWoS;
+    mo.mapping = d.mapping;
+    sim::RunOptions ro;
+    ro.seed = a.seed;
+    ro.latency = a.latency;
+    const sim::LayerReport r = sim::run_layer(spec, ah, aw, a.seed, ro, mo);
+    // The plan's array cycles: the mapper's for the chosen mapping (the layout slowdown of the
+    // line-buffer model is not part of the RTL: its per-bank VN layouts never conflict).
+    const double plan = d.array_cycles;
+    const double rtl = static_cast<double>(r.run.cycles);
+    const double diff = plan > 0 ? (rtl - plan) / plan : 0;
+    const bool ok = r.golden_ok && r.output_ok && std::abs(diff) <= 0.02;
+    if (!ok) ++failures;
+    fmt::print("| {} | {} | {:.0f} | {} | {:+.2f}% | {} | {} |\n", l.name,
+               r.map.mapping.to_string(), plan, r.run.cycles, 100.0 * diff,
+               r.output_ok ? "bit-exact" : "MISMATCH", r.golden_ok ? "= golden" : "MISMATCH");
+    if (!r.mismatch.empty()) fmt::print("  {}\n", r.mismatch);
+    if (d.slowdown > 1.0) {
+      fmt::print(
+          "  (the comparison adds a line-buffer slowdown of {:.3f} for the layout {}: a "
+          "model term, not the RTL's)\n",
+          d.slowdown, d.in_layout);
+    }
+  }
+  fmt::print("\n{} of {} layers agree with the plan (cycles within 2%, outputs bit-exact)\n",
+             pick.size() - static_cast<std::size_t>(failures), pick.size());
+  return failures ? 1 : 0;
+}
+
+}  // namespace
+
+}  // namespace feather::cli

@@ -199,4 +199,15 @@ void cover_top_instr(Coverage& c, const top::TopParams& p, const top::Instr& in)
   }
 }
 
+void cover_top_error(Coverage& c, top::Err e) {
+  static const std::vector<std::string> codes = [] {
+    std::vector<std::string> v;
+    for (int k = 0; k <= static_cast<int>(top::Err::kQRange); ++k)
+      v.emplace_back(top::to_string(static_cast<top::Err>(k)));
+    return v;
+  }();
+  hit(c.group("top.error", "error code at the end of a run of the top (NONE = no error)", codes),
+      static_cast<std::size_t>(e));
+}
+
 }  // namespace feather::sim

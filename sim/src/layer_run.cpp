@@ -13,6 +13,7 @@
 
 #include "feather/birrd/router.hpp"
 #include "feather/sim/gtkw.hpp"
+#include "feather/sim/random_stream.hpp"
 #include "feather/top/golden.hpp"
 
 namespace feather::sim {
@@ -453,6 +454,7 @@ LayerReport run_layer(const LayerSpec& spec, int ah, int aw, std::uint64_t seed,
   std::mt19937_64 rng(seed);
   LayerReport rep;
 
+  if (spec.kind == "random-stream") return run_random_streams(info, seed, spec.streams, opt);
   if (spec.kind == "layouts") {
     auto [instrs, memory] = directed_layouts(p, rng);
     rep.layer =
@@ -511,7 +513,7 @@ LayerReport run_layer(const LayerSpec& spec, int ah, int aw, std::uint64_t seed,
     expected = top::conv_ref(cv);
   } else {
     throw std::invalid_argument(
-        fmt::format("unknown layer kind '{}' (conv, gemm or layouts)", spec.kind));
+        fmt::format("unknown layer kind '{}' (conv, gemm, layouts or random-stream)", spec.kind));
   }
   map::GemmShape shape;
   shape.name = rep.layer;

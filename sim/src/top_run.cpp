@@ -326,6 +326,7 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
   res.consumed = pc;
   res.err = static_cast<top::Err>(dut.err());
   res.assertion_failed = dut.assertion_failed();
+  if (opt.coverage && !res.timeout && !res.reset_applied) cover_top_error(*opt.coverage, res.err);
   if (tracing) dut.close_trace();
   if (traced) res.trace_events = gate.events();
   return res;

@@ -244,13 +244,15 @@ int cmd_run(const sim::LayerSpec& spec, const std::string& array, std::uint64_t 
   }
   fmt::print("MACs    : {}\ncycles  : {} (RTL, first instruction to idle)\n", rep.macs,
              rep.run.cycles);
-  fmt::print("model   : {} cycles predicted ({:+.2f}% vs RTL{})\n", rep.predicted.cycles,
-             rep.run.cycles ? 100.0 *
-                                  (static_cast<double>(rep.predicted.cycles) -
-                                   static_cast<double>(rep.run.cycles)) /
-                                  static_cast<double>(rep.run.cycles)
-                            : 0.0,
-             opt.backpressure > 0 ? "; back-pressure is not modelled exactly" : "");
+  if (spec.kind != "random-stream") {
+    fmt::print("model   : {} cycles predicted ({:+.2f}% vs RTL{})\n", rep.predicted.cycles,
+               rep.run.cycles ? 100.0 *
+                                    (static_cast<double>(rep.predicted.cycles) -
+                                     static_cast<double>(rep.run.cycles)) /
+                                    static_cast<double>(rep.run.cycles)
+                              : 0.0,
+               opt.backpressure > 0 ? "; back-pressure is not modelled exactly" : "");
+  }
   fmt::print("PE util : {:.1f}% (MACs / ({}*{}*cycles))\n", 100.0 * rep.utilization, ah, aw);
   const auto pct = [&](std::uint64_t c) {
     return rep.run.cycles ? 100.0 * static_cast<double>(c) / static_cast<double>(rep.run.cycles)
@@ -361,7 +363,11 @@ int main(int argc, char** argv) {
       },
       "list the named layers and exit");
   run->add_option("--layer", spec.kind,
-                  "conv or gemm (when no --preset), or layouts (a directed coverage program)");
+                  "conv or gemm (when no --preset), layouts (a directed coverage program) or "
+                  "random-stream (directed error programs and random instruction streams)");
+  run->add_option(
+      "--streams", spec.streams,
+      "random-stream: random instruction streams after the directed ones (default 100)");
   run->add_option("--h", spec.h, "conv: input height");
   run->add_option("--w", spec.w, "conv: input width");
   run->add_option("--c", spec.c, "conv: input channels");

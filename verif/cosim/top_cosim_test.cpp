@@ -12,6 +12,7 @@
 #include "feather/birrd/model.hpp"
 #include "feather/birrd/router.hpp"
 #include "feather/birrd/target.hpp"
+#include "feather/sim/random_stream.hpp"
 #include "feather/sim/top_dut.hpp"
 #include "feather/sim/top_run.hpp"
 #include "feather/top/compiler.hpp"
@@ -274,98 +275,12 @@ TEST_P(TopCosim, InjectedFaultsAreCaught) {
 }
 
 // Every error code: the RTL reports the same error as the golden model, stops cleanly (idle,
-// no further instruction accepted) and never hangs.
+// no further instruction accepted) and never hangs. The programs are the directed part of
+// `feather run --layer random-stream`.
 TEST_P(TopCosim, ErrorsMatchTheGoldenModel) {
   const top::TopParams p = dut_->params();
-  using top::Instr;
-  using top::Layout;
-  using top::Op;
-  const auto aw = static_cast<std::uint64_t>(p.aw);
-  const auto vnm1 = static_cast<std::uint32_t>(p.ah - 1);
-  auto lay = [](std::uint32_t order, std::uint64_t f1, std::uint64_t f2) {
-    Layout l;
-    l.order = order;
-    l.f1 = f1;
-    l.f2 = f2;
-    return l;
-  };
-  const birrd::Topology topo = p.topology();
-  auto route_to = [&](int lane) {
-    std::vector<int> all(static_cast<std::size_t>(p.aw));
-    for (int c = 0; c < p.aw; ++c) all[static_cast<std::size_t>(c)] = c;
-    return birrd::route(topo, birrd::Target::from_groups(p.aw, {all}, {lane})).config;
-  };
-  // A legal base: one mapping, one step, everything reduced into lane 0.
-  auto base = [&]() {
-    return std::vector<Instr>{
-        Instr::config(3, 5, false),
-        Instr::set_layout(Op::kSetWvnLayout, lay(3, static_cast<std::uint64_t>(p.ah), aw)),
-        Instr::set_layout(Op::kSetIvnLayout, lay(3, 4, aw)),
-        Instr::set_layout(Op::kSetOvnLayout, lay(3, 4, aw)),
-        Instr::map(0, 0, 0, 0, vnm1),
-        Instr::stream(0, 1, 1, false, false, route_to(0))};
-  };
-  struct Case {
-    std::string name;
-    top::Err expect;
-    std::vector<Instr> prog;
-  };
-  std::vector<Case> cases;
-  cases.push_back({"legal base", top::Err::kNone, base()});
-  {
-    auto pr = base();
-    pr[2].layout.order = 6;
-    cases.push_back({"layout order 6", top::Err::kField, pr});
-  }
-  {
-    auto pr = base();
-    pr.insert(pr.begin(), Instr::store(top::Target::kScale, 0, 1, 0));
-    cases.push_back({"store to the scale table", top::Err::kField, pr});
-  }
-  {
-    auto pr = base();
-    pr[1].layout.f1 = std::uint64_t{1} << (p.xw() - 1);
-    cases.push_back({"stationary layout beyond WD", top::Err::kLayoutRange, pr});
-  }
-  {
-    auto pr = base();
-    std::swap(pr[4], pr[5]);
-    cases.push_back({"stream before any mapping", top::Err::kState, pr});
-  }
-  {
-    auto pr = base();
-    pr[2] = Instr::set_layout(Op::kSetIvnLayout, lay(1, aw, aw));
-    cases.push_back({"columns read one bank at different lines", top::Err::kSConflict, pr});
-  }
-  {
-    auto pr = base();
-    pr[1] = Instr::set_layout(Op::kSetWvnLayout, lay(1, static_cast<std::uint64_t>(p.ah), aw));
-    cases.push_back({"weight columns in one bank", top::Err::kWConflict, pr});
-  }
-  {
-    auto pr = base();
-    pr[3] = Instr::set_layout(Op::kSetOvnLayout, lay(1, aw, aw));
-    pr[4] = Instr::map(0, 0, 1, 1, vnm1);
-    cases.push_back({"two output groups in one bank", top::Err::kOConflict, pr});
-  }
-  {
-    auto pr = base();
-    pr[5].birrd.mask.reset();
-    cases.push_back({"no BIRRD result for a live group", top::Err::kOMissing, pr});
-  }
-  {
-    auto pr = base();
-    const auto q = static_cast<std::uint64_t>(p.qd / p.ah);
-    pr[3] = Instr::set_layout(Op::kSetOvnLayout, lay(0, 4, q + 1));
-    pr[4] = Instr::map(0, static_cast<std::uint64_t>(p.qd), 0, 0, vnm1);
-    pr[5] = Instr::stream(0, 1, 1, false, true, route_to(0));
-    cases.push_back({"requantization channel beyond QD", top::Err::kQRange, pr});
-  }
-  {
-    auto pr = base();
-    pr.push_back(Instr::load(top::Target::kWbuf, static_cast<std::uint64_t>(p.wd - 1), 2, 0));
-    cases.push_back({"load past the stationary buffer", top::Err::kMemRange, pr});
-  }
+  // The directed programs (sim/src/random_stream.cpp): a legal base and one per error code.
+  const auto cases = sim::directed_error_programs(p);
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     top::Golden golden(p);
@@ -447,8 +362,10 @@ TEST_P(TopCosim, ResetMidLayerThenTheNextLayerRuns) {
 }
 
 // Random instruction streams, legal and illegal (random opcodes and fields, biased towards
-// small values so that many are legal): the RTL never hangs (it reaches idle within the
-// watchdog bound) and reports the same error as the golden model.
+// small values so that many are legal; sim::random_instruction_stream): the RTL never hangs (it
+// reaches idle within the watchdog bound) and reports the same error as the golden model
+// (sim::check_stream, which also compares the whole state when there is no error). Each stream
+// on a fresh top; `feather run --layer random-stream` runs them on one top, reset in between.
 TEST_P(TopCosim, RandomInstructionStreamsNeverHangAndAgreeOnErrors) {
   const std::uint64_t seed = test::test_seed();
   std::mt19937_64 rng(seed);
@@ -456,108 +373,17 @@ TEST_P(TopCosim, RandomInstructionStreamsNeverHangAndAgreeOnErrors) {
   const int streams = 100;
   std::map<top::Err, int> seen;
   for (int s = 0; s < streams; ++s) {
-    std::uniform_int_distribution<int> len(1, 14), op(0, 7), small(0, 7), coin(0, 3);
-    auto val = [&](int bits) -> std::uint64_t {
-      // Mostly small values, sometimes anything that fits the field.
-      const std::uint64_t mask = bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
-      if (coin(rng) != 0) return static_cast<std::uint64_t>(small(rng)) & mask;
-      return rng() & mask;
-    };
-    std::vector<top::Instr> prog;
-    if (coin(rng) < 2) {
-      // Half of the streams start from a legal set-up, so that the random instructions after it
-      // reach mappings, streams and their run-time checks.
-      auto lay = [&](std::uint32_t order, std::uint64_t f1, std::uint64_t f2) {
-        top::Layout l;
-        l.order = order;
-        l.f1 = f1;
-        l.f2 = f2;
-        return l;
-      };
-      const auto aw = static_cast<std::uint64_t>(p.aw);
-      prog.push_back(top::Instr::config(static_cast<std::uint32_t>(rng() & 0xff),
-                                        static_cast<std::uint32_t>(rng() & 0xff), false));
-      prog.push_back(top::Instr::set_layout(
-          top::Op::kSetWvnLayout,
-          lay(static_cast<std::uint32_t>(rng() % 6), static_cast<std::uint64_t>(p.ah), aw)));
-      prog.push_back(top::Instr::set_layout(top::Op::kSetIvnLayout,
-                                            lay(static_cast<std::uint32_t>(rng() % 6), 4, aw)));
-      prog.push_back(top::Instr::set_layout(top::Op::kSetOvnLayout,
-                                            lay(static_cast<std::uint32_t>(rng() % 6), 4, aw)));
-      prog.push_back(top::Instr::load(top::Target::kWbuf, 0, 16, 0));
-      prog.push_back(top::Instr::load(top::Target::kSbufActive, 0, 16, 16));
-    }
-    const int n = len(rng);
-    for (int i = 0; i < n; ++i) {
-      top::Instr in;
-      in.op = static_cast<top::Op>(op(rng));
-      switch (in.op) {
-        case top::Op::kSetWvnLayout:
-        case top::Op::kSetIvnLayout:
-        case top::Op::kSetOvnLayout:
-          in.layout.order = static_cast<std::uint32_t>(val(3));
-          in.layout.f0log = static_cast<std::uint32_t>(val(p.flw()) % 4);
-          in.layout.f1 = val(p.xw());
-          in.layout.f2 = val(p.xw());
-          in.layout.base = val(p.la());
-          break;
-        case top::Op::kStream: {
-          in.m0 = val(p.xw());
-          in.sm = val(p.xw());
-          in.t = val(p.xw()) % 64;
-          in.acc = coin(rng) & 1;
-          in.quant = coin(rng) & 1;
-          in.birrd = birrd::Config(p.topology());
-          for (auto& m : in.birrd.modes) m = static_cast<birrd::Mode>(rng() & 3);
-          for (int l = 0; l < p.aw; ++l) in.birrd.mask[static_cast<std::size_t>(l)] = rng() & 1;
-          break;
-        }
-        case top::Op::kLoad:
-        case top::Op::kStore:
-          in.target = static_cast<std::uint32_t>(val(3));
-          in.line = val(p.la());
-          in.count = val(p.xw()) % 64;
-          in.addr = val(p.maw);
-          break;
-        case top::Op::kConfig:
-          in.zp_a = static_cast<std::uint32_t>(rng() & 0xff);
-          in.zp_w = static_cast<std::uint32_t>(rng() & 0xff);
-          in.swap = coin(rng) & 1;
-          break;
-        case top::Op::kMap:
-          in.j0 = val(p.xw());
-          in.n0 = val(p.xw());
-          in.grlog = static_cast<std::uint32_t>(val(p.glw()));
-          in.gclog = static_cast<std::uint32_t>(val(p.glw()));
-          in.vnm1 = static_cast<std::uint32_t>(val(p.vw()) % static_cast<std::uint64_t>(p.ah));
-          break;
-      }
-      prog.push_back(in);
-    }
-    top::Memory gm(p.aw);
-    for (std::uint64_t a = 0; a < 64; ++a) {
-      std::vector<std::uint8_t> w(static_cast<std::size_t>(p.aw));
-      for (auto& b : w) b = static_cast<std::uint8_t>(rng());
-      gm.write(a, w);
-    }
-    top::Memory rm = gm;
+    const auto prog = sim::random_instruction_stream(p, rng);
+    const auto memory = sim::random_stream_memory(p, rng);
     top::Golden golden(p);
-    const auto ge = golden.run(prog, gm);
     dut_ = info_->make();
-    const auto res = sim::run_program(*dut_, prog, rm);
+    const auto c = sim::check_stream(*dut_, golden, prog, memory, {});
     std::string listing;
     for (const auto& in : prog) listing += "  " + top::disassemble(in) + "\n";
-    ASSERT_FALSE(res.timeout) << "stream " << s << " hangs: " << res.timeout_state << "\n"
-                              << listing;
-    EXPECT_EQ(res.err, ge.err) << "stream " << s << ": golden " << top::to_string(ge.err)
-                               << " at instruction " << ge.instr << " (" << ge.detail << "), RTL "
-                               << top::to_string(res.err) << "\n"
-                               << listing;
-    if (ge.err == top::Err::kNone) {
-      const auto diff = sim::compare_state(*dut_, golden, 4);
-      EXPECT_EQ(diff, "") << "stream " << s << "\n" << listing;
-    }
-    ++seen[ge.err];
+    ASSERT_FALSE(c.run.timeout) << "stream " << s << " hangs: " << c.run.timeout_state << "\n"
+                                << listing;
+    EXPECT_TRUE(c.ok) << "stream " << s << ": " << c.failure << "\n" << listing;
+    ++seen[c.golden.err];
   }
   std::string summary;
   for (const auto& [e, c] : seen) summary += fmt::format(" {}={}", top::to_string(e), c);

@@ -783,6 +783,65 @@ TEST(RegressCoverage, DirectedStimulusClosesTheKnownHoles) {
   EXPECT_GT(sizes.hits.back(), 0U);
 }
 
+// `run --layer random-stream` (directed error programs and random legal/illegal instruction
+// streams, each checked against the golden model) ends runs of the top with every error code of
+// docs/isa.md (functional group top.error); the same stimulus with the RTL corrupted (fault
+// injection from the first cycle of every stream) fails as a regression job: a failing JUnit
+// entry naming the stream, the FEATHER-DIVERGENCE line, the windowed waveform, the rerun line.
+TEST(RegressCoverage, RandomStreamsHitEveryErrorCodeAndAnInjectedFaultFails) {
+  const auto seed = test_seed();
+  const auto dir = scratch("streams");
+  const auto o =
+      run(regress(fmt::format("streamfault -j2 --seed {} --out {}", seed, dir.string())));
+  ASSERT_EQ(o.status, 1) << o.text;
+
+  // The passing job: every error code, every opcode.
+  const auto merged = sim::Coverage::load((dir / "coverage.json").string());
+  ASSERT_TRUE(merged.groups().count("top.error"));
+  const auto& err = merged.groups().at("top.error");
+  EXPECT_EQ(err.bins, (std::vector<std::string>{"NONE", "FIELD", "LAYOUT_RANGE", "STATE",
+                                                "SCONFLICT", "WCONFLICT", "OCONFLICT", "OMISSING",
+                                                "MEM_RANGE", "QRANGE"}));
+  for (std::size_t k = 0; k < err.bins.size(); ++k) {
+    EXPECT_GT(err.hits[k], 0U) << "no run ended with " << err.bins[k];
+  }
+  const auto& op = merged.groups().at("top.opcode");
+  EXPECT_EQ(op.covered(), op.bins.size());
+
+  const auto junit = Doc::xml(dir / "junit.xml");
+  ASSERT_TRUE(junit.ok()) << slurp(dir / "junit.xml");
+  EXPECT_EQ(junit.query("//testcase").size(), 2U);
+  EXPECT_EQ(junit.one("/testsuites/testsuite/@failures"), "1");
+  EXPECT_TRUE(junit.query("//testcase[@classname='streamfault.streams-pass']/failure").empty());
+  const auto msg = junit.one("//testcase[@classname='streamfault.streams-fault']/failure/@message");
+  EXPECT_TRUE(std::regex_search(msg, std::regex(R"(^FAIL: stream \d+ \()"))) << msg;
+  const auto body = junit.one("//testcase[@classname='streamfault.streams-fault']/failure");
+  EXPECT_NE(body.find("FEATHER-DIVERGENCE cycle="), std::string::npos) << body;
+  EXPECT_NE(body.find("RUN FAILED"), std::string::npos) << body;
+
+  const auto html = Doc::html(dir / "report.html");
+  ASSERT_TRUE(html.ok());
+  const std::string row = "//table[@id='jobs']/tbody/tr[td[3]='streams-fault']";
+  EXPECT_EQ(html.one(row + "/td[@class='status']"), "FAIL");
+  const auto links = html.query(row + "/td[10]/a/@href");
+  ASSERT_EQ(links.size(), 2U) << html.one(row + "/td[10]");
+  EXPECT_TRUE(fs::exists(dir / links[0]));
+  EXPECT_EQ(fs::path(links[1]).extension(), ".gtkw");
+  EXPECT_NE(html.one(row + "/td[10]").find("reproduced at cycle"), std::string::npos)
+      << html.one(row + "/td[10]");
+
+  std::ifstream rerun(dir / "rerun.txt");
+  std::vector<std::string> cmds;
+  for (std::string l; std::getline(rerun, l);)
+    if (!l.empty() && l[0] != '#') cmds.push_back(l);
+  ASSERT_EQ(cmds.size(), 1U);
+  EXPECT_NE(cmds[0].find("--layer random-stream"), std::string::npos) << cmds[0];
+  EXPECT_NE(cmds[0].find("--fault-cycle 0"), std::string::npos) << cmds[0];
+  const auto again = run(cmds[0]);
+  EXPECT_EQ(again.status, 1) << again.text;
+  EXPECT_NE(again.text.find("FEATHER-DIVERGENCE cycle="), std::string::npos) << again.text;
+}
+
 // The code-coverage flow on the coverage probe (a BIRRD AW 8 with line+toggle coverage standing
 // in for a FEATHER_COVERAGE=ON feather): one .dat per job, merged with verilator_coverage into
 // merged.dat and merged.info, genhtml's HTML, totals and per-module numbers in the report and

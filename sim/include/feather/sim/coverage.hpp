@@ -50,5 +50,9 @@ class Coverage {
 // instructions of the error tests) count in no bin.
 void cover_top_array(Coverage& c, const top::TopParams& p);
 void cover_top_instr(Coverage& c, const top::TopParams& p, const top::Instr& in);
+// The error code a run of the top ends with (RunResult::err), one bin per code of docs/isa.md
+// (NONE .. QRANGE), sampled by run_program at the end of every run that finished (no watchdog
+// timeout, no reset in the middle).
+void cover_top_error(Coverage& c, top::Err e);
 
 }  // namespace feather::sim

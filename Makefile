@@ -120,6 +120,8 @@ compare-tables: build
 	  --summary $(BUILD)/compare/summary-1port.md >/dev/null
 	docs/splice.sh docs/compare.md compare-summary $(BUILD)/compare/summary.md
 	docs/splice.sh docs/compare.md compare-summary-1port $(BUILD)/compare/summary-1port.md
+	$(BUILD)/bench/feather_map_bench --compare --repeat 1 --array 16x16 >$(BUILD)/compare/time.md
+	docs/splice.sh docs/compare.md compare-time $(BUILD)/compare/time.md
 	for n in resnet50 mobilenet_v3_large bert_base; do \
 	  docs/splice.sh docs/compare.md compare-$$n $(BUILD)/compare/$$n.md || exit 1; done
 

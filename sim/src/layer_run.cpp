@@ -110,19 +110,6 @@ std::pair<std::vector<top::Instr>, top::Memory> directed_layouts(const top::TopP
   const auto aw = static_cast<std::uint64_t>(p.aw);
   const auto ah = static_cast<std::uint64_t>(p.ah);
   const auto vnm1 = static_cast<std::uint32_t>(p.ah - 1);
-  auto lay = [](std::uint32_t order, std::uint64_t f1, std::uint64_t f2) {
-    top::Layout l;
-    l.order = order;
-    l.f1 = f1;
-    l.f2 = f2;
-    return l;
-  };
-  const birrd::Topology topo = p.topology();
-  auto route_to = [&](int lane) {
-    std::vector<int> all(static_cast<std::size_t>(p.aw));
-    for (int c = 0; c < p.aw; ++c) all[static_cast<std::size_t>(c)] = c;
-    return birrd::route(topo, birrd::Target::from_groups(p.aw, {all}, {lane})).config;
-  };
   const std::uint64_t wl = std::min<std::uint64_t>(static_cast<std::uint64_t>(p.wd), ah * ah);
   const std::uint64_t sl = std::min<std::uint64_t>(static_cast<std::uint64_t>(p.sd), 4 * ah);
   std::vector<Instr> prog;
@@ -140,7 +127,7 @@ std::pair<std::vector<top::Instr>, top::Memory> directed_layouts(const top::TopP
   for (std::uint32_t f0log : {0U, 1U, 2U}) {
     for (std::uint64_t f1 : {ah, std::uint64_t{4}, std::uint64_t{1}, aw}) {
       for (std::uint64_t f2 : {aw, ah, std::uint64_t{4}, std::uint64_t{1}}) {
-        top::Layout l = lay(0, f1, f2);
+        top::Layout l = stimulus_layout(0, f1, f2);
         l.f0log = f0log;
         if (f0log < static_cast<std::uint32_t>(p.flw())) cands.push_back(l);
       }
@@ -175,11 +162,11 @@ std::pair<std::vector<top::Instr>, top::Memory> directed_layouts(const top::TopP
     std::vector<Instr> round;
     round.push_back(Instr::config(zp[0], zp[1], false));
     const std::size_t set_w = round.size();
-    round.push_back(Instr::set_layout(Op::kSetWvnLayout, lay(o, ah, aw)));
+    round.push_back(Instr::set_layout(Op::kSetWvnLayout, stimulus_layout(o, ah, aw)));
     const std::size_t set_i = round.size();
-    round.push_back(Instr::set_layout(Op::kSetIvnLayout, lay((o + 2) % 6, 4, aw)));
+    round.push_back(Instr::set_layout(Op::kSetIvnLayout, stimulus_layout((o + 2) % 6, 4, aw)));
     const std::size_t set_o = round.size();
-    round.push_back(Instr::set_layout(Op::kSetOvnLayout, lay((o + 4) % 6, 4, aw)));
+    round.push_back(Instr::set_layout(Op::kSetOvnLayout, stimulus_layout((o + 4) % 6, 4, aw)));
     round.push_back(Instr::load(Target::kWbuf, 0, wl, image(wl)));
     round.push_back(Instr::load(Target::kSbufActive, 0, sl, image(sl)));
     round.push_back(Instr::load(Target::kSbufInactive, 0, sl, image(sl)));
@@ -190,7 +177,7 @@ std::pair<std::vector<top::Instr>, top::Memory> directed_layouts(const top::TopP
     }
     round.push_back(Instr::map(0, 0, 0, 0, vnm1));
     const std::size_t mapped = round.size();
-    round.push_back(Instr::stream(0, 1, 1, o % 2 == 1, false, route_to(0)));
+    round.push_back(Instr::stream(0, 1, 1, o % 2 == 1, false, reduce_all_to_lane(p, 0)));
     std::size_t streamed = round.size();
     gm.merge(mem);
     auto pick = [&](std::size_t at, std::uint32_t order, std::size_t upto) {

@@ -13,34 +13,36 @@
 
 namespace feather::sim {
 
+top::Layout stimulus_layout(std::uint32_t order, std::uint64_t f1, std::uint64_t f2) {
+  top::Layout l;
+  l.order = order;
+  l.f1 = f1;
+  l.f2 = f2;
+  return l;
+}
+
+birrd::Config reduce_all_to_lane(const top::TopParams& p, int lane) {
+  std::vector<int> all(static_cast<std::size_t>(p.aw));
+  for (int c = 0; c < p.aw; ++c) all[static_cast<std::size_t>(c)] = c;
+  return birrd::route(p.topology(), birrd::Target::from_groups(p.aw, {all}, {lane})).config;
+}
+
 std::vector<ErrorProgram> directed_error_programs(const top::TopParams& p) {
   using top::Instr;
   using top::Layout;
   using top::Op;
   const auto aw = static_cast<std::uint64_t>(p.aw);
   const auto vnm1 = static_cast<std::uint32_t>(p.ah - 1);
-  auto lay = [](std::uint32_t order, std::uint64_t f1, std::uint64_t f2) {
-    Layout l;
-    l.order = order;
-    l.f1 = f1;
-    l.f2 = f2;
-    return l;
-  };
-  const birrd::Topology topo = p.topology();
-  auto route_to = [&](int lane) {
-    std::vector<int> all(static_cast<std::size_t>(p.aw));
-    for (int c = 0; c < p.aw; ++c) all[static_cast<std::size_t>(c)] = c;
-    return birrd::route(topo, birrd::Target::from_groups(p.aw, {all}, {lane})).config;
-  };
   // A legal base: one mapping, one step, everything reduced into lane 0.
   auto base = [&]() {
     return std::vector<Instr>{
         Instr::config(3, 5, false),
-        Instr::set_layout(Op::kSetWvnLayout, lay(3, static_cast<std::uint64_t>(p.ah), aw)),
-        Instr::set_layout(Op::kSetIvnLayout, lay(3, 4, aw)),
-        Instr::set_layout(Op::kSetOvnLayout, lay(3, 4, aw)),
+        Instr::set_layout(Op::kSetWvnLayout,
+                          stimulus_layout(3, static_cast<std::uint64_t>(p.ah), aw)),
+        Instr::set_layout(Op::kSetIvnLayout, stimulus_layout(3, 4, aw)),
+        Instr::set_layout(Op::kSetOvnLayout, stimulus_layout(3, 4, aw)),
         Instr::map(0, 0, 0, 0, vnm1),
-        Instr::stream(0, 1, 1, false, false, route_to(0))};
+        Instr::stream(0, 1, 1, false, false, reduce_all_to_lane(p, 0))};
   };
   std::vector<ErrorProgram> cases;
   cases.push_back({"legal base", top::Err::kNone, base()});
@@ -66,17 +68,18 @@ std::vector<ErrorProgram> directed_error_programs(const top::TopParams& p) {
   }
   {
     auto pr = base();
-    pr[2] = Instr::set_layout(Op::kSetIvnLayout, lay(1, aw, aw));
+    pr[2] = Instr::set_layout(Op::kSetIvnLayout, stimulus_layout(1, aw, aw));
     cases.push_back({"columns read one bank at different lines", top::Err::kSConflict, pr});
   }
   {
     auto pr = base();
-    pr[1] = Instr::set_layout(Op::kSetWvnLayout, lay(1, static_cast<std::uint64_t>(p.ah), aw));
+    pr[1] = Instr::set_layout(Op::kSetWvnLayout,
+                              stimulus_layout(1, static_cast<std::uint64_t>(p.ah), aw));
     cases.push_back({"weight columns in one bank", top::Err::kWConflict, pr});
   }
   {
     auto pr = base();
-    pr[3] = Instr::set_layout(Op::kSetOvnLayout, lay(1, aw, aw));
+    pr[3] = Instr::set_layout(Op::kSetOvnLayout, stimulus_layout(1, aw, aw));
     pr[4] = Instr::map(0, 0, 1, 1, vnm1);
     cases.push_back({"two output groups in one bank", top::Err::kOConflict, pr});
   }
@@ -88,9 +91,9 @@ std::vector<ErrorProgram> directed_error_programs(const top::TopParams& p) {
   {
     auto pr = base();
     const auto q = static_cast<std::uint64_t>(p.qd / p.ah);
-    pr[3] = Instr::set_layout(Op::kSetOvnLayout, lay(0, 4, q + 1));
+    pr[3] = Instr::set_layout(Op::kSetOvnLayout, stimulus_layout(0, 4, q + 1));
     pr[4] = Instr::map(0, static_cast<std::uint64_t>(p.qd), 0, 0, vnm1);
-    pr[5] = Instr::stream(0, 1, 1, false, true, route_to(0));
+    pr[5] = Instr::stream(0, 1, 1, false, true, reduce_all_to_lane(p, 0));
     cases.push_back({"requantization channel beyond QD", top::Err::kQRange, pr});
   }
   {
@@ -113,23 +116,16 @@ std::vector<top::Instr> random_instruction_stream(const top::TopParams& p, std::
   if (coin(rng) < 2) {
     // Half of the streams start from a legal set-up, so that the random instructions after it
     // reach mappings, streams and their run-time checks.
-    auto lay = [&](std::uint32_t order, std::uint64_t f1, std::uint64_t f2) {
-      top::Layout l;
-      l.order = order;
-      l.f1 = f1;
-      l.f2 = f2;
-      return l;
-    };
     const auto aw = static_cast<std::uint64_t>(p.aw);
     prog.push_back(top::Instr::config(static_cast<std::uint32_t>(rng() & 0xff),
                                       static_cast<std::uint32_t>(rng() & 0xff), false));
+    prog.push_back(top::Instr::set_layout(top::Op::kSetWvnLayout,
+                                          stimulus_layout(static_cast<std::uint32_t>(rng() % 6),
+                                                          static_cast<std::uint64_t>(p.ah), aw)));
     prog.push_back(top::Instr::set_layout(
-        top::Op::kSetWvnLayout,
-        lay(static_cast<std::uint32_t>(rng() % 6), static_cast<std::uint64_t>(p.ah), aw)));
-    prog.push_back(top::Instr::set_layout(top::Op::kSetIvnLayout,
-                                          lay(static_cast<std::uint32_t>(rng() % 6), 4, aw)));
-    prog.push_back(top::Instr::set_layout(top::Op::kSetOvnLayout,
-                                          lay(static_cast<std::uint32_t>(rng() % 6), 4, aw)));
+        top::Op::kSetIvnLayout, stimulus_layout(static_cast<std::uint32_t>(rng() % 6), 4, aw)));
+    prog.push_back(top::Instr::set_layout(
+        top::Op::kSetOvnLayout, stimulus_layout(static_cast<std::uint32_t>(rng() % 6), 4, aw)));
     prog.push_back(top::Instr::load(top::Target::kWbuf, 0, 16, 0));
     prog.push_back(top::Instr::load(top::Target::kSbufActive, 0, 16, 16));
   }

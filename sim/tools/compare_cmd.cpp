@@ -161,9 +161,17 @@ int compare_one(const CompareArgs& a, const std::string& network, bool several,
   opt.line.max_steps = a.steps;
   opt.per_tensor_quant = a.per_tensor;
   const map::Network net = map::find_network(network);
+  for (const std::string& n : a.verify_layers) {  // named layers are checked before any work
+    const map::Layer* l = net.find(n);
+    if (!l || l->kind == map::OpKind::kOther || l->macs() == 0) {
+      throw std::invalid_argument(
+          fmt::format("--verify-layer: network '{}' has no layer '{}' with MACs", net.name, n));
+    }
+  }
   const map::Comparison c = map::compare_network(p, net, opt);
   const std::string table = map::format_comparison(c);
   fmt::print("{}", table);
+  fmt::print("compared in {:.1f} s\n", c.seconds);
   fmt::print(
       "cost model: off-chip latency {} cycles, bandwidth {} words/cycle; layout model: "
       "lines of {} elements, {} line reads per cycle, {} steps sampled per layer\n",

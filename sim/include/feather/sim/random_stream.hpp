@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "feather/birrd/topology.hpp"
 #include "feather/sim/layer_run.hpp"
 #include "feather/sim/top_dut.hpp"
 #include "feather/sim/top_run.hpp"
@@ -16,6 +17,12 @@
 #include "feather/top/isa.hpp"
 
 namespace feather::sim {
+
+// Pieces of the directed stimuli (this file's and `feather run --layer layouts`): a layout
+// {order, F0 = 1, F1 = f1, F2 = f2, base 0}, and the BIRRD command that reduces every column
+// onto output lane `lane`.
+top::Layout stimulus_layout(std::uint32_t order, std::uint64_t f1, std::uint64_t f2);
+birrd::Config reduce_all_to_lane(const top::TopParams& p, int lane);
 
 // A directed program and the error it must end with.
 struct ErrorProgram {

@@ -11,6 +11,8 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "feather/common/sat.hpp"
+
 namespace feather::map {
 
 namespace {
@@ -22,13 +24,6 @@ constexpr U64 kMaxVns = (U64{1} << 63) - 1;  // F0*F1*F2 must stay below 2^63
 constexpr U64 kMaxSlots = U64{1} << 62;      // lines * line size of a tensor layout
 
 [[noreturn]] void invalid(const std::string& what) { throw std::invalid_argument(what); }
-
-bool mul_ok(U64 a, U64 b, U64& r) { return !__builtin_mul_overflow(a, b, &r); }
-
-U64 sat_mul(U64 a, U64 b) {
-  U64 r = 0;
-  return mul_ok(a, b, r) ? r : kU64Max;
-}
 
 U64 ceil_div(U64 a, U64 b) { return a / b + (a % b != 0 ? 1 : 0); }
 
@@ -105,7 +100,7 @@ void check_layout(const top::Layout& l, int aw, int ah) {
   }
   const U64 rows = ceil_div(n, static_cast<U64>(aw));
   U64 span = 0, end = 0;
-  if (!mul_ok(rows, static_cast<U64>(ah), span) || __builtin_add_overflow(l.base, span, &end)) {
+  if (!mul_ok(rows, static_cast<U64>(ah), span) || !add_ok(l.base, span, end)) {
     invalid(fmt::format("layout {}: the end line base + {} * {} does not fit 64 bits",
                         l.to_string(), rows, ah));
   }

@@ -22,6 +22,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "feather/common/sat.hpp"
+
 namespace feather::map {
 
 // The generated file (build tree, builtin_networks.cpp): one entry per sw/networks/*.yaml.
@@ -97,13 +99,6 @@ std::int64_t out_extent(int in, int pad, int dil, int kernel, int stride) {
 }
 
 std::uint64_t u64(std::int64_t v) { return v > 0 ? static_cast<std::uint64_t>(v) : 0; }
-
-// a * b, or nullopt if it does not fit 64 bits.
-std::optional<std::uint64_t> mul(std::uint64_t a, std::uint64_t b) {
-  std::uint64_t r = 0;
-  if (__builtin_mul_overflow(a, b, &r)) return std::nullopt;
-  return r;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The layer rules (shared by Layer::validate and the parser, which knows each field's line).
@@ -198,24 +193,24 @@ void check_layer(const Layer& l, const FieldRef& ref) {
   }
   const Layer::Gemm g = l.as_gemm();
   if (l.kind == OpKind::kConv) {
-    const auto m = mul(u64(l.n), u64(l.ho()));
-    if (!m || !mul(*m, u64(l.wo()))) {
+    const auto m = checked_mul(u64(l.n), u64(l.ho()));
+    if (!m || !checked_mul(*m, u64(l.wo()))) {
       layer_fail(l, ref, "h",
                  fmt::format("n*ho*wo = {}*{}*{} overflows 64 bits", l.n, l.ho(), l.wo()));
     }
-    const auto rs = mul(u64(l.r), u64(l.s));
-    if (!rs || !mul(*rs, u64(l.c))) {
+    const auto rs = checked_mul(u64(l.r), u64(l.s));
+    if (!rs || !checked_mul(*rs, u64(l.c))) {
       layer_fail(l, ref, "c", fmt::format("r*s*c = {}*{}*{} overflows 64 bits", l.r, l.s, l.c));
     }
   }
-  std::optional<std::uint64_t> macs = mul(g.groups, g.m);
-  if (macs) macs = mul(*macs, g.k);
-  if (macs) macs = mul(*macs, g.n);
+  std::optional<std::uint64_t> macs = checked_mul(g.groups, g.m);
+  if (macs) macs = checked_mul(*macs, g.k);
+  if (macs) macs = checked_mul(*macs, g.n);
   if (!macs) {
     layer_fail(l, ref, l.kind == OpKind::kConv ? "k" : "gn",
                fmt::format("the MACs {}x({}x{}x{}) overflow 64 bits", g.groups, g.m, g.k, g.n));
   }
-  if (!mul(*macs, u64(l.count))) {
+  if (!checked_mul(*macs, u64(l.count))) {
     layer_fail(l, ref, "count",
                fmt::format("the total MACs {} x {} overflow 64 bits", *macs, l.count));
   }
@@ -1027,7 +1022,7 @@ void Network::validate() const {
            fmt::format("{}: field 'name': duplicate layer name (first defined at line {})",
                        layer_label(l.name), it->second));
     }
-    if (__builtin_add_overflow(sum, l.total_macs(), &sum)) {
+    if (!add_ok(sum, l.total_macs(), sum)) {
       fail(l.file, l.line,
            fmt::format("{}: field 'count': the network's total MACs overflow 64 bits",
                        layer_label(l.name)));

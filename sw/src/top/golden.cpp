@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "feather/birrd/model.hpp"
+#include "feather/common/sat.hpp"
 
 namespace feather::top {
 
@@ -82,19 +83,8 @@ std::uint8_t requant(std::int32_t v, std::int32_t scale, std::uint8_t ozp) {
 
 namespace {
 
-constexpr std::uint64_t kSat = std::numeric_limits<std::uint64_t>::max();
-
-// Index arithmetic is exact (docs/isa.md): saturate instead of wrapping, a saturated index is out
-// of range of every legal layout.
-std::uint64_t sat_mul(std::uint64_t a, std::uint64_t b) {
-  std::uint64_t r = 0;
-  return __builtin_mul_overflow(a, b, &r) ? kSat : r;
-}
-
-std::uint64_t sat_add(std::uint64_t a, std::uint64_t b) {
-  std::uint64_t r = 0;
-  return __builtin_add_overflow(a, b, &r) ? kSat : r;
-}
+// Index arithmetic is exact (docs/isa.md): sat_add / sat_mul (feather/common/sat.hpp) saturate
+// instead of wrapping, a saturated index is out of range of every legal layout.
 
 std::string lanes_hex(const std::vector<bool>& v) {
   std::string s;
@@ -251,10 +241,10 @@ Err Golden::set_layout(const Instr& in) {
   const int depth = in.op == Op::kSetWvnLayout ? p_.wd : in.op == Op::kSetIvnLayout ? p_.sd : p_.od;
   const std::uint64_t end = l.end_line(p_.aw, p_.ah);
   if (end > static_cast<std::uint64_t>(depth)) {
-    return fail(
-        Err::kLayoutRange,
-        fmt::format("{} {}: last line {} not below {} = {}", name, l.to_string(),
-                    end == kSat ? std::string("(overflow)") : std::to_string(end - 1), buf, depth));
+    return fail(Err::kLayoutRange,
+                fmt::format("{} {}: last line {} not below {} = {}", name, l.to_string(),
+                            end == kSatMax ? std::string("(overflow)") : std::to_string(end - 1),
+                            buf, depth));
   }
   if (in.op == Op::kSetWvnLayout) lw_ = l;
   if (in.op == Op::kSetIvnLayout) li_ = l;

@@ -6,6 +6,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "feather/common/sat.hpp"
+
 namespace feather::top {
 
 std::string_view to_string(Op op) {
@@ -57,18 +59,6 @@ std::string_view to_string(Err e) {
 }
 
 namespace {
-
-constexpr std::uint64_t kSat = std::numeric_limits<std::uint64_t>::max();
-
-std::uint64_t sat_mul(std::uint64_t a, std::uint64_t b) {
-  std::uint64_t r = 0;
-  return __builtin_mul_overflow(a, b, &r) ? kSat : r;
-}
-
-std::uint64_t sat_add(std::uint64_t a, std::uint64_t b) {
-  std::uint64_t r = 0;
-  return __builtin_add_overflow(a, b, &r) ? kSat : r;
-}
 
 std::string_view target_name(std::uint32_t t) {
   switch (t) {
@@ -188,7 +178,7 @@ Layout::Addr Layout::addr(std::uint64_t a, std::uint64_t b, std::uint32_t e, int
 
 std::uint64_t Layout::end_line(int aw, int ah) const {
   // Saturating: an absurd descriptor yields a huge end line instead of wrapping around.
-  const std::uint64_t vns = sat_mul(sat_mul(f0log < 64 ? f0() : kSat, f1), f2);
+  const std::uint64_t vns = sat_mul(sat_mul(f0log < 64 ? f0() : kSatMax, f1), f2);
   const auto uaw = static_cast<std::uint64_t>(aw);
   const std::uint64_t rows = vns / uaw + (vns % uaw != 0 ? 1 : 0);
   return sat_add(base, sat_mul(rows, static_cast<std::uint64_t>(ah)));

@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "feather/common/sat.hpp"
 #include "feather/top/golden.hpp"
 
 namespace feather::top {
@@ -93,7 +94,7 @@ int clamp_int(std::int64_t v) {
 std::optional<std::size_t> product(std::initializer_list<int> factors) {
   std::size_t r = 1;
   for (int f : factors) {
-    if (__builtin_mul_overflow(r, sz(f), &r)) return std::nullopt;
+    if (!mul_ok(r, sz(f), r)) return std::nullopt;
   }
   return r;
 }

@@ -1,0 +1,268 @@
+// The layer compiler's emission (the file comment of compiler.cpp): the off-chip image (the
+// requantization tables, A and W per group) and the instruction stream of a plan, and
+// read_output, which gathers a layer's output back through its placement.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "compiler_internal.hpp"
+
+namespace feather::top {
+
+namespace compiler_detail {
+
+namespace {
+
+struct Emitter {
+  const Geo& g;
+  Program& prog;
+  u64 next_addr = 0;
+
+  // Copies `count` lines with Load/Store instructions of at most max_field lines each.
+  void copy(bool load, Target target, u64 line, u64 count, u64 addr) {
+    while (count > 0) {
+      const u64 c = std::min(count, g.max_field);
+      prog.instrs.push_back(load ? Instr::load(target, line, c, addr)
+                                 : Instr::store(target, line, c, addr));
+      line += c;
+      addr += c;
+      count -= c;
+    }
+  }
+  // Reserves `words` off-chip words.
+  u64 alloc(u64 words) {
+    const u64 a = next_addr;
+    next_addr += words;
+    return a;
+  }
+  void write_words(u64 addr, const std::vector<std::uint8_t>& bytes, u64 first, u64 count) {
+    for (u64 w = 0; w < count; ++w) {
+      std::vector<std::uint8_t> word(
+          bytes.begin() + static_cast<std::ptrdiff_t>((first + w) * g.aw),
+          bytes.begin() + static_cast<std::ptrdiff_t>((first + w + 1) * g.aw));
+      prog.memory.write(addr + w, word);
+    }
+  }
+};
+
+// Buffer image (lines x AW bytes, from the layout's base) of VNs whose element e is
+// value(a, b, e); everything else is `pad`.
+template <typename F>
+std::vector<std::uint8_t> image(const Geo& g, const Layout& l, std::uint8_t pad, F value) {
+  const u64 lines = footprint(l, g);
+  std::vector<std::uint8_t> img(lines * g.aw, pad);
+  const u64 ea = extent_a(l);
+  for (u64 b = 0; b < l.f2; ++b) {
+    for (u64 a = 0; a < ea; ++a) {
+      const u64 fl = flat(l, a, b);
+      const u64 bank = fl & (g.aw - 1), v = fl >> g.awl;
+      for (u64 e = 0; e < g.ah; ++e) img[(v * g.ah + e) * g.aw + bank] = value(a, b, e);
+    }
+  }
+  return img;
+}
+
+}  // namespace
+
+Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& plan,
+             const RouteCache& routes, const CompileOptions& opt) {
+  Program prog;
+  prog.memory = Memory(tp.aw);
+  Emitter em{g, prog, opt.mem_base};
+  const Map& m = plan.map;
+  const bool data = !opt.shape_only;
+  const u64 np = passes(g, p, m);
+  const u64 fp_i = footprint(plan.li, g);
+
+  // Off-chip images: requantization tables, then per group A and W.
+  // Only the table words of channels below N rounded up to AH (the entries the live output
+  // groups use; padded channels of a padded OVN layout produce don't-care values): the Load
+  // line field has LA bits, fewer than a large table may need.
+  const u64 channels = round_up(p.n, g.ah);
+  const u64 scale_words = ceil_div(channels * 4, g.aw), ozp_words = ceil_div(channels, g.aw);
+  const u64 scale_addr = opt.finish ? em.alloc(scale_words) : 0;
+  const u64 ozp_addr = opt.finish ? em.alloc(ozp_words) : 0;
+  if (data && opt.finish) {
+    std::vector<std::uint8_t> sbytes(scale_words * g.aw, 0), obytes(ozp_words * g.aw, 0);
+    for (u64 n = 0; n < p.n; ++n) {
+      const auto s = static_cast<std::uint32_t>(p.quant.scale[n]);
+      for (u64 i = 0; i < 4; ++i) sbytes[n * 4 + i] = static_cast<std::uint8_t>(s >> (8 * i));
+      obytes[n] = p.quant.ozp[n];
+    }
+    em.write_words(scale_addr, sbytes, 0, scale_words);
+    em.write_words(ozp_addr, obytes, 0, ozp_words);
+  }
+  std::vector<u64> a_addr(p.groups, 0), w_addr(p.groups, 0);
+  for (u64 grp = 0; grp < p.groups; ++grp) {
+    if (!plan.ivn_given && !data) {
+      a_addr[grp] = em.alloc(fp_i);
+    } else if (!plan.ivn_given) {
+      const auto& a = p.a[grp];
+      auto img = image(g, plan.li, p.zp_a, [&](u64 mm, u64 j, u64 e) {
+        const u64 k = j * g.ah + e;
+        return mm < p.m && k < p.kg ? a[mm * p.kg + k] : p.zp_a;
+      });
+      a_addr[grp] = em.alloc(fp_i);
+      em.write_words(a_addr[grp], img, 0, fp_i);
+    }
+    const auto [first, end] = plan.w_ranges[grp];
+    if (!data) {
+      if (first < end) w_addr[grp] = em.alloc(end - first);
+      continue;
+    }
+    const auto& b = p.b[grp];
+    const u64 lo = grp * p.cog, hi = lo + p.cog;
+    auto img = image(g, plan.lw, p.zp_w, [&](u64 n, u64 j, u64 e) {
+      const u64 k = j * g.ah + e;
+      return n >= lo && n < hi && k < p.kg ? b[k * p.cog + (n - lo)] : p.zp_w;
+    });
+    if (first < end) {
+      w_addr[grp] = em.alloc(end - first);
+      em.write_words(w_addr[grp], img, first, end - first);
+    }
+  }
+  const u64 fp_o = footprint(plan.lo, g);
+  const bool store = opt.store_output && opt.finish;
+  const u64 out_addr = store ? em.alloc(fp_o) : 0;
+  if (g.maw < 64 && em.next_addr > (u64{1} << g.maw)) {
+    throw std::invalid_argument(
+        fmt::format("{}: the off-chip image needs {} words, MAW = {} addresses only {}", p.what,
+                    em.next_addr, g.maw, u64{1} << g.maw));
+  }
+
+  auto& ins = prog.instrs;
+  auto li_at = [&](u64 grp) {
+    Layout l = plan.li;
+    if (!plan.ivn_given) l.base = plan.ivn_stacked ? grp * fp_i : 0;
+    return l;
+  };
+  ins.push_back(Instr::config(p.zp_a, p.zp_w, false));
+  ins.push_back(Instr::set_layout(Op::kSetWvnLayout, plan.lw));
+  ins.push_back(Instr::set_layout(Op::kSetIvnLayout, li_at(0)));
+  ins.push_back(Instr::set_layout(Op::kSetOvnLayout, plan.lo));
+  if (opt.finish) {
+    em.copy(true, Target::kScale, 0, scale_words, scale_addr);
+    em.copy(true, Target::kOzp, 0, ozp_words, ozp_addr);
+  }
+  std::size_t tile_index = 0;
+  for (u64 grp = 0; grp < p.groups; ++grp) {
+    if (grp > 0 && plan.ivn_stacked) {
+      ins.push_back(Instr::set_layout(Op::kSetIvnLayout, li_at(grp)));
+    }
+    if (!plan.ivn_given) em.copy(true, Target::kSbufActive, li_at(grp).base, fp_i, a_addr[grp]);
+    const auto [first, end] = plan.w_ranges[grp];
+    if (first < end) em.copy(true, Target::kWbuf, first, end - first, w_addr[grp]);
+    for (; tile_index < plan.tiles.size() && plan.tiles[tile_index].group == grp; ++tile_index) {
+      const Tile& t = plan.tiles[tile_index];
+      for (u64 pass = 0; pass < np; ++pass) {
+        ins.push_back(Instr::map(pass * m.kpar, t.n0, m.grlog, m.gclog, m.vn - 1));
+        for (const EsRun& run : plan.runs[tile_index]) {
+          ins.push_back(Instr::stream(run.m0, run.sm, run.t, pass > 0 || opt.accumulate,
+                                      pass + 1 == np && opt.finish, routes.at(run.ports)));
+        }
+      }
+    }
+  }
+  if (opt.finish) ins.push_back(Instr::config(p.zp_a, p.zp_w, true));
+  if (store) em.copy(false, Target::kSbufActive, plan.lo.base, fp_o, out_addr);
+
+  // Every instruction must encode (field widths).
+  for (std::size_t i = 0; i < ins.size(); ++i) {
+    try {
+      (void)encode(tp, ins[i]);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("{}: instruction {} ({}) does not encode: {}", p.what,
+                                              i, disassemble(ins[i]), e.what()));
+    }
+  }
+
+  prog.out.layout = plan.lo;
+  prog.out.m = static_cast<int>(p.m);
+  prog.out.n = static_cast<int>(p.n);
+  prog.out.stored = store;
+  prog.out.store_addr = out_addr;
+  prog.out.store_lines = store ? fp_o : 0;
+  prog.mapping = {m.grlog, m.gclog, m.vn - 1};
+  prog.macs = p.macs;
+  prog.mem_words = em.next_addr - opt.mem_base;
+
+  u64 n_em = 0, n_es = 0;
+  for (const Instr& in : ins) {
+    n_em += in.op == Op::kMap;
+    n_es += in.op == Op::kStream;
+  }
+  std::string in_desc =
+      plan.ivn_given ? " (given, in buffer)"
+      : p.groups > 1 ? (plan.ivn_stacked ? " (one region per group)" : " (reloaded per group)")
+                     : "";
+  prog.summary = fmt::format(
+      "{} on {}\n"
+      "  mapping  {} ({})\n"
+      "  WVN      {} ({} lines)\n"
+      "  IVN      {}{} ({} lines)\n"
+      "  OVN      {} ({} lines)\n"
+      "  groups {}, N-tiles {}, K-passes {}, ExecuteMapping {}, ExecuteStreaming {}\n"
+      "  MACs {}, model cycles {}, instructions {}",
+      p.what, tp.to_string(), prog.mapping.to_string(), map_details(m), plan.lw.to_string(),
+      footprint(plan.lw, g), plan.li.to_string(), in_desc, fp_i, plan.lo.to_string(), fp_o,
+      p.groups, plan.tiles.size(), np, n_em, n_es, p.macs, plan.cycles, ins.size());
+  return prog;
+}
+
+}  // namespace compiler_detail
+
+namespace {
+
+using compiler_detail::extent_a;
+using compiler_detail::flat;
+using compiler_detail::u64;
+
+template <typename Read>
+std::vector<std::uint8_t> gather(const TopParams& p, const OutputPlacement& o, Read read) {
+  const auto ah = static_cast<u64>(p.ah), aw = static_cast<u64>(p.aw);
+  const int awl = p.awl();
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(o.m) * static_cast<std::size_t>(o.n));
+  for (u64 m = 0; m < static_cast<u64>(o.m); ++m) {
+    for (u64 n = 0; n < static_cast<u64>(o.n); ++n) {
+      const u64 fl = flat(o.layout, m, n / ah);
+      const u64 line = o.layout.base + (fl >> awl) * ah + n % ah;
+      out[m * static_cast<u64>(o.n) + n] = read(static_cast<int>(fl & (aw - 1)), line);
+    }
+  }
+  return out;
+}
+
+void check_placement(const TopParams& p, const OutputPlacement& o) {
+  const auto ah = static_cast<u64>(p.ah);
+  if (o.m < 0 || o.n < 0 || o.layout.order > 5 || extent_a(o.layout) < static_cast<u64>(o.m) ||
+      o.layout.f2 * ah < static_cast<u64>(o.n)) {
+    throw std::invalid_argument(fmt::format("read_output: layout {} does not hold a {}x{} output",
+                                            o.layout.to_string(), o.m, o.n));
+  }
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> read_output(const TopParams& p, const OutputPlacement& o,
+                                      const Golden& g) {
+  check_placement(p, o);
+  const int half = g.half();
+  return gather(p, o, [&](int bank, u64 line) { return g.sbuf(half, bank, line); });
+}
+
+std::vector<std::uint8_t> read_output(const TopParams& p, const OutputPlacement& o,
+                                      const Memory& mem) {
+  check_placement(p, o);
+  if (!o.stored) {
+    throw std::invalid_argument("read_output: the output was not stored off-chip");
+  }
+  return gather(p, o, [&](int bank, u64 line) {
+    return mem.byte(o.store_addr + (line - o.layout.base), bank);
+  });
+}
+
+}  // namespace feather::top

@@ -1,6 +1,10 @@
 // The network comparison (compare.hpp, docs/compare.md): one cost table per layer (the mapper's
 // exact cycles for every WO-S mapping x the line-buffer slowdown of every tensor layout), and
 // per design the series-parallel DP of coselect.hpp over the choices the design allows.
+//
+// Files: compare.cpp (this: the designs and compare_network), compare_stream.cpp (the line-buffer
+// cost of a tensor layout for one mapping), compare_report.cpp (the Markdown, SVG and JSON
+// reports).
 #include "feather/map/compare.hpp"
 
 #include <fmt/format.h>
@@ -12,9 +16,10 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
-#include <tuple>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "feather/map/coselect.hpp"
 #include "feather/map/workload.hpp"
@@ -24,50 +29,9 @@ namespace feather::map {
 namespace {
 
 using u64 = std::uint64_t;
-using i64 = std::int64_t;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 u64 ceil_div(u64 a, u64 b) { return (a + b - 1) / b; }
-
-// The line of an element under a tensor layout over H, W, C: the mixed-radix value of
-// floor(x / f_x) over the inter order (layout.hpp tensor_locate, precomputed; the tests check
-// it against tensor_locate).
-class LineIndex {
- public:
-  LineIndex(const TensorLayout& t, const StreamGeometry& g, int line) {
-    check_tensor_layout(t);
-    if (t.inter.size() != 3 ||
-        t.factor('H') * t.factor('W') * t.factor('C') != static_cast<int>(t.line_size())) {
-      throw std::invalid_argument(fmt::format(
-          "layout {}: the comparison needs a layout over exactly H, W and C", t.to_string()));
-    }
-    for (char d : t.inter) {
-      if (d != 'H' && d != 'W' && d != 'C') {
-        throw std::invalid_argument(
-            fmt::format("layout {}: dimension '{}' is not H, W or C", t.to_string(), d));
-      }
-    }
-    if (t.line_size() != static_cast<u64>(line)) {
-      throw std::invalid_argument(fmt::format("layout {}: a line of {} elements, the model's is {}",
-                                              t.to_string(), t.line_size(), line));
-    }
-    const auto extent = [&](char d) { return d == 'H' ? g.h : d == 'W' ? g.w : g.c; };
-    u64 stride = 1;
-    for (auto it = t.inter.rbegin(); it != t.inter.rend(); ++it) {
-      const int i = *it == 'H' ? 0 : *it == 'W' ? 1 : 2;
-      factor_[i] = static_cast<u64>(t.factor(*it));
-      stride_[i] = stride;
-      stride *= ceil_div(extent(*it), factor_[i]);
-    }
-  }
-  u64 line(const StreamGeometry::Coord& x) const {
-    return (x.h / factor_[0]) * stride_[0] + (x.w / factor_[1]) * stride_[1] +
-           (x.c / factor_[2]) * stride_[2];
-  }
-
- private:
-  u64 factor_[3] = {1, 1, 1}, stride_[3] = {0, 0, 0};
-};
 
 std::uint32_t vn_for(const top::TopParams& p, u64 k) {
   return static_cast<std::uint32_t>(std::min<u64>(static_cast<u64>(p.ah), k));
@@ -85,121 +49,7 @@ u64 output_elements(const Layer& l) {
   const Layer::Gemm g = l.as_gemm();
   return g.groups * g.m * g.n;
 }
-
-std::string mapping_label(const top::MappingChoice& m) {
-  return fmt::format("G_r={} G_c={} vn={}", 1u << m.grlog, 1u << m.gclog, m.vnm1 + 1);
-}
-
 }  // namespace
-
-std::optional<StreamGeometry::Coord> StreamGeometry::at(u64 g, u64 row, u64 kk) const {
-  if (!conv) return Coord{0, row, kk};
-  const u64 cg = c / groups;
-  const u64 ci = kk % cg, pos = kk / cg;
-  const i64 ky = static_cast<i64>(pos / s), kx = static_cast<i64>(pos % s);
-  const u64 b = row / (ho * wo), pix = row % (ho * wo);
-  const i64 oy = static_cast<i64>(pix / wo), ox = static_cast<i64>(pix % wo);
-  const i64 iy = oy * stride_h - pad_h + ky * dil_h;
-  const i64 ix = ox * stride_w - pad_w + kx * dil_w;
-  if (iy < 0 || ix < 0 || iy >= static_cast<i64>(h) || ix >= static_cast<i64>(w)) {
-    return std::nullopt;
-  }
-  // Images of a batch are stacked along H.
-  return Coord{b * h + static_cast<u64>(iy), static_cast<u64>(ix), g * cg + ci};
-}
-
-StreamGeometry geometry_of(const Layer& l) {
-  if (l.kind == OpKind::kOther || l.macs() == 0) {
-    throw std::invalid_argument(fmt::format("layer '{}' has no MACs: no streamed tensor", l.name));
-  }
-  StreamGeometry g;
-  const Layer::Gemm gm = l.as_gemm();
-  g.groups = gm.groups;
-  g.m = gm.m;
-  g.k = gm.k;
-  if (l.kind == OpKind::kConv) {
-    g.conv = true;
-    g.h = static_cast<u64>(l.n) * static_cast<u64>(l.h);
-    g.w = static_cast<u64>(l.w);
-    g.c = static_cast<u64>(l.c);
-    g.ho = static_cast<u64>(l.ho());
-    g.wo = static_cast<u64>(l.wo());
-    g.r = static_cast<u64>(l.r);
-    g.s = static_cast<u64>(l.s);
-    g.stride_h = l.stride_h;
-    g.stride_w = l.stride_w;
-    g.pad_h = l.pad_h;
-    g.pad_w = l.pad_w;
-    g.dil_h = l.dil_h;
-    g.dil_w = l.dil_w;
-  } else {
-    g.h = 1;
-    g.w = gm.m;
-    g.c = gm.k;
-  }
-  return g;
-}
-
-LayoutCost stream_layout_cost(const top::TopParams& p_in, const StreamGeometry& g,
-                              const top::MappingChoice& m, const TensorLayout& t,
-                              const LineModel& lm) {
-  const top::TopParams p = p_in.validated();
-  if (m.grlog > static_cast<std::uint32_t>(p.awl()) || m.gclog > m.grlog ||
-      m.vnm1 + 1 > static_cast<std::uint32_t>(p.ah)) {
-    throw std::invalid_argument(fmt::format("stream_layout_cost: mapping {} is illegal on {}",
-                                            m.to_string(), p.to_string()));
-  }
-  if (lm.ports < 1) {
-    throw std::invalid_argument(fmt::format("line model: ports = {} (need >= 1)", lm.ports));
-  }
-  const LineIndex index(t, g, lm.line);
-  const u64 ah = static_cast<u64>(p.ah);
-  const u64 vn = m.vnm1 + 1;
-  const u64 kpar = static_cast<u64>(p.aw) >> m.grlog;  // K-VNs of one step (reduced by BIRRD)
-  const u64 sm = u64{1} << (m.grlog - m.gclog);        // GEMM rows of one step
-  const u64 j = ceil_div(g.k, ah);
-  const u64 passes = ceil_div(j, kpar), rows = ceil_div(g.m, sm);
-  LayoutCost out;
-  out.steps = g.groups * passes * rows;
-  const u64 samples = lm.max_steps == 0 ? out.steps : std::min(out.steps, lm.max_steps);
-  std::vector<u64> lines;
-  u64 cycles = 0, ideal = 0, line_sum = 0;
-  for (u64 s = 0; s < samples; ++s) {
-    // Evenly spread over the steps, at the middle of each stretch.
-    const u64 idx =
-        samples == out.steps
-            ? s
-            : std::min<u64>(out.steps - 1, static_cast<u64>((static_cast<double>(s) + 0.5) *
-                                                            static_cast<double>(out.steps) /
-                                                            static_cast<double>(samples)));
-    const u64 tt = idx % rows, jp = (idx / rows) % passes, grp = idx / (rows * passes);
-    lines.clear();
-    for (u64 rep = 0; rep < sm; ++rep) {
-      const u64 row = tt * sm + rep;
-      if (row >= g.m) break;
-      for (u64 kg = 0; kg < kpar; ++kg) {
-        const u64 jj = jp * kpar + kg;
-        if (jj >= j) break;
-        for (u64 e = 0; e < vn; ++e) {
-          const u64 kk = jj * ah + e;
-          if (kk >= g.k) break;
-          if (auto x = g.at(grp, row, kk)) lines.push_back(index.line(*x));
-        }
-      }
-    }
-    std::sort(lines.begin(), lines.end());
-    const u64 distinct = static_cast<u64>(std::unique(lines.begin(), lines.end()) - lines.begin());
-    cycles += std::max<u64>(vn, ceil_div(distinct, static_cast<u64>(lm.ports)));
-    ideal += vn;
-    line_sum += distinct;
-    out.worst_lines = std::max(out.worst_lines, distinct);
-  }
-  out.sampled = samples;
-  out.slowdown = ideal ? static_cast<double>(cycles) / static_cast<double>(ideal) : 1.0;
-  out.lines_per_step = samples ? static_cast<double>(line_sum) / static_cast<double>(samples) : 0;
-  return out;
-}
-
 std::vector<std::string> default_layouts(int line) {
   if (line < 1 || (line & (line - 1)) != 0) {
     throw std::invalid_argument(
@@ -526,182 +376,6 @@ Comparison compare_network(const top::TopParams& p_in, const Network& net,
   }
   c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return c;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reports.
-
-std::string format_comparison(const Comparison& c) {
-  std::string s = fmt::format("network {} on {}: {} MACs\n\n", c.network, c.params, c.macs);
-  s += "| design | latency (Mcycles) | vs FEATHER | overlapped (Mcycles) | vs FEATHER | "
-       "geomean per layer | PE util | reorganisations | off-chip MB | buffer accesses (M) |\n"
-       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-  for (std::size_t d = 0; d < c.designs.size(); ++d) {
-    const DesignTotal& t = c.totals[d];
-    s += fmt::format(
-        "| {} | {:.3f} | {:.2f} | {:.3f} | {:.2f} | {:.2f} | {:.1f}% | {} | {:.1f} | "
-        "{:.1f} |\n",
-        c.designs[d].name, t.latency / 1e6, c.ratio(d), t.latency_overlapped / 1e6,
-        c.ratio(d, true), t.geomean_speedup, 100.0 * t.utilization, t.transitions,
-        static_cast<double>(t.offchip_bytes) / (1024.0 * 1024.0),
-        static_cast<double>(t.buffer_accesses) / 1e6);
-  }
-  s += fmt::format(
-      "\nFEATHER as this project's RTL runs it (per-bank VN layouts, the mapper's free search "
-      "incl. "
-      "IO-S): {:.3f} Mcycles.\n\n",
-      static_cast<double>(c.rtl_cycles) / 1e6);
-  s += "| layer | shape | x |";
-  for (const Design& d : c.designs) s += fmt::format(" {} |", d.name);
-  s += " FEATHER choice |\n|---|---|---:|";
-  for (std::size_t d = 0; d < c.designs.size(); ++d) s += "---:|";
-  s += "---|\n";
-  for (const CompareLayer& l : c.layers) {
-    if (!l.designs[0].mac) continue;
-    s += fmt::format("| {} | {} | {} |", l.name, l.shape, l.count);
-    const double f = l.designs[0].latency();
-    for (std::size_t d = 0; d < c.designs.size(); ++d) {
-      const DesignLayer& x = l.designs[d];
-      if (d == 0) {
-        s += fmt::format(" {:.0f} |", x.latency());
-      } else {
-        s += fmt::format(" {:.0f} ({:.2f}x) |", x.latency(), f > 0 ? x.latency() / f : 0.0);
-      }
-    }
-    const DesignLayer& x = l.designs[0];
-    s += fmt::format(" {} in {} out {}{} |\n", mapping_label(x.mapping), x.in_layout.substr(4),
-                     x.out_layout.substr(4),
-                     x.slowdown > 1.0 ? fmt::format(" (slowdown {:.2f})", x.slowdown) : "");
-  }
-  // Traffic per layer: off-chip KB (loads, stores, reorganisations) / buffer bank accesses.
-  s += "\nOff-chip KB / buffer accesses (thousands) per layer instance:\n\n| layer |";
-  for (const Design& d : c.designs) s += fmt::format(" {} |", d.name);
-  s += "\n|---|";
-  for (std::size_t d = 0; d < c.designs.size(); ++d) s += "---:|";
-  s += "\n";
-  for (const CompareLayer& l : c.layers) {
-    if (!l.designs[0].mac) continue;
-    s += fmt::format("| {} |", l.name);
-    for (const DesignLayer& x : l.designs) {
-      s += fmt::format(" {:.1f} / {:.1f} |", static_cast<double>(x.offchip_bytes) / 1024.0,
-                       static_cast<double>(x.buffer_accesses) / 1e3);
-    }
-    s += "\n";
-  }
-  s += fmt::format("\n{} mapper searches\n", c.mapper_calls);
-  return s;
-}
-
-std::string comparison_svg(const Comparison& c) {
-  std::vector<const CompareLayer*> ls;
-  for (const CompareLayer& l : c.layers)
-    if (l.designs[0].mac) ls.push_back(&l);
-  const std::size_t nd = c.designs.size() - 1;
-  double ymax = 2.0;
-  for (const CompareLayer* l : ls) {
-    for (std::size_t d = 1; d < c.designs.size(); ++d) {
-      ymax = std::max(ymax, l->designs[d].latency() / std::max(1.0, l->designs[0].latency()));
-    }
-  }
-  const double top_log = std::ceil(std::log2(ymax));
-  const double bottom_log = -1;  // 0.5x
-  const int left = 70, right = 20, top = 50, plot_h = 320, label_h = 150;
-  const double bar = 3.0, gap = 3.0;
-  const double group_w = static_cast<double>(nd) * bar + gap;
-  const int plot_w = static_cast<int>(
-      std::max({400.0, group_w * static_cast<double>(ls.size()), 160.0 * static_cast<double>(nd)}));
-  const int width = left + plot_w + right, height = top + plot_h + label_h;
-  const auto y_of = [&](double ratio) {
-    const double v = std::clamp(std::log2(std::max(ratio, 1e-9)), bottom_log, top_log);
-    return top + plot_h * (top_log - v) / (top_log - bottom_log);
-  };
-  static const char* colors[] = {"#d62728", "#1f77b4", "#2ca02c", "#9467bd",
-                                 "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"};
-  std::string s = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
-      "font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" "
-      "fill=\"white\"/>\n<text x=\"{}\" y=\"20\" font-size=\"14\">{} on {}: latency of each "
-      "design / FEATHER, per layer (log scale)</text>\n",
-      width, height, left, c.network, c.params);
-  for (double v = bottom_log; v <= top_log + 1e-9; v += 1) {
-    const double y = y_of(std::exp2(v));
-    s += fmt::format(
-        "<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"{}\"/>\n<text x=\"{}\" "
-        "y=\"{:.1f}\" text-anchor=\"end\">{}x</text>\n",
-        left, y, left + plot_w, y, v == 0 ? "#000" : "#ddd", left - 5, y + 4,
-        fmt::format("{:g}", std::exp2(v)));
-  }
-  for (std::size_t i = 0; i < ls.size(); ++i) {
-    const double x0 = left + static_cast<double>(i) * group_w;
-    const double f = std::max(1.0, ls[i]->designs[0].latency());
-    for (std::size_t d = 1; d < c.designs.size(); ++d) {
-      const double r = ls[i]->designs[d].latency() / f;
-      const double y1 = y_of(r), y0 = y_of(1.0);
-      s += fmt::format(
-          "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
-          "fill=\"{}\"><title>{} {}: {:.2f}x</title></rect>\n",
-          x0 + static_cast<double>(d - 1) * bar, std::min(y0, y1), bar,
-          std::max(0.5, std::abs(y1 - y0)), colors[(d - 1) % 8], ls[i]->name, c.designs[d].name, r);
-    }
-    s += fmt::format(
-        "<text transform=\"translate({:.1f},{}) rotate(-60)\" text-anchor=\"end\" "
-        "font-size=\"8\">{}</text>\n",
-        x0 + group_w / 2, top + plot_h + 8, ls[i]->name);
-  }
-  for (std::size_t d = 1; d < c.designs.size(); ++d) {
-    const int x = left + static_cast<int>(d - 1) * 160;
-    s += fmt::format(
-        "<rect x=\"{}\" y=\"30\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" "
-        "y=\"39\">{} ({:.2f}x total)</text>\n",
-        x, colors[(d - 1) % 8], x + 14, c.designs[d].name, c.ratio(d));
-  }
-  s += "</svg>\n";
-  return s;
-}
-
-std::string comparison_json(const Comparison& c) {
-  nlohmann::json j;
-  j["network"] = c.network;
-  j["params"] = c.params;
-  j["macs"] = c.macs;
-  j["rtl_cycles"] = c.rtl_cycles;
-  j["seconds"] = c.seconds;
-  for (std::size_t d = 0; d < c.designs.size(); ++d) {
-    const DesignTotal& t = c.totals[d];
-    j["designs"].push_back({{"name", c.designs[d].name},
-                            {"latency", t.latency},
-                            {"latency_overlapped", t.latency_overlapped},
-                            {"ratio", c.ratio(d)},
-                            {"ratio_overlapped", c.ratio(d, true)},
-                            {"geomean_speedup", t.geomean_speedup},
-                            {"utilization", t.utilization},
-                            {"reorganisations", t.transitions},
-                            {"transition_cycles", t.transition},
-                            {"offchip_bytes", t.offchip_bytes},
-                            {"buffer_accesses", t.buffer_accesses}});
-  }
-  for (const CompareLayer& l : c.layers) {
-    nlohmann::json jl = {{"name", l.name}, {"shape", l.shape},           {"count", l.count},
-                         {"macs", l.macs}, {"rtl_cycles", l.rtl_cycles}, {"rtl_plan", l.rtl_plan}};
-    for (std::size_t d = 0; d < c.designs.size(); ++d) {
-      const DesignLayer& x = l.designs[d];
-      nlohmann::json jd = {{"design", c.designs[d].name}, {"in_layout", x.in_layout},
-                           {"out_layout", x.out_layout},  {"transition", x.transition},
-                           {"latency", x.latency()},      {"offchip_bytes", x.offchip_bytes}};
-      if (x.mac) {
-        jd["mapping"] = {
-            {"grlog", x.mapping.grlog}, {"gclog", x.mapping.gclog}, {"vn", x.mapping.vnm1 + 1}};
-        jd["slowdown"] = x.slowdown;
-        jd["cycles"] = x.cycles;
-        jd["array_cycles"] = x.array_cycles;
-        jd["overlapped"] = x.overlapped;
-        jd["buffer_accesses"] = x.buffer_accesses;
-      }
-      jl["designs"].push_back(jd);
-    }
-    j["layers"].push_back(jl);
-  }
-  return j.dump(1);
 }
 
 }  // namespace feather::map

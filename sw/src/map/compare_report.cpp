@@ -1,0 +1,199 @@
+// The network comparison's reports (compare.hpp, docs/compare.md): the Markdown tables, the
+// per-layer SVG plot and the JSON of a Comparison.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "feather/map/compare.hpp"
+
+namespace feather::map {
+
+namespace {
+
+std::string mapping_label(const top::MappingChoice& m) {
+  return fmt::format("G_r={} G_c={} vn={}", 1u << m.grlog, 1u << m.gclog, m.vnm1 + 1);
+}
+
+}  // namespace
+// ---------------------------------------------------------------------------------------------
+// Reports.
+
+std::string format_comparison(const Comparison& c) {
+  std::string s = fmt::format("network {} on {}: {} MACs\n\n", c.network, c.params, c.macs);
+  s += "| design | latency (Mcycles) | vs FEATHER | overlapped (Mcycles) | vs FEATHER | "
+       "geomean per layer | PE util | reorganisations | off-chip MB | buffer accesses (M) |\n"
+       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (std::size_t d = 0; d < c.designs.size(); ++d) {
+    const DesignTotal& t = c.totals[d];
+    s += fmt::format(
+        "| {} | {:.3f} | {:.2f} | {:.3f} | {:.2f} | {:.2f} | {:.1f}% | {} | {:.1f} | "
+        "{:.1f} |\n",
+        c.designs[d].name, t.latency / 1e6, c.ratio(d), t.latency_overlapped / 1e6,
+        c.ratio(d, true), t.geomean_speedup, 100.0 * t.utilization, t.transitions,
+        static_cast<double>(t.offchip_bytes) / (1024.0 * 1024.0),
+        static_cast<double>(t.buffer_accesses) / 1e6);
+  }
+  s += fmt::format(
+      "\nFEATHER as this project's RTL runs it (per-bank VN layouts, the mapper's free search "
+      "incl. "
+      "IO-S): {:.3f} Mcycles.\n\n",
+      static_cast<double>(c.rtl_cycles) / 1e6);
+  s += "| layer | shape | x |";
+  for (const Design& d : c.designs) s += fmt::format(" {} |", d.name);
+  s += " FEATHER choice |\n|---|---|---:|";
+  for (std::size_t d = 0; d < c.designs.size(); ++d) s += "---:|";
+  s += "---|\n";
+  for (const CompareLayer& l : c.layers) {
+    if (!l.designs[0].mac) continue;
+    s += fmt::format("| {} | {} | {} |", l.name, l.shape, l.count);
+    const double f = l.designs[0].latency();
+    for (std::size_t d = 0; d < c.designs.size(); ++d) {
+      const DesignLayer& x = l.designs[d];
+      if (d == 0) {
+        s += fmt::format(" {:.0f} |", x.latency());
+      } else {
+        s += fmt::format(" {:.0f} ({:.2f}x) |", x.latency(), f > 0 ? x.latency() / f : 0.0);
+      }
+    }
+    const DesignLayer& x = l.designs[0];
+    s += fmt::format(" {} in {} out {}{} |\n", mapping_label(x.mapping), x.in_layout.substr(4),
+                     x.out_layout.substr(4),
+                     x.slowdown > 1.0 ? fmt::format(" (slowdown {:.2f})", x.slowdown) : "");
+  }
+  // Traffic per layer: off-chip KB (loads, stores, reorganisations) / buffer bank accesses.
+  s += "\nOff-chip KB / buffer accesses (thousands) per layer instance:\n\n| layer |";
+  for (const Design& d : c.designs) s += fmt::format(" {} |", d.name);
+  s += "\n|---|";
+  for (std::size_t d = 0; d < c.designs.size(); ++d) s += "---:|";
+  s += "\n";
+  for (const CompareLayer& l : c.layers) {
+    if (!l.designs[0].mac) continue;
+    s += fmt::format("| {} |", l.name);
+    for (const DesignLayer& x : l.designs) {
+      s += fmt::format(" {:.1f} / {:.1f} |", static_cast<double>(x.offchip_bytes) / 1024.0,
+                       static_cast<double>(x.buffer_accesses) / 1e3);
+    }
+    s += "\n";
+  }
+  s += fmt::format("\n{} mapper searches\n", c.mapper_calls);
+  return s;
+}
+
+std::string comparison_svg(const Comparison& c) {
+  std::vector<const CompareLayer*> ls;
+  for (const CompareLayer& l : c.layers)
+    if (l.designs[0].mac) ls.push_back(&l);
+  const std::size_t nd = c.designs.size() - 1;
+  double ymax = 2.0;
+  for (const CompareLayer* l : ls) {
+    for (std::size_t d = 1; d < c.designs.size(); ++d) {
+      ymax = std::max(ymax, l->designs[d].latency() / std::max(1.0, l->designs[0].latency()));
+    }
+  }
+  const double top_log = std::ceil(std::log2(ymax));
+  const double bottom_log = -1;  // 0.5x
+  const int left = 70, right = 20, top = 50, plot_h = 320, label_h = 150;
+  const double bar = 3.0, gap = 3.0;
+  const double group_w = static_cast<double>(nd) * bar + gap;
+  const int plot_w = static_cast<int>(
+      std::max({400.0, group_w * static_cast<double>(ls.size()), 160.0 * static_cast<double>(nd)}));
+  const int width = left + plot_w + right, height = top + plot_h + label_h;
+  const auto y_of = [&](double ratio) {
+    const double v = std::clamp(std::log2(std::max(ratio, 1e-9)), bottom_log, top_log);
+    return top + plot_h * (top_log - v) / (top_log - bottom_log);
+  };
+  static const char* colors[] = {"#d62728", "#1f77b4", "#2ca02c", "#9467bd",
+                                 "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"};
+  std::string s = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
+      "font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" "
+      "fill=\"white\"/>\n<text x=\"{}\" y=\"20\" font-size=\"14\">{} on {}: latency of each "
+      "design / FEATHER, per layer (log scale)</text>\n",
+      width, height, left, c.network, c.params);
+  for (double v = bottom_log; v <= top_log + 1e-9; v += 1) {
+    const double y = y_of(std::exp2(v));
+    s += fmt::format(
+        "<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"{}\"/>\n<text x=\"{}\" "
+        "y=\"{:.1f}\" text-anchor=\"end\">{}x</text>\n",
+        left, y, left + plot_w, y, v == 0 ? "#000" : "#ddd", left - 5, y + 4,
+        fmt::format("{:g}", std::exp2(v)));
+  }
+  for (std::size_t i = 0; i < ls.size(); ++i) {
+    const double x0 = left + static_cast<double>(i) * group_w;
+    const double f = std::max(1.0, ls[i]->designs[0].latency());
+    for (std::size_t d = 1; d < c.designs.size(); ++d) {
+      const double r = ls[i]->designs[d].latency() / f;
+      const double y1 = y_of(r), y0 = y_of(1.0);
+      s += fmt::format(
+          "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
+          "fill=\"{}\"><title>{} {}: {:.2f}x</title></rect>\n",
+          x0 + static_cast<double>(d - 1) * bar, std::min(y0, y1), bar,
+          std::max(0.5, std::abs(y1 - y0)), colors[(d - 1) % 8], ls[i]->name, c.designs[d].name, r);
+    }
+    s += fmt::format(
+        "<text transform=\"translate({:.1f},{}) rotate(-60)\" text-anchor=\"end\" "
+        "font-size=\"8\">{}</text>\n",
+        x0 + group_w / 2, top + plot_h + 8, ls[i]->name);
+  }
+  for (std::size_t d = 1; d < c.designs.size(); ++d) {
+    const int x = left + static_cast<int>(d - 1) * 160;
+    s += fmt::format(
+        "<rect x=\"{}\" y=\"30\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" "
+        "y=\"39\">{} ({:.2f}x total)</text>\n",
+        x, colors[(d - 1) % 8], x + 14, c.designs[d].name, c.ratio(d));
+  }
+  s += "</svg>\n";
+  return s;
+}
+
+std::string comparison_json(const Comparison& c) {
+  nlohmann::json j;
+  j["network"] = c.network;
+  j["params"] = c.params;
+  j["macs"] = c.macs;
+  j["rtl_cycles"] = c.rtl_cycles;
+  j["seconds"] = c.seconds;
+  for (std::size_t d = 0; d < c.designs.size(); ++d) {
+    const DesignTotal& t = c.totals[d];
+    j["designs"].push_back({{"name", c.designs[d].name},
+                            {"latency", t.latency},
+                            {"latency_overlapped", t.latency_overlapped},
+                            {"ratio", c.ratio(d)},
+                            {"ratio_overlapped", c.ratio(d, true)},
+                            {"geomean_speedup", t.geomean_speedup},
+                            {"utilization", t.utilization},
+                            {"reorganisations", t.transitions},
+                            {"transition_cycles", t.transition},
+                            {"offchip_bytes", t.offchip_bytes},
+                            {"buffer_accesses", t.buffer_accesses}});
+  }
+  for (const CompareLayer& l : c.layers) {
+    nlohmann::json jl = {{"name", l.name}, {"shape", l.shape},           {"count", l.count},
+                         {"macs", l.macs}, {"rtl_cycles", l.rtl_cycles}, {"rtl_plan", l.rtl_plan}};
+    for (std::size_t d = 0; d < c.designs.size(); ++d) {
+      const DesignLayer& x = l.designs[d];
+      nlohmann::json jd = {{"design", c.designs[d].name}, {"in_layout", x.in_layout},
+                           {"out_layout", x.out_layout},  {"transition", x.transition},
+                           {"latency", x.latency()},      {"offchip_bytes", x.offchip_bytes}};
+      if (x.mac) {
+        jd["mapping"] = {
+            {"grlog", x.mapping.grlog}, {"gclog", x.mapping.gclog}, {"vn", x.mapping.vnm1 + 1}};
+        jd["slowdown"] = x.slowdown;
+        jd["cycles"] = x.cycles;
+        jd["array_cycles"] = x.array_cycles;
+        jd["overlapped"] = x.overlapped;
+        jd["buffer_accesses"] = x.buffer_accesses;
+      }
+      jl["designs"].push_back(jd);
+    }
+    j["layers"].push_back(jl);
+  }
+  return j.dump(1);
+}
+
+}  // namespace feather::map

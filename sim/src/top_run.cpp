@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "feather/sim/gtkw.hpp"
+#include "feather/sim/top_coverage.hpp"
 
 namespace feather::sim {
 

@@ -5,11 +5,11 @@
 #include <filesystem>
 #include <random>
 
-#include "feather/sim/regress.hpp"
+#include "feather/regress/regress.hpp"
 
 namespace feather::cli {
 
-namespace rg = sim::regress;
+namespace rg = feather::regress;
 
 void add_regress_options(CLI::App* cmd, RegressArgs& a) {
   cmd->add_option("suite", a.suite, "the suite to run (see --list)");

@@ -28,11 +28,11 @@
 #include <fmt/format.h>
 
 #include "../common/seed.hpp"
+#include "feather/regress/regress.hpp"
 #include "feather/sim/birrd_dut.hpp"
 #include "feather/sim/coverage.hpp"
 #include "feather/sim/debug.hpp"
 #include "feather/sim/nest_dut.hpp"
-#include "feather/sim/regress.hpp"
 
 extern char** environ;
 
@@ -40,7 +40,7 @@ namespace feather::test {
 namespace {
 
 namespace fs = std::filesystem;
-namespace rg = sim::regress;
+namespace rg = feather::regress;
 
 const std::string kFeather = FEATHER_EXE;
 const std::string kSelftest = FEATHER_SOURCE_DIR "/verif/regress/selftest.yaml";

@@ -15,7 +15,10 @@
 #include "feather/sim/coverage.hpp"
 #include "feather/sim/debug.hpp"
 
-namespace feather::sim::regress {
+namespace feather::regress {
+
+using sim::Coverage;
+using sim::Divergence;
 
 struct JobSpec {
   std::string test;               // the suite entry's name, e.g. "birrd-cosim"
@@ -197,4 +200,4 @@ std::string shell_quote(const std::string& arg);
 // Splits a command line at blanks, honouring '...' and "..." quoting (no escapes).
 std::vector<std::string> split_command(std::string_view line);
 
-}  // namespace feather::sim::regress
+}  // namespace feather::regress

@@ -1,0 +1,23 @@
+// Functional coverage of the FEATHER top (docs/coverage.md): the counters run_program samples.
+#pragma once
+
+#include "feather/sim/coverage.hpp"
+#include "feather/top/isa.hpp"
+#include "feather/top/params.hpp"
+
+namespace feather::sim {
+
+// FEATHER top counters (docs/coverage.md), sampled by run_program (sim/src/top_run.cpp):
+// cover_top_array once per run (the array configuration, against the compiled tops), and
+// cover_top_instr for every instruction the top accepts: opcode, Set*Layout order per buffer,
+// ExecuteStreaming acc/quant, Load/Store target, Config swap, ExecuteMapping grlog/gclog/vn
+// (per array: their ranges depend on AH and AW). Out-of-range field values (illegal
+// instructions of the error tests) count in no bin.
+void cover_top_array(Coverage& c, const top::TopParams& p);
+void cover_top_instr(Coverage& c, const top::TopParams& p, const top::Instr& in);
+// The error code a run of the top ends with (RunResult::err), one bin per code of docs/isa.md
+// (NONE .. QRANGE), sampled by run_program at the end of every run that finished (no watchdog
+// timeout, no reset in the middle).
+void cover_top_error(Coverage& c, top::Err e);
+
+}  // namespace feather::sim

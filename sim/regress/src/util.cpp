@@ -1,0 +1,91 @@
+// Small text and file helpers shared by the runner's files (util.hpp).
+#include "util.hpp"
+
+#include "feather/regress/regress.hpp"
+
+#include <fmt/format.h>
+
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace feather::regress {
+
+namespace fs = std::filesystem;
+
+std::string command_line(const std::string& exe, const std::vector<std::string>& args) {
+  std::string s = shell_quote(exe);
+  for (const auto& a : args) {
+    s += ' ';
+    s += shell_quote(a);
+  }
+  return s;
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+  if (!out) throw std::runtime_error(fmt::format("cannot write '{}'", p.string()));
+}
+
+std::string first_lines(const std::string& text, int n) {
+  std::size_t pos = 0;
+  for (int k = 0; k < n && pos != std::string::npos; ++k) {
+    pos = text.find('\n', pos);
+    if (pos != std::string::npos) ++pos;
+  }
+  if (pos == std::string::npos || pos >= text.size()) return text;
+  return text.substr(0, pos) + "[...]\n";
+}
+
+std::string esc(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        if (c < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') break;
+        out += ch;
+    }
+  }
+  return out;
+}
+
+std::string timestamp() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string log_text(const std::string& dir, const std::string& rel) {
+  return rel.empty() ? std::string() : read_text(fs::path(dir) / rel);
+}
+
+}  // namespace feather::regress

@@ -1,20 +1,42 @@
-#include "compare_cmd.hpp"
-
+// `feather compare` (docs/compare.md): FEATHER against fixed-dataflow / fixed-layout designs on
+// a whole network, and the chosen plan's layers run on the RTL (--verify).
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <set>
+#include <memory>
+#include <string>
+#include <vector>
 
+#include "commands.hpp"
 #include "feather/map/compare.hpp"
 #include "feather/map/workload.hpp"
 #include "feather/sim/layer_run.hpp"
-#include "map_cmd.hpp"
+#include "layer_options.hpp"
+#include "options.hpp"
 
 namespace feather::cli {
 
 namespace {
+
+struct CompareArgs {
+  std::string network = "resnet50";  // one or several, comma separated
+  std::string array = "16x16";
+  int sd = 0, wd = 0, od = 0, qd = 0;
+  int latency = 2;
+  double bandwidth = 1.0;
+  int line = 32, ports = 2;
+  std::uint64_t steps = 96;  // streaming steps sampled per layer for the layout model
+  bool per_tensor = false;
+  // Outputs; with several networks each path must contain "{network}".
+  std::string svg, json, markdown;
+  std::string summary;  // the totals of every network beside the published figures (markdown)
+  int verify = 0;       // layers of FEATHER's plan to run on the RTL
+  std::vector<std::string> verify_layers;
+  std::uint64_t seed = 1;
+};
 
 void write_file(const std::string& path, const std::string& text) {
   const auto dir = std::filesystem::path(path).parent_path();
@@ -24,8 +46,6 @@ void write_file(const std::string& path, const std::string& text) {
   out << text;
   if (!out) throw std::invalid_argument("cannot write " + path);
 }
-
-}  // namespace
 
 void add_compare_options(CLI::App* cmd, CompareArgs& a) {
   cmd->add_option("--network", a.network,
@@ -53,8 +73,6 @@ void add_compare_options(CLI::App* cmd, CompareArgs& a) {
   cmd->add_option("--verify-layer", a.verify_layers, "run this layer of the plan on the RTL");
   cmd->add_option("--seed", a.seed, "operand seed of the --verify runs");
 }
-
-namespace {
 
 // The published figures (the FEATHER paper's LayoutLoop model, Fig. 13; BERT from its text):
 // latency of each baseline relative to FEATHER. docs/compare.md explains the differences.
@@ -112,9 +130,7 @@ std::string path_for(const std::string& pattern, const std::string& network, boo
 int compare_one(const CompareArgs& a, const std::string& network, bool several,
                 std::string& summary);
 
-}  // namespace
-
-int cmd_compare(const CompareArgs& a) {
+int compare(const CompareArgs& a) {
   if (a.verify < 0) throw CLI::ValidationError("--verify", "must be >= 0");
   if (a.ports < 1) throw CLI::ValidationError("--ports", "must be >= 1");
   if (a.line < 1 || (a.line & (a.line - 1)) != 0) {
@@ -146,8 +162,6 @@ int cmd_compare(const CompareArgs& a) {
   }
   return rc;
 }
-
-namespace {
 
 int compare_one(const CompareArgs& a, const std::string& network, bool several,
                 std::string& summary) {
@@ -265,5 +279,14 @@ int compare_one(const CompareArgs& a, const std::string& network, bool several,
 }
 
 }  // namespace
+
+Command add_compare(CLI::App& app) {
+  auto a = std::make_shared<CompareArgs>();
+  auto* cmp = app.add_subcommand("compare",
+                                 "compare FEATHER with NVDLA-, Eyeriss- and SIGMA-like designs on "
+                                 "a network (docs/compare.md)");
+  add_compare_options(cmp, *a);
+  return {cmp, [a] { return compare(*a); }};
+}
 
 }  // namespace feather::cli

@@ -1,15 +1,39 @@
-#include "regress_cmd.hpp"
-
+// `feather regress`: run a suite of (test, configuration, seed) jobs from a suites file, or the
+// failing jobs of a rerun file (docs/user-guide.md, docs/debugging.md).
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <random>
+#include <string>
 
+#include "commands.hpp"
 #include "feather/regress/regress.hpp"
 
 namespace feather::cli {
 
+namespace {
+
 namespace rg = feather::regress;
+
+struct RegressArgs {
+  std::string suite;
+  std::string suites_file;  // default: verif/regress/suites.yaml of the source tree
+  int jobs = 2;
+  std::uint64_t seed = 1;
+  int reseed = 0;
+  std::string out;  // default out/regress/<suite>
+  std::string rerun;
+  double timeout = 0;
+  std::uint64_t window = 100;
+  bool no_debug_rerun = false;
+  bool list = false;
+  bool quiet = false;
+  bool coverage = false;  // Verilator code coverage (a FEATHER_COVERAGE=ON build)
+  std::string history;    // coverage history file (default <out>/coverage-history.jsonl)
+  bool no_history = false;
+};
 
 void add_regress_options(CLI::App* cmd, RegressArgs& a) {
   cmd->add_option("suite", a.suite, "the suite to run (see --list)");
@@ -37,7 +61,8 @@ void add_regress_options(CLI::App* cmd, RegressArgs& a) {
   cmd->add_flag("--no-history", a.no_history, "do not record the run in the coverage history");
 }
 
-int cmd_regress(const RegressArgs& a, const CLI::App* cmd) {
+// 0 when every job passed, 1 when a job failed or timed out.
+int regress(const RegressArgs& a, const CLI::App* cmd) {
 #ifdef FEATHER_SUITES_FILE
   const std::string suites = a.suites_file.empty() ? FEATHER_SUITES_FILE : a.suites_file;
 #else
@@ -140,6 +165,15 @@ int cmd_regress(const RegressArgs& a, const CLI::App* cmd) {
   }
   if (rep.interrupted) return 130;
   return fail + tmo == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+Command add_regress(CLI::App& app) {
+  auto a = std::make_shared<RegressArgs>();
+  auto* cmd = app.add_subcommand("regress", "run a regression suite (parallel jobs, reports)");
+  add_regress_options(cmd, *a);
+  return {cmd, [a, cmd] { return regress(*a, cmd); }};
 }
 
 }  // namespace feather::cli

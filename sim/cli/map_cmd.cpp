@@ -1,18 +1,33 @@
-#include "map_cmd.hpp"
-
+// `feather map`: map a layer or a whole network, print the per-layer plan and predicted cost
+// (docs/mapper.md, docs/user-guide.md).
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cctype>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <string>
 
+#include "commands.hpp"
 #include "feather/map/workload.hpp"
-#include "feather/sim/top_dut.hpp"
+#include "layer_options.hpp"
+#include "options.hpp"
 
 namespace feather::cli {
 
 namespace {
+
+struct MapArgs {
+  std::string network;     // builtin name or file
+  std::string layer_name;  // only this layer
+  std::string array = "16x16";
+  int sd = 0, wd = 0, od = 0, qd = 0;
+  int latency = 2;
+  double bandwidth = 1.0;
+  bool per_tensor = false;
+  std::string dataflow;
+  std::string json;  // write the plan as JSON here
+  LayerArgs layer;   // a single layer instead of a network
+};
 
 nlohmann::json layout_json(const top::Layout& l) {
   return {{"order", l.order}, {"f0", l.f0()}, {"f1", l.f1}, {"f2", l.f2}, {"base", l.base}};
@@ -58,87 +73,6 @@ nlohmann::json map_json(const top::TopParams& p, const std::string& layer, const
           {"search_seconds", m.search_seconds}};
 }
 
-}  // namespace
-
-std::pair<int, int> parse_array(const std::string& text) {
-  const auto x = text.find('x');
-  try {
-    if (x == std::string::npos) throw std::invalid_argument("no x");
-    std::size_t used = 0;
-    const int ah = std::stoi(text.substr(0, x), &used);
-    if (used != x) throw std::invalid_argument("rows");
-    const int aw = std::stoi(text.substr(x + 1), &used);
-    if (used != text.size() - x - 1) throw std::invalid_argument("columns");
-    return {ah, aw};
-  } catch (const std::exception&) {
-    throw CLI::ValidationError("--array", "expected AHxAW such as 16x16, got '" + text + "'");
-  }
-}
-
-map::Dataflow parse_dataflow(const std::string& text) {
-  std::string t;
-  for (char c : text) {
-    if (c != '-') t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  if (t == "wos") return map::Dataflow::kWoS;
-  if (t == "ios") return map::Dataflow::kIoS;
-  throw CLI::ValidationError("--dataflow", "expected wos or ios, got '" + text + "'");
-}
-
-top::TopParams array_params(int ah, int aw, int sd, int wd, int od, int qd) {
-  top::TopParams p;
-  bool have = false;
-  for (const auto& d : sim::top_duts()) {
-    if (d.params.ah == ah && d.params.aw == aw) {
-      p = d.params;
-      have = true;
-    }
-    if (!have && d.params.ah == 16 && d.params.aw == 16) p = d.params;
-  }
-  p.ah = ah;
-  p.aw = aw;
-  if (!have) p.qd = std::max(p.qd, aw);
-  if (sd > 0) p.sd = sd;
-  if (wd > 0) p.wd = wd;
-  if (od > 0) p.od = od;
-  if (qd > 0) p.qd = qd;
-  return p.validated();
-}
-
-sim::LayerSpec spec_of(const map::Layer& l) {
-  sim::LayerSpec s;
-  s.name = l.name + " (" + l.shape_string() + ")";
-  if (l.kind == map::OpKind::kConv) {
-    if (l.r != l.s || l.stride_h != l.stride_w || l.pad_h != l.pad_w || l.dil_h != l.dil_w ||
-        l.n != 1) {
-      throw std::invalid_argument(fmt::format(
-          "layer '{}' ({}): feather run takes batch-1 convolutions with square kernel, stride, "
-          "padding and dilation",
-          l.name, l.shape_string()));
-    }
-    s.kind = "conv";
-    s.h = l.h;
-    s.w = l.w;
-    s.c = l.c;
-    s.co = l.k;
-    s.r = l.r;
-    s.stride = l.stride_h;
-    s.pad = l.pad_h;
-    s.dilation = l.dil_h;
-    s.groups = l.groups;
-  } else if (l.kind == map::OpKind::kGemm) {
-    s.kind = "gemm";
-    s.m = l.gm;
-    s.k = l.gk;
-    s.n = l.gn;
-    s.per_tensor = l.weights_are_activations;
-  } else {
-    throw std::invalid_argument(
-        fmt::format("layer '{}' ({}) has no MACs: nothing to run", l.name, l.shape_string()));
-  }
-  return s;
-}
-
 void add_map_options(CLI::App* cmd, MapArgs& a) {
   cmd->add_option("--network", a.network,
                   "a built-in network (resnet50, mobilenet_v3_large, bert_base) or a network / "
@@ -157,9 +91,11 @@ void add_map_options(CLI::App* cmd, MapArgs& a) {
                 "per-tensor requantization for every layer (lets the mapper use IO-S)");
   cmd->add_option("--dataflow", a.dataflow, "force wos or ios");
   cmd->add_option("--json", a.json, "write the plan (every layer) as JSON to this file");
+  add_layer_options(cmd, a.layer, false);
 }
 
-int cmd_map(const MapArgs& a, const sim::LayerSpec* spec) {
+// Maps a network (a.network) or the single layer `spec`; prints the table.
+int run_map(const MapArgs& a, const sim::LayerSpec* spec) {
   const auto [ah, aw] = parse_array(a.array);
   const top::TopParams p = array_params(ah, aw, a.sd, a.wd, a.od, a.qd);
   map::NetworkMapOptions opt;
@@ -224,6 +160,19 @@ int cmd_map(const MapArgs& a, const sim::LayerSpec* spec) {
     fmt::print("plan written to {}\n", a.json);
   }
   return 0;
+}
+
+}  // namespace
+
+Command add_map(CLI::App& app) {
+  auto a = std::make_shared<MapArgs>();
+  auto* cmd = app.add_subcommand(
+      "map", "map a layer or a whole network, print the per-layer plan and predicted cost");
+  add_map_options(cmd, *a);
+  return {cmd, [a, cmd] {
+            const sim::LayerSpec spec = a->layer.resolved();
+            return run_map(*a, a->layer.given(cmd) ? &spec : nullptr);
+          }};
 }
 
 }  // namespace feather::cli

@@ -1,0 +1,38 @@
+// feather: the project's command line. The subcommands live one per file (commands.hpp):
+//   feather birrd-demo      route a reduction + reordering at AW=16 and run it on the RTL
+//   feather route           route a target on a BIRRD topology and print the switch settings
+//   feather birrd-cosim     lockstep RTL-vs-model run with random traffic
+//   feather nest-cosim      lockstep NEST RTL-vs-model run with random traffic
+//   feather run             run a layer (preset or shape) on the FEATHER top, checked bit-exact
+//   feather regress         run a regression suite of jobs in parallel, with reports
+//   feather map             map a layer or a whole network, print the plan and its cost
+//   feather compare         FEATHER against fixed-dataflow / fixed-layout designs on a network
+//   feather list-models     the verilated configurations in this build
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <vector>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace feather::cli;
+  CLI::App app{"feather: FEATHER accelerator RTL, models and tools"};
+  app.require_subcommand(1);
+  std::vector<Command> commands;
+  for (auto add : {add_birrd_demo, add_route, add_birrd_cosim, add_nest_cosim, add_regress, add_run,
+                   add_map, add_compare, add_list_models}) {
+    commands.push_back(add(app));
+  }
+  CLI11_PARSE(app, argc, argv);
+  try {
+    for (const Command& c : commands) {
+      if (*c.app) return c.run();
+    }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "feather: error: {}\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,64 @@
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
+
+#include "feather/sim/top_dut.hpp"
+
+namespace feather::cli {
+
+std::pair<int, int> parse_array(const std::string& text) {
+  const auto x = text.find('x');
+  try {
+    if (x == std::string::npos) throw std::invalid_argument("no x");
+    std::size_t used = 0;
+    const int ah = std::stoi(text.substr(0, x), &used);
+    if (used != x) throw std::invalid_argument("rows");
+    const int aw = std::stoi(text.substr(x + 1), &used);
+    if (used != text.size() - x - 1) throw std::invalid_argument("columns");
+    return {ah, aw};
+  } catch (const std::exception&) {
+    throw CLI::ValidationError("--array", "expected AHxAW such as 16x16, got '" + text + "'");
+  }
+}
+
+map::Dataflow parse_dataflow(const std::string& text) {
+  std::string t;
+  for (char c : text) {
+    if (c != '-') t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (t == "wos") return map::Dataflow::kWoS;
+  if (t == "ios") return map::Dataflow::kIoS;
+  throw CLI::ValidationError("--dataflow", "expected wos or ios, got '" + text + "'");
+}
+
+birrd::Wiring parse_wiring(const std::string& text) {
+  auto w = birrd::parse_wiring(text);
+  if (!w) {
+    throw CLI::ValidationError("--wiring", "expected 'benes' or 'feather', got '" + text + "'");
+  }
+  return *w;
+}
+
+top::TopParams array_params(int ah, int aw, int sd, int wd, int od, int qd) {
+  top::TopParams p;
+  bool have = false;
+  for (const auto& d : sim::top_duts()) {
+    if (d.params.ah == ah && d.params.aw == aw) {
+      p = d.params;
+      have = true;
+    }
+    if (!have && d.params.ah == 16 && d.params.aw == 16) p = d.params;
+  }
+  p.ah = ah;
+  p.aw = aw;
+  if (!have) p.qd = std::max(p.qd, aw);
+  if (sd > 0) p.sd = sd;
+  if (wd > 0) p.wd = wd;
+  if (od > 0) p.od = od;
+  if (qd > 0) p.qd = qd;
+  return p.validated();
+}
+
+}  // namespace feather::cli

@@ -1,0 +1,26 @@
+// Option values shared by several subcommands: the array, the dataflow, the BIRRD wiring.
+#pragma once
+
+#include <string>
+#include <utility>
+
+#include "feather/birrd/topology.hpp"
+#include "feather/map/mapper.hpp"
+#include "feather/top/params.hpp"
+
+namespace feather::cli {
+
+// "AHxAW" such as "16x16"; throws CLI::ValidationError naming --array otherwise.
+std::pair<int, int> parse_array(const std::string& text);
+
+// "wos" / "ios" (also "WO-S", "IO-S"); throws CLI::ValidationError otherwise.
+map::Dataflow parse_dataflow(const std::string& text);
+
+// "benes" / "feather"; throws CLI::ValidationError naming --wiring otherwise.
+birrd::Wiring parse_wiring(const std::string& text);
+
+// The FEATHER parameters for an AHxAW array: the verilated configuration's when there is one,
+// else the 16x16 configuration's buffer depths; sd/wd/od/qd > 0 override.
+top::TopParams array_params(int ah, int aw, int sd, int wd, int od, int qd);
+
+}  // namespace feather::cli

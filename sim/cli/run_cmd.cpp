@@ -1,0 +1,174 @@
+// `feather run`: one layer (preset, shape or network layer) or a stimulus program on the verilated
+// FEATHER top, checked bit-exact against the golden model and the reference (docs/user-guide.md).
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "commands.hpp"
+#include "cosim_debug.hpp"
+#include "feather/map/workload.hpp"
+#include "feather/sim/layer_run.hpp"
+#include "layer_options.hpp"
+#include "options.hpp"
+
+namespace feather::cli {
+
+namespace {
+
+struct RunArgs {
+  LayerArgs layer;
+  std::string array = "16x16";
+  std::string mapping;
+  std::uint64_t seed = 1;
+  sim::RunOptions opt;
+  RunDebugArgs debug;
+  bool listing = false;
+  std::string network, layer_name, dataflow;
+  std::string coverage;
+  sim::Coverage counters;
+};
+
+int run_spec(const sim::LayerSpec& spec, const std::string& array, std::uint64_t seed,
+             const sim::RunOptions& opt, const std::string& mapping, const std::string& dataflow,
+             bool listing) {
+  const auto [ah, aw] = parse_array(array);
+  map::MapOptions mopt;
+  if (!mapping.empty()) {
+    unsigned gr = 0, gc = 0, vn = 0;
+    if (std::sscanf(mapping.c_str(), "%u,%u,%u", &gr, &gc, &vn) != 3) {
+      throw CLI::ValidationError("--mapping",
+                                 "expected GRLOG,GCLOG,VNM1 such as 2,2,15, got '" + mapping + "'");
+    }
+    mopt.mapping = top::MappingChoice{gr, gc, vn};
+  }
+  if (!opt.trace.empty()) {
+    const auto dir = std::filesystem::path(opt.trace).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir);
+  }
+  fmt::print("layer   : {}\narray   : {}x{} FEATHER (seed {})\n",
+             spec.name.empty() ? spec.kind : spec.name, ah, aw, seed);
+  std::fflush(stdout);
+  if (!dataflow.empty()) mopt.dataflow = parse_dataflow(dataflow);
+  const auto rep = sim::run_layer(spec, ah, aw, seed, opt, mopt);
+  const double mcps =
+      rep.run.seconds > 0 ? static_cast<double>(rep.run.cycles) / rep.run.seconds / 1e3 : 0.0;
+  fmt::print("shape   : {}\nmapping : {}\n", rep.layer, rep.mapping);
+  if (listing) {
+    fmt::print("program : {} instructions\n", rep.program.size());
+    for (std::size_t i = 0; i < rep.program.size(); ++i) {
+      fmt::print("  {:5}  {}\n", i, top::disassemble(rep.program[i]));
+    }
+  }
+  fmt::print("MACs    : {}\ncycles  : {} (RTL, first instruction to idle)\n", rep.macs,
+             rep.run.cycles);
+  if (spec.kind != "random-stream") {
+    fmt::print("model   : {} cycles predicted ({:+.2f}% vs RTL{})\n", rep.predicted.cycles,
+               rep.run.cycles ? 100.0 *
+                                    (static_cast<double>(rep.predicted.cycles) -
+                                     static_cast<double>(rep.run.cycles)) /
+                                    static_cast<double>(rep.run.cycles)
+                              : 0.0,
+               opt.backpressure > 0 ? "; back-pressure is not modelled exactly" : "");
+  }
+  fmt::print("PE util : {:.1f}% (MACs / ({}*{}*cycles))\n", 100.0 * rep.utilization, ah, aw);
+  const auto pct = [&](std::uint64_t c) {
+    return rep.run.cycles ? 100.0 * static_cast<double>(c) / static_cast<double>(rep.run.cycles)
+                          : 0.0;
+  };
+  const double compute_util =
+      rep.run.beat_cycles
+          ? static_cast<double>(rep.macs) /
+                (static_cast<double>(ah) * aw * static_cast<double>(rep.run.beat_cycles))
+          : 0.0;
+  fmt::print("compute : {} cycles streaming ({:.1f}%), PE utilization in them {:.1f}%\n",
+             rep.run.beat_cycles, pct(rep.run.beat_cycles), 100.0 * compute_util);
+  fmt::print(
+      "the rest: memory load/store {} ({:.1f}%), exposed weight loads {} ({:.1f}%), "
+      "fill/drain/dispatch {} ({:.1f}%), bank conflicts 0 (a conflict is an error)\n",
+      rep.run.memory_cycles, pct(rep.run.memory_cycles), rep.run.mapping_cycles,
+      pct(rep.run.mapping_cycles), rep.run.other_cycles, pct(rep.run.other_cycles));
+  fmt::print("memory  : {} words read, {} written (latency {}, back-pressure {:.2f})\n",
+             rep.run.mem_reads, rep.run.mem_writes, opt.latency, opt.backpressure);
+  fmt::print(
+      "speed   : {:.1f} kcycles/s RTL simulation ({:.2f} s), compile {:.2f} s, golden "
+      "model {:.2f} s\n",
+      mcps, rep.run.seconds, rep.compile_seconds, rep.golden_seconds);
+  report_run_debug(rep);
+  fmt::print("golden  : {}\noutput  : {}\n",
+             rep.golden_ok ? "RTL buffers, status and memory equal the golden model's" : "MISMATCH",
+             rep.output_ok ? "bit-exact against the reference" : "MISMATCH");
+  if (!opt.trace.empty()) {
+    fmt::print("waves   : {}{}\n", std::filesystem::absolute(opt.trace).string(),
+               opt.trace_cycles ? fmt::format(" (first {} cycles)", opt.trace_cycles) : "");
+  }
+  if (!rep.golden_ok || !rep.output_ok) {
+    fmt::print("{}", rep.mismatch);
+    fmt::print("RUN FAILED\n");
+    return 1;
+  }
+  fmt::print("RUN PASSED\n");
+  return 0;
+}
+
+int run(RunArgs& a, const CLI::App* cmd) {
+  sim::LayerSpec spec = a.layer.resolved();
+  if (!a.network.empty()) {
+    if (a.layer_name.empty()) {
+      throw CLI::ValidationError("--layer-name", "--network needs --layer-name");
+    }
+    const auto net = map::find_network(a.network);
+    const map::Layer* l = net.find(a.layer_name);
+    if (!l) {
+      throw std::invalid_argument(
+          fmt::format("network '{}' has no layer named '{}'", net.name, a.layer_name));
+    }
+    const bool pt = spec.per_tensor;
+    spec = spec_of(*l);
+    spec.per_tensor = spec.per_tensor || pt;
+  }
+  a.opt.seed = a.seed;
+  apply_run_debug(a.debug, cmd, a.opt);
+  if (!a.coverage.empty()) a.opt.coverage = &a.counters;
+  const int rc = run_spec(spec, a.array, a.seed, a.opt, a.mapping, a.dataflow, a.listing);
+  if (!a.coverage.empty()) {
+    const auto dir = std::filesystem::path(a.coverage).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir);
+    a.counters.save(a.coverage);
+  }
+  return rc;
+}
+
+}  // namespace
+
+Command add_run(CLI::App& app) {
+  auto a = std::make_shared<RunArgs>();
+  a->opt.trace_cycles = 5000;
+  auto* run_cmd = app.add_subcommand("run", "run a layer on the FEATHER top, checked bit-exact");
+  add_layer_options(run_cmd, a->layer, true);
+  run_cmd->add_option("--array", a->array, "AHxAW of a verilated top (see list-models)");
+  run_cmd->add_option("--mapping", a->mapping,
+                      "force the mapping GRLOG,GCLOG,VNM1 (layouts follow)");
+  run_cmd->add_option("--seed", a->seed, "random operands seed");
+  run_cmd->add_option("--latency", a->opt.latency, "off-chip read latency in cycles");
+  run_cmd->add_option("--backpressure", a->opt.backpressure,
+                      "probability of a held request/response");
+  run_cmd->add_option("--trace", a->opt.trace, "FST waveform to write");
+  run_cmd->add_option("--trace-cycles", a->opt.trace_cycles, "cycles to trace (0 = all)");
+  add_run_debug_options(run_cmd, a->debug);
+  run_cmd->add_flag("--listing", a->listing, "print the compiled instruction stream");
+  run_cmd->add_option("--network", a->network,
+                      "run one layer (--layer-name) of a built-in network or network file");
+  run_cmd->add_option("--layer-name", a->layer_name, "the layer of --network to run");
+  run_cmd->add_option("--dataflow", a->dataflow, "force wos or ios");
+  run_cmd->add_flag("--per-tensor", a->layer.spec.per_tensor,
+                    "one requantization scale for the layer (lets the mapper use IO-S)");
+  run_cmd->add_option("--coverage", a->coverage,
+                      "write the functional coverage counters of the top (JSON)");
+  return {run_cmd, [a, run_cmd] { return run(*a, run_cmd); }};
+}
+
+}  // namespace feather::cli

@@ -80,8 +80,8 @@ void add_map_options(CLI::App* cmd, MapArgs& a) {
   cmd->add_option("--layer-name", a.layer_name, "map only this layer of the network");
   cmd->add_option("--array", a.array, "AHxAW");
   cmd->add_option("--sd", a.sd,
-                  "streaming buffer lines per bank per half (default: the "
-                  "verilated configuration's)");
+                  "streaming buffer lines per bank per half (default: the named "
+                  "configuration's, sw/configs/arrays.json)");
   cmd->add_option("--wd", a.wd, "stationary buffer lines per bank");
   cmd->add_option("--od", a.od, "output buffer lines per bank");
   cmd->add_option("--qd", a.qd, "requantization table entries");

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "feather/sim/top_dut.hpp"
+#include "feather/sim/arrays.hpp"
 
 namespace feather::cli {
 
@@ -43,17 +43,14 @@ birrd::Wiring parse_wiring(const std::string& text) {
 
 top::TopParams array_params(int ah, int aw, int sd, int wd, int od, int qd) {
   top::TopParams p;
-  bool have = false;
-  for (const auto& d : sim::top_duts()) {
-    if (d.params.ah == ah && d.params.aw == aw) {
-      p = d.params;
-      have = true;
-    }
-    if (!have && d.params.ah == 16 && d.params.aw == 16) p = d.params;
+  if (const sim::NamedArray* named = sim::find_named_array(ah, aw)) {
+    p = named->params;
+  } else {
+    if (const sim::NamedArray* big = sim::find_named_array(16, 16)) p = big->params;
+    p.qd = std::max(p.qd, aw);
   }
   p.ah = ah;
   p.aw = aw;
-  if (!have) p.qd = std::max(p.qd, aw);
   if (sd > 0) p.sd = sd;
   if (wd > 0) p.wd = wd;
   if (od > 0) p.od = od;

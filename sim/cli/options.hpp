@@ -19,8 +19,8 @@ map::Dataflow parse_dataflow(const std::string& text);
 // "benes" / "feather"; throws CLI::ValidationError naming --wiring otherwise.
 birrd::Wiring parse_wiring(const std::string& text);
 
-// The FEATHER parameters for an AHxAW array: the verilated configuration's when there is one,
-// else the 16x16 configuration's buffer depths; sd/wd/od/qd > 0 override.
+// The FEATHER parameters for an AHxAW array: the named configuration's (sw/configs/arrays.json)
+// when there is one, else the 16x16 configuration's buffer depths; sd/wd/od/qd > 0 override.
 top::TopParams array_params(int ah, int aw, int sd, int wd, int od, int qd);
 
 }  // namespace feather::cli

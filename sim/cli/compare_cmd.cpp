@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -13,9 +12,8 @@
 #include "commands.hpp"
 #include "feather/map/compare.hpp"
 #include "feather/map/workload.hpp"
-#include "feather/sim/layer_run.hpp"
-#include "layer_options.hpp"
 #include "options.hpp"
+#include "rtl.hpp"
 
 namespace feather::cli {
 
@@ -182,6 +180,10 @@ int compare_one(const CompareArgs& a, const std::string& network, bool several,
           fmt::format("--verify-layer: network '{}' has no layer '{}' with MACs", net.name, n));
     }
   }
+  if ((a.verify > 0 || !a.verify_layers.empty()) && !have_rtl()) {
+    throw std::invalid_argument(
+        no_rtl_message("--verify / --verify-layer (FEATHER's plan run on the RTL)"));
+  }
   const map::Comparison c = map::compare_network(p, net, opt);
   const std::string table = map::format_comparison(c);
   fmt::print("{}", table);
@@ -236,46 +238,15 @@ int compare_one(const CompareArgs& a, const std::string& network, bool several,
   }
   if (pick.empty()) return 0;
 
-  fmt::print("\nFEATHER's plan on the RTL ({}):\n\n", p.to_string());
-  fmt::print(
-      "| layer | mapping | plan cycles | RTL cycles | diff | output | buffers |\n"
-      "|---|---|---:|---:|---:|---|---|\n");
-  int failures = 0;
-  for (std::size_t i : pick) {
-    const map::CompareLayer& l = c.layers[i];
-    const map::DesignLayer& d = l.designs[0];
-    const map::Layer* layer = net.find(l.name);
-    sim::LayerSpec spec = spec_of(*layer);
-    spec.per_tensor = spec.per_tensor || a.per_tensor;
-    map::MapOptions mo;
-    mo.timing = opt.timing;
-    mo.dataflow = map::Dataflow::kWoS;
-    mo.mapping = d.mapping;
-    sim::RunOptions ro;
-    ro.seed = a.seed;
-    ro.latency = a.latency;
-    const sim::LayerReport r = sim::run_layer(spec, ah, aw, a.seed, ro, mo);
-    // The plan's array cycles: the mapper's for the chosen mapping (the layout slowdown of the
-    // line-buffer model is not part of the RTL: its per-bank VN layouts never conflict).
-    const double plan = d.array_cycles;
-    const double rtl = static_cast<double>(r.run.cycles);
-    const double diff = plan > 0 ? (rtl - plan) / plan : 0;
-    const bool ok = r.golden_ok && r.output_ok && std::abs(diff) <= 0.02;
-    if (!ok) ++failures;
-    fmt::print("| {} | {} | {:.0f} | {} | {:+.2f}% | {} | {} |\n", l.name,
-               r.map.mapping.to_string(), plan, r.run.cycles, 100.0 * diff,
-               r.output_ok ? "bit-exact" : "MISMATCH", r.golden_ok ? "= golden" : "MISMATCH");
-    if (!r.mismatch.empty()) fmt::print("  {}\n", r.mismatch);
-    if (d.slowdown > 1.0) {
-      fmt::print(
-          "  (the comparison adds a line-buffer slowdown of {:.3f} for the layout {}: a "
-          "model term, not the RTL's)\n",
-          d.slowdown, d.in_layout);
-    }
-  }
-  fmt::print("\n{} of {} layers agree with the plan (cycles within 2%, outputs bit-exact)\n",
-             pick.size() - static_cast<std::size_t>(failures), pick.size());
-  return failures ? 1 : 0;
+  PlanCheck check;
+  check.comparison = &c;
+  check.network = &net;
+  check.layers = pick;
+  check.params = p;
+  check.timing = opt.timing;
+  check.per_tensor = a.per_tensor;
+  check.seed = a.seed;
+  return verify_plan(check);
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "feather/map/workload.hpp"
-#include "feather/sim/layer_run.hpp"
+#include "feather/sim/layer_spec.hpp"
 
 namespace feather::cli {
 

@@ -1,10 +1,13 @@
 #include "options.hpp"
 
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
 
 #include "feather/sim/arrays.hpp"
+#include "rtl.hpp"
 
 namespace feather::cli {
 
@@ -56,6 +59,13 @@ top::TopParams array_params(int ah, int aw, int sd, int wd, int od, int qd) {
   if (od > 0) p.od = od;
   if (qd > 0) p.qd = qd;
   return p.validated();
+}
+
+std::string no_rtl_message(std::string_view what) {
+  return fmt::format(
+      "{} needs the verilated models, and this feather was built without them (FEATHER_RTL=OFF): "
+      "configure with -DFEATHER_RTL=ON (needs Verilator)",
+      what);
 }
 
 }  // namespace feather::cli

@@ -1,15 +1,19 @@
 // `feather regress`: run a suite of (test, configuration, seed) jobs from a suites file, or the
 // failing jobs of a rerun file (docs/user-guide.md, docs/debugging.md).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 
 #include "commands.hpp"
 #include "feather/regress/regress.hpp"
+#include "rtl.hpp"
 
 namespace feather::cli {
 
@@ -105,6 +109,19 @@ int regress(const RegressArgs& a, const CLI::App* cmd) {
     return 0;
   }
   if (suite.jobs.empty()) throw std::runtime_error("no jobs to run");
+  if (!have_rtl()) {  // the jobs would all fail: say why before running any
+    std::set<std::string> rtl;
+    for (const auto& j : suite.jobs) {
+      if (!j.args.empty() &&
+          std::find(kRtlCommands.begin(), kRtlCommands.end(), j.args[0]) != kRtlCommands.end()) {
+        rtl.insert(j.args[0]);
+      }
+    }
+    if (!rtl.empty()) {
+      throw std::runtime_error(no_rtl_message(
+          fmt::format("regress suite '{}' (jobs of {})", suite.name, fmt::join(rtl, ", "))));
+    }
+  }
   fmt::print("regress {}: {} jobs, {} at a time, base seed {}{}, output {}\n", suite.name,
              suite.jobs.size(), a.jobs, base,
              a.reseed > 0 ? fmt::format(" ({} seeds per job: --seed {} --reseed {} replays)",

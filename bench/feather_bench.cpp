@@ -12,8 +12,8 @@
 #include "feather/nest/model.hpp"
 #include "feather/sim/birrd_dut.hpp"
 #include "feather/sim/nest_dut.hpp"
+#include "feather/sim/top_cosim.hpp"
 #include "feather/sim/top_dut.hpp"
-#include "feather/sim/top_run.hpp"
 #include "feather/top/compiler.hpp"
 
 namespace {

@@ -24,8 +24,8 @@
 #include "../common/random_layers.hpp"
 #include "../common/seed.hpp"
 #include "feather/map/mapper.hpp"
+#include "feather/sim/top_cosim.hpp"
 #include "feather/sim/top_dut.hpp"
-#include "feather/sim/top_run.hpp"
 #include "feather/top/golden.hpp"
 #include "feather/top/reference.hpp"
 

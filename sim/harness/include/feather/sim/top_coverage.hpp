@@ -7,7 +7,7 @@
 
 namespace feather::sim {
 
-// FEATHER top counters (docs/coverage.md), sampled by run_program (sim/src/top_run.cpp):
+// FEATHER top counters (docs/coverage.md), sampled by run_program (sim/harness/src/top_cosim.cpp):
 // cover_top_array once per run (the array configuration, against the compiled tops), and
 // cover_top_instr for every instruction the top accepts: opcode, Set*Layout order per buffer,
 // ExecuteStreaming acc/quant, Load/Store target, Config swap, ExecuteMapping grlog/gclog/vn

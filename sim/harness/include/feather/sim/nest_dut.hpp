@@ -67,8 +67,7 @@ struct NestBirrdDutInfo {
 
 const std::vector<NestDutInfo>& nest_duts();
 const std::vector<NestBirrdDutInfo>& nest_birrd_duts();
-// Throw std::invalid_argument listing the compiled configurations.
+// Throws std::invalid_argument listing the compiled configurations.
 std::unique_ptr<NestDut> make_nest_dut(int ah, int aw);
-std::unique_ptr<NestBirrdDut> make_nest_birrd_dut(int ah, int aw, birrd::Wiring w);
 
 }  // namespace feather::sim

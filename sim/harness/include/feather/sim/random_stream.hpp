@@ -11,8 +11,8 @@
 
 #include "feather/birrd/topology.hpp"
 #include "feather/sim/layer_run.hpp"
+#include "feather/sim/top_cosim.hpp"
 #include "feather/sim/top_dut.hpp"
-#include "feather/sim/top_run.hpp"
 #include "feather/top/golden.hpp"
 #include "feather/top/isa.hpp"
 

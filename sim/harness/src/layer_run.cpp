@@ -44,13 +44,6 @@ std::vector<std::uint8_t> bytes(std::mt19937_64& rng, std::size_t n) {
   return v;
 }
 
-// A divergence on a buffer line (unit "sbuf.half<H>.bank<B>.line<L>", "wbuf..." or "obuf..."):
-// runs the program a second time (deterministic: same options, no waveform) watching that line
-// in every bank (and the other lines of [lines.first, lines.second), the Store that read it, up
-// to kMaxWatch line-banks), and moves the divergence to the cycle of the earliest write of a
-// value the golden model never has in that line-bank (for the output buffer, whose lines also
-// hold partial sums within an instruction, only the last write of each counts), or says that a
-// write is missing.
 // The directed program of `feather run --layer layouts` (no layer, no mapper): six rounds,
 // round o sets the stationary, streaming and output layouts to orders o, o+2, o+4 (mod 6), so
 // every buffer sees every order once; loads the stationary buffer and both streaming halves
@@ -186,6 +179,13 @@ std::int64_t as_signed(int buffer, std::uint32_t v) {
                      : static_cast<std::int64_t>(v);
 }
 
+// A divergence on a buffer line (unit "sbuf.half<H>.bank<B>.line<L>", "wbuf..." or "obuf..."):
+// runs the program a second time (deterministic: same options, no waveform) watching that line
+// in every bank (and the other lines of [lines.first, lines.second), the Store that read it, up
+// to kMaxWatch line-banks), and moves the divergence to the cycle of the earliest write of a
+// value the golden model never has in that line-bank (for the output buffer, whose lines also
+// hold partial sums within an instruction, only the last write of each counts), or says that a
+// write is missing.
 void locate_wrong_write(const TopDutInfo& info, const std::vector<top::Instr>& prog,
                         const top::Memory& memory, const RunOptions& ro,
                         const top::Golden& final_golden,

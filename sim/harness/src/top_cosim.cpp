@@ -1,4 +1,4 @@
-#include "feather/sim/top_run.hpp"
+#include "feather/sim/top_cosim.hpp"
 
 #include <fmt/format.h>
 

@@ -11,7 +11,7 @@
 
 #include "feather/map/mapper.hpp"
 #include "feather/sim/layer_spec.hpp"
-#include "feather/sim/top_run.hpp"
+#include "feather/sim/top_cosim.hpp"
 #include "feather/top/compiler.hpp"
 #include "feather/top/reference.hpp"
 #include "feather/top/timing.hpp"

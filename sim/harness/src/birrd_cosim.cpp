@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 
 #include <bit>
-#include <chrono>
 #include <deque>
 #include <random>
 
 #include "feather/birrd/router.hpp"
 #include "feather/sim/gtkw.hpp"
+#include "lockstep.hpp"
 
 namespace feather::sim {
 
@@ -220,21 +220,6 @@ BirrdCosimResult run_birrd_cosim(BirrdDut& dut, const BirrdCosimOptions& opt) {
   if (opt.coverage) cov.emplace(*opt.coverage, dut);
   const BirrdNames names{dut.trace_scope(), n, dw};
 
-  const bool tracing = !opt.trace_path.empty();
-  TraceGate gate(opt.trace_start, opt.trace_stop);
-  if (tracing) {
-    dut.open_trace(opt.trace_path);
-    dut.set_trace_active(gate.initial());
-    write_birrd_gtkw(dut, opt.trace_path);
-    res.gtkw_path = gtkw_path_for(opt.trace_path);
-  }
-  const long pre_cycles = 1;  // the reset cycle before the loop
-  // Reset both.
-  dut.set_reset(true);
-  dut.clock();
-  dut.set_reset(false);
-  model.reset();
-
   // Waves in flight whose results are checked functionally when they leave the network.
   struct Expect {
     std::uint64_t out_cycle;
@@ -246,12 +231,15 @@ BirrdCosimResult run_birrd_cosim(BirrdDut& dut, const BirrdCosimOptions& opt) {
   std::bernoulli_distribution routed(opt.routed_fraction);
   std::vector<std::uint64_t> data(static_cast<std::size_t>(n));
   Config cfg(topo);
-  auto t0 = std::chrono::steady_clock::now();
-  bool continuing = false;  // past the divergence, tracing the rest of the window
-  for (std::uint64_t cyc = 0; cyc < opt.cycles; ++cyc) {
-    if (cyc == opt.hang_at) hang_forever(cyc);
-    if (tracing && gate.update(cyc)) dut.set_trace_active(gate.on());
-    // Stimulus.
+
+  auto prepare = [&] {  // reset both: one cycle
+    dut.set_reset(true);
+    dut.clock();
+    dut.set_reset(false);
+    model.reset();
+    return 1L;
+  };
+  auto step = [&](std::uint64_t cyc) {
     LaneSet valid;
     for (int p = 0; p < n; ++p) {
       data[static_cast<std::size_t>(p)] = rng() & dmask;
@@ -302,21 +290,14 @@ BirrdCosimResult run_birrd_cosim(BirrdDut& dut, const BirrdCosimOptions& opt) {
       dut.clock();
       model.step(data, valid, cfg);
     }
-    res.cycles = cyc + 1;
-
-    if (continuing) {
-      if (cyc >= opt.trace_stop) break;
-      continue;
-    }
-    // Compare: stage registers first (earliest stage names the divergence), then outputs.
-    auto fail = [&](std::string what, Divergence d) {
-      res.ok = false;
-      res.mismatch = fmt::format("cycle {}: {}", cyc, what);
-      d.wave_time = 2 * (pre_cycles + static_cast<long>(cyc));
-      res.divergence = std::move(d);
-    };
+  };
+  // Stage registers first (the earliest stage names the divergence), then the outputs, then
+  // the functional scoreboard of the routed waves leaving the network.
+  auto check = [&](std::uint64_t cyc) {
+    std::optional<detail::Mismatch> m;
+    auto fail = [&](std::string what, Divergence d) { m = detail::Mismatch{std::move(what), d}; };
     if (opt.check_stages) {
-      for (int s = 0; s < stages && res.ok; ++s) {
+      for (int s = 0; s < stages && !m; ++s) {
         for (int p = 0; p < n; ++p) {
           auto e = model.stage_data(s, p);
           auto a = dut.stage_data(s, p);
@@ -338,7 +319,7 @@ BirrdCosimResult run_birrd_cosim(BirrdDut& dut, const BirrdCosimOptions& opt) {
         }
       }
     }
-    for (int p = 0; p < n && res.ok; ++p) {
+    for (int p = 0; p < n && !m; ++p) {
       if (model.data_out(p) != dut.data_out(p)) {
         fail(fmt::format("output lane {}: data_o expected {} actual {}", p, hex(model.data_out(p)),
                          hex(dut.data_out(p))),
@@ -349,8 +330,7 @@ BirrdCosimResult run_birrd_cosim(BirrdDut& dut, const BirrdCosimOptions& opt) {
              output_divergence(topo, names, cyc, p, true));
       }
     }
-    // Functional scoreboard for routed waves.
-    while (res.ok && !expects.empty() && expects.front().out_cycle == cyc) {
+    while (!m && !expects.empty() && expects.front().out_cycle == cyc) {
       for (auto [p, sum] : expects.front().sums) {
         ++res.results_checked;
         if (!dut.valid_out(p) || dut.data_out(p) != sum) {
@@ -361,25 +341,12 @@ BirrdCosimResult run_birrd_cosim(BirrdDut& dut, const BirrdCosimOptions& opt) {
       }
       expects.pop_front();
     }
-    if (!res.ok) {
-      // With a bounded trace window still open, simulate (unchecked) to its end.
-      if (!tracing || !gate.on() || opt.trace_stop == kNoCycle || cyc >= opt.trace_stop) break;
-      continuing = true;
-    }
-  }
-  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (tracing) {
-    dut.close_trace();
-    res.trace_events = gate.events();
-    if (res.divergence) {
-      // Rewrite the save file: the divergence group, a marker on the divergent cycle's rising
-      // edge (2 time units per cycle), the view zoomed on the cycles around it.
-      const auto [lo, hi] = divergence_view(res.divergence->cycle, opt.trace_start, res.cycles - 1);
-      write_birrd_gtkw(dut, opt.trace_path, res.divergence->wave_time, &*res.divergence,
-                       2 * (pre_cycles + static_cast<long>(lo)),
-                       2 * (pre_cycles + static_cast<long>(hi) + 1));
-    }
-  }
+    return m;
+  };
+  detail::run_lockstep(dut, opt, res, prepare, step, check,
+                       [&](long marker, const Divergence* d, long zoom_start, long zoom_end) {
+                         write_birrd_gtkw(dut, opt.trace_path, marker, d, zoom_start, zoom_end);
+                       });
   return res;
 }
 

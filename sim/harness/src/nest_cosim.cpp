@@ -11,6 +11,7 @@
 
 #include "feather/birrd/model.hpp"
 #include "feather/sim/gtkw.hpp"
+#include "lockstep.hpp"
 
 namespace feather::sim {
 
@@ -202,23 +203,18 @@ NestCosimResult run_nest_cosim(NestDut& dut, const NestCosimOptions& opt) {
   std::mt19937_64 rng(opt.seed);
   std::optional<NestCoverage> cov;
   if (opt.coverage) cov.emplace(*opt.coverage, p);
-  const bool tracing = !opt.trace_path.empty();
-  TraceGate gate(opt.trace_start, opt.trace_stop);
-  if (tracing) {
-    dut.open_trace(opt.trace_path);
-    dut.set_trace_active(gate.initial());
-    write_nest_gtkw(dut, opt.trace_path);
-    res.gtkw_path = gtkw_path_for(opt.trace_path);
-  }
-  dut.set_reset(true);
-  dut.clock();
-  dut.set_reset(false);
-  long pre_cycles = 1 + clear_stationary(dut, m);
-  m.reset();
-  dut.set_reset(true);
-  dut.clock();
-  dut.set_reset(false);
-  ++pre_cycles;
+
+  auto prepare = [&] {  // reset, clear the stationary memories, reset again
+    dut.set_reset(true);
+    dut.clock();
+    dut.set_reset(false);
+    const long cleared = clear_stationary(dut, m);
+    m.reset();
+    dut.set_reset(true);
+    dut.clock();
+    dut.set_reset(false);
+    return 2 + cleared;
+  };
 
   const auto aw = static_cast<std::size_t>(p.aw);
   const std::uint32_t omask = (1U << p.ow) - 1;
@@ -238,12 +234,8 @@ NestCosimResult run_nest_cosim(NestDut& dut, const NestCosimOptions& opt) {
   int len = 1;
   std::uint64_t phase_end = 0;
   bool closing = false;
-  int drain = 0;            // idle cycles left before the next phase
-  bool continuing = false;  // past the divergence, tracing the rest of the window
-  auto t0 = std::chrono::steady_clock::now();
-  for (std::uint64_t cyc = 0; cyc < opt.cycles; ++cyc) {
-    if (cyc == opt.hang_at) hang_forever(cyc);
-    if (tracing && gate.update(cyc)) dut.set_trace_active(gate.on());
+  int drain = 0;  // idle cycles left before the next phase
+  auto step = [&](std::uint64_t cyc) {
     if (cyc >= phase_end && !closing) closing = true;
     bool all_closed = closing;
     if (closing) {
@@ -305,41 +297,20 @@ NestCosimResult run_nest_cosim(NestDut& dut, const NestCosimOptions& opt) {
       dut.clock();
       m.step(in);
     }
-    res.cycles = cyc + 1;
-    if (continuing) {
-      if (cyc >= opt.trace_stop) break;
-      continue;
-    }
+  };
+  auto check = [&](std::uint64_t) -> std::optional<detail::Mismatch> {
     for (int c = 0; c < p.aw; ++c) {
       res.sums += m.col_valid(c) ? 1 : 0;
       res.collisions += m.col_err(c) ? 1 : 0;
     }
     auto diff = compare(dut, m, opt.check_pes);
-    if (!diff.text.empty()) {
-      res.ok = false;
-      res.mismatch = fmt::format("cycle {}: {}", cyc, diff.text);
-      diff.d.cycle = cyc;
-      diff.d.wave_time = 2 * (pre_cycles + static_cast<long>(cyc));
-      res.divergence = std::move(diff.d);
-      // With a bounded trace window still open, simulate (unchecked) to its end.
-      if (!tracing || !gate.on() || opt.trace_stop == kNoCycle || cyc >= opt.trace_stop) break;
-      continuing = true;
-    }
-  }
-  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (tracing) {
-    dut.close_trace();
-    res.trace_events = gate.events();
-    if (res.divergence) {
-      // Rewrite the save file: the divergence group, a marker on the divergent cycle's rising
-      // edge (2 time units per cycle, after the reset and memory-clearing cycles), the view
-      // zoomed on the cycles around it.
-      const auto [lo, hi] = divergence_view(res.divergence->cycle, opt.trace_start, res.cycles - 1);
-      write_nest_gtkw(dut, opt.trace_path, res.divergence->wave_time, &*res.divergence,
-                      2 * (pre_cycles + static_cast<long>(lo)),
-                      2 * (pre_cycles + static_cast<long>(hi) + 1));
-    }
-  }
+    if (diff.text.empty()) return std::nullopt;
+    return detail::Mismatch{std::move(diff.text), std::move(diff.d)};
+  };
+  detail::run_lockstep(dut, opt, res, prepare, step, check,
+                       [&](long marker, const Divergence* d, long zoom_start, long zoom_end) {
+                         write_nest_gtkw(dut, opt.trace_path, marker, d, zoom_start, zoom_end);
+                       });
   return res;
 }
 

@@ -2,7 +2,7 @@
 #   make deps    install the Debian packages the project needs (safe to run again)
 #   make build   configure and build (Release, ccache) into build/
 #   make test    build and run every test (CTest), then test-sanitize and fuzz-smoke
-#   make test-sanitize  the unit tests under ASan + UBSan (CMakePresets.json "asan", build-asan/)
+#   make test-sanitize  the unit tests and the software CLI under ASan + UBSan ("asan" preset)
 #   make fuzz-smoke     build the libFuzzer targets (preset "fuzz", build-fuzz/), run each briefly
 #   make fuzz-nightly   the same, each target for FUZZ_NIGHTLY_TIME seconds (regression suites)
 #   make demo    build and run the main demo
@@ -63,9 +63,10 @@ test: build
 	$(MAKE) --no-print-directory test-sanitize
 	$(MAKE) --no-print-directory fuzz-smoke
 
-# The C++ library and its unit tests with AddressSanitizer + UndefinedBehaviorSanitizer (GCC,
-# no Verilator models): any finding fails the test (ASAN_OPTIONS/UBSAN_OPTIONS in the "asan"
-# test preset: halt_on_error=1, detect_leaks=1).
+# The C++ library, its unit tests and the feather CLI without the verilated models
+# (FEATHER_RTL=OFF: map, compare, route, and the messages of the RTL commands) with
+# AddressSanitizer + UndefinedBehaviorSanitizer (GCC): any finding fails the test
+# (ASAN_OPTIONS/UBSAN_OPTIONS in the "asan" test preset: halt_on_error=1, detect_leaks=1).
 test-sanitize: deps
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)

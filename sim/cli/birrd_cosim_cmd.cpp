@@ -39,16 +39,10 @@ int birrd_cosim(int aw, int dw, const std::string& wiring, std::uint64_t seed, s
       "birrd AW={} DW={} wiring={} seed={}: {} cycles, {} results checked, {:.0f} cycles/s\n", aw,
       dw, wiring, seed, res.cycles, res.results_checked,
       static_cast<double>(res.cycles) / res.seconds);
-  if (!trace.empty()) fmt::print("waveform: {} (save file {})\n", trace, res.gtkw_path);
-  if (!res.ok) {
-    fmt::print(
-        "FAIL: {}\nrerun: feather birrd-cosim --aw {} --dw {} --wiring {} --seed {} "
-        "--cycles {}\n",
-        res.mismatch, aw, dw, wiring, seed, cycles);
-    return 1;
-  }
-  fmt::print("PASS\n");
-  return 0;
+  return cosim_verdict(
+      trace, res.gtkw_path, res.ok, res.mismatch,
+      fmt::format("feather birrd-cosim --aw {} --dw {} --wiring {} --seed {} --cycles {}", aw, dw,
+                  wiring, seed, cycles));
 }
 
 }  // namespace

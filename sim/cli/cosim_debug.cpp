@@ -107,6 +107,17 @@ void report_cosim_debug(const CosimDebugArgs& a, const std::optional<sim::Diverg
   std::fflush(stdout);
 }
 
+int cosim_verdict(const std::string& trace, const std::string& gtkw_path, bool ok,
+                  const std::string& mismatch, const std::string& rerun) {
+  if (!trace.empty()) fmt::print("waveform: {} (save file {})\n", trace, gtkw_path);
+  if (!ok) {
+    fmt::print("FAIL: {}\nrerun: {}\n", mismatch, rerun);
+    return 1;
+  }
+  fmt::print("PASS\n");
+  return 0;
+}
+
 void add_run_debug_options(CLI::App* run, RunDebugArgs& a) {
   run->add_option("--trace-start", a.trace_start,
                   "with --trace: first cycle dumped (replaces --trace-cycles)");

@@ -44,6 +44,11 @@ void apply_cosim_debug(CosimDebugArgs& a, const sim::NestDut& dut, const std::st
 void report_cosim_debug(const CosimDebugArgs& a, const std::optional<sim::Divergence>& d,
                         const std::vector<sim::TraceGate::Event>& events);
 
+// The end of a cosim command's output: the waveform and its save file (with a trace), then
+// "FAIL: <mismatch>" and the command line that reruns the run, or "PASS". Returns the exit code.
+int cosim_verdict(const std::string& trace, const std::string& gtkw_path, bool ok,
+                  const std::string& mismatch, const std::string& rerun);
+
 // `feather run`: --trace-start, --trace-stop (instead of --trace-cycles) and fault injection
 // into the RTL (the fault-injection input of the verilated tops, FAULT = 1).
 struct RunDebugArgs {

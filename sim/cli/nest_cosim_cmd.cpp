@@ -35,14 +35,9 @@ int nest_cosim(int ah, int aw, std::uint64_t seed, std::uint64_t cycles, const s
   report_cosim_debug(dbg, res.divergence, res.trace_events);
   fmt::print("nest {}x{} seed={}: {} cycles, {} column sums compared, {:.0f} cycles/s\n", ah, aw,
              seed, res.cycles, res.sums, static_cast<double>(res.cycles) / res.seconds);
-  if (!trace.empty()) fmt::print("waveform: {} (save file {})\n", trace, res.gtkw_path);
-  if (!res.ok) {
-    fmt::print("FAIL: {}\nrerun: feather nest-cosim --ah {} --aw {} --seed {} --cycles {}\n",
-               res.mismatch, ah, aw, seed, cycles);
-    return 1;
-  }
-  fmt::print("PASS\n");
-  return 0;
+  return cosim_verdict(trace, res.gtkw_path, res.ok, res.mismatch,
+                       fmt::format("feather nest-cosim --ah {} --aw {} --seed {} --cycles {}", ah,
+                                   aw, seed, cycles));
 }
 
 }  // namespace

@@ -23,12 +23,7 @@ void write_birrd_gtkw(const BirrdDut& dut, const std::string& fst_path, long mar
   const int n = dut.lanes();
   const int dw = dut.data_width();
   const auto vec = gtkw_vector;
-  GtkwFile f;
-  f.dumpfile = fst_path;
-  f.marker = marker;
-  f.zoom_start = zoom_start;
-  f.zoom_end = zoom_end;
-  if (divergence) f.groups.push_back(gtkw_divergence_group(*divergence));
+  GtkwFile f = gtkw_file(fst_path, marker, divergence, zoom_start, zoom_end);
   GtkwGroup ports = gtkw_ports_group(top);
   ports.signals.push_back({vec(top + ".valid_i", n), false});
   ports.signals.push_back({vec(top + ".mask_i", n), false});

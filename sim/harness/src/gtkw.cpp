@@ -76,4 +76,15 @@ void write_gtkw(const std::string& path, const GtkwFile& f) {
   if (!out) throw std::runtime_error(fmt::format("error writing gtkwave save file '{}'", path));
 }
 
+GtkwFile gtkw_file(const std::string& fst_path, long marker, const Divergence* divergence,
+                   long zoom_start, long zoom_end) {
+  GtkwFile f;
+  f.dumpfile = fst_path;
+  f.marker = marker;
+  f.zoom_start = zoom_start;
+  f.zoom_end = zoom_end;
+  if (divergence) f.groups.push_back(gtkw_divergence_group(*divergence));
+  return f;
+}
+
 }  // namespace feather::sim

@@ -23,12 +23,7 @@ void write_nest_gtkw(const NestDut& dut, const std::string& fst_path, long marke
   const auto& p = dut.params();
   const std::string top = dut.trace_scope();
   const auto vec = gtkw_vector;
-  GtkwFile f;
-  f.dumpfile = fst_path;
-  f.marker = marker;
-  f.zoom_start = zoom_start;
-  f.zoom_end = zoom_end;
-  if (divergence) f.groups.push_back(gtkw_divergence_group(*divergence));
+  GtkwFile f = gtkw_file(fst_path, marker, divergence, zoom_start, zoom_end);
   GtkwGroup ports = gtkw_ports_group(top);
   ports.signals.push_back({vec(top + ".act_valid_i", p.aw), false});
   ports.signals.push_back({vec(top + ".act_i", p.aw * p.ow), true});

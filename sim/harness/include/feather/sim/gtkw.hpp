@@ -27,6 +27,11 @@ struct GtkwFile {
   long zoom_start = -1, zoom_end = -1;  // visible window, -1 for the default zoom
 };
 
+// A save file for the waveform `fst_path`: the marker and the zoom window as given (-1: none)
+// and, with a divergence, its group (gtkw_divergence_group) first.
+GtkwFile gtkw_file(const std::string& fst_path, long marker, const Divergence* divergence,
+                   long zoom_start, long zoom_end);
+
 // Writes the save file; throws std::runtime_error if it cannot be written.
 void write_gtkw(const std::string& path, const GtkwFile& f);
 

@@ -32,11 +32,10 @@ for t in verilator iverilog vvp; do
   command -v $t >/dev/null || { echo "FAIL: $t not found" >&2; exit 1; }
 done
 
-SRCS=()
-while read -r f; do
-  [[ -z "$f" || "$f" == \#* ]] && continue
-  SRCS+=("$ROOT/$f")
-done < "$ROOT/rtl/feather.f"
+# shellcheck source=verif/rtl/common.sh
+source "$ROOT/verif/rtl/common.sh"
+SRCS_TXT=$(rtl_sources "$ROOT")
+mapfile -t SRCS <<< "$SRCS_TXT"
 TB="$ROOT/verif/rtl/assert_tb.sv"
 
 VCASES="legal a_ob_line_in_range a_sb_line_in_range a_stream_has_mapping a_map_has_layout a_store_queue a_ctx_free"

@@ -24,11 +24,10 @@ for t in verilator iverilog yosys; do
   command -v $t >/dev/null || { echo "FAIL: $t not found" >&2; exit 1; }
 done
 
-SRCS=()
-while read -r f; do
-  [[ -z "$f" || "$f" == \#* ]] && continue
-  SRCS+=("$ROOT/$f")
-done < "$ROOT/rtl/feather.f"
+# shellcheck source=verif/rtl/common.sh
+source "$ROOT/verif/rtl/common.sh"
+SRCS_TXT=$(rtl_sources "$ROOT")
+mapfile -t SRCS <<< "$SRCS_TXT"
 
 # run <tool> <top> <param> <value> <log>: elaborate <top> with one parameter set.
 run() {

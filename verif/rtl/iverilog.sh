@@ -20,8 +20,11 @@ rm -f "$WORK"/*.log "$WORK"/*.vvp
 
 command -v iverilog >/dev/null || { echo "FAIL: iverilog not found" >&2; exit 1; }
 
+# shellcheck source=verif/rtl/common.sh
+source "$ROOT/verif/rtl/common.sh"
+
 SRCF="$WORK/sources.f"
-for f in "$ROOT"/rtl/*.sv; do echo "$f"; done > "$SRCF"
+rtl_sources "$ROOT" > "$SRCF"
 
 JOBS="$WORK/jobs.txt"
 # shellcheck source=verif/rtl/configs.sh
@@ -47,12 +50,8 @@ run_one() {
     return 1
   fi
 }
-export -f run_one
-export WORK SRCF
-
-NPROC=$(nproc 2>/dev/null || echo 2)
 status=0
-xargs -P "$NPROC" -L 1 bash -c 'run_one "$@"' _ < "$JOBS" || status=$?
+run_jobs run_one WORK SRCF < "$JOBS" || status=$?
 
 n=$(wc -l < "$JOBS")
 if [[ $status -ne 0 ]]; then

@@ -20,11 +20,14 @@ rm -f "$WORK"/*.log
 
 command -v verilator >/dev/null || { echo "FAIL: verilator not found" >&2; exit 1; }
 
-# Command file shared by all runs: waivers first, then every RTL source.
+# shellcheck source=verif/rtl/common.sh
+source "$ROOT/verif/rtl/common.sh"
+
+# Command file shared by all runs: waivers first, then every RTL source (rtl/feather.f order).
 SRCF="$WORK/sources.f"
 {
   echo "$ROOT/rtl/feather.vlt"
-  for f in "$ROOT"/rtl/*.sv; do echo "$f"; done
+  rtl_sources "$ROOT"
 } > "$SRCF"
 
 # One job per line: <name> <top> [-G...] (verif/rtl/configs.sh, largest first).
@@ -50,12 +53,8 @@ run_one() {
     return 1
   fi
 }
-export -f run_one
-export WORK SRCF
-
-NPROC=$(nproc 2>/dev/null || echo 2)
 status=0
-xargs -P "$NPROC" -L 1 bash -c 'run_one "$@"' _ < "$JOBS" || status=$?
+run_jobs run_one WORK SRCF < "$JOBS" || status=$?
 
 n=$(wc -l < "$JOBS")
 if [[ $status -ne 0 ]]; then

@@ -30,11 +30,10 @@ done
 NCYC=4000
 NCYC16=1500  # birrd AW=16: twice the lanes, ~2x slower per cycle in Icarus
 
-SRCS=()
-while read -r f; do
-  [[ -z "$f" || "$f" == \#* ]] && continue
-  SRCS+=("$ROOT/$f")
-done < "$ROOT/rtl/feather.f"
+# shellcheck source=verif/rtl/common.sh
+source "$ROOT/verif/rtl/common.sh"
+SRCS_TXT=$(rtl_sources "$ROOT")
+mapfile -t SRCS <<< "$SRCS_TXT"
 
 # run_one birrd <aw> <dw> <wiring> [<cycles>] | nest <ah> <aw> <ow> <accw>
 run_one() {
@@ -102,15 +101,16 @@ run_one() {
   fi
   echo "  ok   $(grep '^PASS' "$slog" | sed 's/^PASS: //')"
 }
-export -f run_one
-export WORK NCYC ROOT
-export SRCS_LIST="${SRCS[*]}"
-
-NPROC=$(nproc 2>/dev/null || echo 2)
+# The jobs get the sources as one string (arrays do not cross the process boundary).
+SRCS_LIST="${SRCS[*]}"
+equiv_job() {
+  local SRCS
+  read -r -a SRCS <<< "$SRCS_LIST"
+  run_one "$@"
+}
 status=0
-# shellcheck disable=SC2016  # $SRCS_LIST is expanded by the inner bash
 printf '%s\n' "birrd 16 16 1 $NCYC16" "nest 4 4 8 32" "birrd 8 16 0" "birrd 8 16 1" | \
-  xargs -P "$NPROC" -L 1 bash -c 'read -r -a SRCS <<< "$SRCS_LIST"; run_one "$@"' _ || status=$?
+  run_jobs equiv_job run_one WORK NCYC ROOT SRCS_LIST || status=$?
 
 if [[ $status -ne 0 ]]; then
   echo "FAIL: netlist/RTL equivalence simulation (see above)" >&2

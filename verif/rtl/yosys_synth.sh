@@ -36,11 +36,9 @@ rm -f "$WORK"/*.log "$WORK"/*.stat
 
 command -v yosys >/dev/null || { echo "FAIL: yosys not found" >&2; exit 1; }
 
-SRCS=""
-while read -r f; do
-  [[ -z "$f" || "$f" == \#* ]] && continue
-  SRCS+=" $ROOT/$f"
-done < "$ROOT/rtl/feather.f"
+# shellcheck source=verif/rtl/common.sh
+source "$ROOT/verif/rtl/common.sh"
+SRCS=$(rtl_sources "$ROOT" | tr '\n' ' ')
 
 # Flip-flops of birrd: T*AW*DW + 2*T*AW + AW*T*(T-1)/2.
 birrd_ff() {
@@ -172,15 +170,11 @@ run_one() {
     return 1
   fi
 }
-export -f run_one check_log birrd_ff birrd_stages clog2w nest_ff
-export WORK SRCS
-
-NPROC=$(nproc 2>/dev/null || echo 2)
 status=0
 # Longest first, to balance the jobs.
 printf '%s\n' "top 4 4" "nest_birrd 4 4" "xcup 4 4" "nest 4 4" \
                "birrd 16 32 0" "birrd 16 32 1" "birrd 8 32 0" "birrd 8 32 1" | \
-  xargs -P "$NPROC" -L 1 bash -c 'run_one "$@"' _ || status=$?
+  run_jobs run_one check_log birrd_ff birrd_stages clog2w nest_ff WORK SRCS || status=$?
 
 if [[ $status -ne 0 ]]; then
   echo "FAIL: yosys synthesis (see above)" >&2

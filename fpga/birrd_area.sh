@@ -21,7 +21,7 @@ root=$(dirname "$here")
 yosys=${YOSYS:-yosys}
 aws=${BIRRD_AREA_AW:-"8 16 32"}
 dw=${BIRRD_AREA_DW:-32}
-rtl=("$root/rtl/egg.sv" "$root/rtl/birrd.sv")
+rtl=("$root/rtl/feather_pkg.sv" "$root/rtl/egg.sv" "$root/rtl/birrd.sv")
 
 for f in "${rtl[@]}"; do
   [[ -f $f ]] || { echo "$0: missing $f" >&2; exit 1; }

@@ -14,7 +14,7 @@ module birrd_serial_wrap #(
   parameter int  AW     = 8,   // lanes, power of two, >= 4
   parameter int  DW     = 16,  // data width
   parameter int  WIRING = 1,   // 0 = published FEATHER wiring, 1 = Benes
-  localparam int STAGES = (WIRING == 0) ? ((AW == 4) ? 3 : 2*$clog2(AW)) : (2*$clog2(AW) - 1),
+  localparam int STAGES = feather_pkg::birrd_stages(AW, WIRING),
   localparam int INW    = AW*DW + AW + STAGES*AW + AW,  // data, valid, cmd, mask
   localparam int OUTW   = AW*DW + AW                    // data, valid
 ) (

@@ -24,7 +24,7 @@ for t in yosys nextpnr-ice40 icepack; do
   command -v $t >/dev/null || { echo "$0: $t not found (make deps installs nextpnr-ice40 fpga-icestorm)" >&2; exit 1; }
 done
 
-srcs=("$root/rtl/egg.sv" "$root/rtl/birrd.sv" "$here/birrd_serial_wrap.sv")
+srcs=("$root/rtl/feather_pkg.sv" "$root/rtl/egg.sv" "$root/rtl/birrd.sv" "$here/birrd_serial_wrap.sv")
 echo "[pnr] synth_ice40 birrd_serial_wrap AW=$AW DW=$DW WIRING=$WIRING" >&2
 t0=$(date +%s.%N)
 yosys -q -l "$out/yosys.log" -p "read_verilog -sv ${srcs[*]}; \

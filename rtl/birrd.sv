@@ -35,7 +35,7 @@ module birrd #(
   parameter int AW     = 16,  // lanes, power of two, >= 4
   parameter int DW     = 32,  // data width, >= 1
   parameter int WIRING = 1,   // 0 = published FEATHER wiring, 1 = Benes
-  parameter int STAGES = (WIRING == 0) ? ((AW == 4) ? 3 : 2*$clog2(AW)) : (2*$clog2(AW) - 1)
+  parameter int STAGES = feather_pkg::birrd_stages(AW, WIRING)
 ) (
   input  logic                 clk_i,
   input  logic                 rst_ni,

@@ -1,3 +1,4 @@
+rtl/feather_pkg.sv
 rtl/egg.sv
 rtl/birrd.sv
 rtl/nest_pe.sv

@@ -19,7 +19,7 @@ module nest_birrd #(
   parameter int  ACCW   = 32,   // accumulator width, >= 2*(OW+1)
   parameter int  DEPTH  = AH,   // entries per stationary bank, >= 1
   parameter int  WIRING = 1,    // BIRRD wiring: 0 = published FEATHER, 1 = Benes
-  parameter int  STAGES = (WIRING == 0) ? ((AW == 4) ? 3 : 2*$clog2(AW)) : (2*$clog2(AW) - 1),
+  parameter int  STAGES = feather_pkg::birrd_stages(AW, WIRING),
   localparam int RW     = (AH > 1) ? $clog2(AH) : 1,       // row index width
   localparam int IW     = (DEPTH > 1) ? $clog2(DEPTH) : 1  // local index width
 ) (

@@ -21,7 +21,7 @@ module birrd_equiv_tb;
   parameter int NCYC   = 4000;
   parameter int SEED   = 32'h1ace_b00c;
 
-  localparam int STAGES = (WIRING == 0) ? ((AW == 4) ? 3 : 2*$clog2(AW)) : (2*$clog2(AW) - 1);
+  localparam int STAGES = feather_pkg::birrd_stages(AW, WIRING);
   localparam int NBITS  = AW*DW + AW + STAGES*AW + AW;  // stimulus bits per cycle
 
   logic                 clk;
@@ -105,7 +105,9 @@ module birrd_equiv_tb;
         end
       end
       errors++;
-    end else if ($isunknown({rtl_data, rtl_valid}) && rst_n) begin
+    end else if ((((^rtl_data) === 1'bx) || ((^rtl_valid) === 1'bx)) && rst_n) begin
+      // (Not $isunknown: Icarus 11 returns 1 for some fully known concatenations wider than
+      // 128 bits, as in nest_equiv_tb.)
       $display("UNKNOWN output at cycle %0d (%s): data=%h valid=%b", cycle, where, rtl_data, rtl_valid);
       errors++;
     end

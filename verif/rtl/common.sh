@@ -3,9 +3,13 @@
 #
 #   rtl_sources <repo-root>
 #       Prints the RTL sources, one absolute path a line, in the compilation order of
-#       rtl/feather.f. Fails, naming the file, when rtl/feather.f lists a
+#       rtl/feather.f (feather_pkg first). Fails, naming the file, when rtl/feather.f lists a
 #       file that does not exist or an rtl/*.sv is missing from it, so a new module cannot be
 #       left out of the checks.
+#   pkg_eval <repo-root> <expression>
+#       Prints the value of an integer expression over feather_pkg (for example
+#       "feather_pkg::birrd_stages(16, 1)"), evaluated by Icarus from rtl/feather_pkg.sv, so a
+#       script needs no copy of a formula the package holds.
 #   run_jobs <function> [<name> ...] < jobs
 #       Runs `<function> <args of the line>` for every line of standard input, up to nproc at
 #       once (xargs -P). The function and the other names (functions it calls, variables it
@@ -30,6 +34,22 @@ rtl_sources() {
     fi
   done
   return $missing
+}
+
+pkg_eval() {
+  local root=$1 expr=$2 tmp rc=0
+  tmp=$(mktemp -d)
+  printf 'module pkg_eval_top;\n  initial $display("%%0d", %s);\nendmodule\n' "$expr" > "$tmp/top.sv"
+  if iverilog -g2012 -o "$tmp/eval.vvp" "$root/rtl/feather_pkg.sv" "$tmp/top.sv" 2> "$tmp/log" \
+     && vvp -n "$tmp/eval.vvp" > "$tmp/out" 2>> "$tmp/log"; then
+    head -1 "$tmp/out"
+  else
+    echo "pkg_eval: cannot evaluate $expr:" >&2
+    cat "$tmp/log" >&2
+    rc=1
+  fi
+  rm -rf "$tmp"
+  return $rc
 }
 
 run_jobs() {

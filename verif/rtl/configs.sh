@@ -2,7 +2,7 @@
 # The parameter sets every RTL portability check covers (sourced by lint.sh and iverilog.sh, so
 # the tools always see the same list). rtl_configs <root> prints one job per line,
 # largest first: <name> <top> [PARAM=VALUE ...]. Every module in rtl/ without an entry below is
-# checked once with its default parameters.
+# checked once with its default parameters (feather_pkg is a package, not a module).
 rtl_configs() {
   local root=$1 aw w dw hw f m
   for aw in 256 64 16 8 4; do
@@ -29,6 +29,6 @@ rtl_configs() {
   echo "feather_top_4x4 feather_top AH=4 AW=4"
   for f in "$root"/rtl/*.sv; do
     m=$(basename "$f" .sv)
-    case $m in birrd|egg|nest|nest_birrd|feather_top) ;; *) echo "${m}_default $m" ;; esac
+    case $m in birrd|egg|nest|nest_birrd|feather_top|feather_pkg) ;; *) echo "${m}_default $m" ;; esac
   done
 }

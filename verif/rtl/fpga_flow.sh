@@ -23,7 +23,7 @@ jget() { sed -n "s/.*\"$2\": \([^,}]*\).*/\1/p" "$1" | head -1 | tr -d '" '; }
 
 for dw in 8 32; do
   if verilator --lint-only -Wall --top-module birrd_serial_wrap -GDW=$dw "$ROOT/rtl/feather.vlt" \
-       "$ROOT/rtl/egg.sv" "$ROOT/rtl/birrd.sv" "$ROOT/fpga/birrd_serial_wrap.sv" \
+       "$ROOT/rtl/feather_pkg.sv" "$ROOT/rtl/egg.sv" "$ROOT/rtl/birrd.sv" "$ROOT/fpga/birrd_serial_wrap.sv" \
        >"$WORK/lint_DW$dw.log" 2>&1 && ! grep -q '%Warning\|%Error' "$WORK/lint_DW$dw.log"; then
     echo "  ok   lint birrd_serial_wrap DW=$dw"
   else

@@ -76,7 +76,7 @@ run_one() {
 
   if ! iverilog -g2012 -s "${top}_equiv_tb" -o "$WORK/$name.vvp" \
          "${tbp[@]}" -P"${top}_equiv_tb.NCYC=$ncyc" \
-         "$tb" "${SRCS[@]}" "$net" "${cells[@]}" > "$clog" 2>&1 \
+         "${SRCS[@]}" "$tb" "$net" "${cells[@]}" > "$clog" 2>&1 \
      || grep -v 'sorry: Case unique/unique0 qualities are ignored\.' "$clog" | grep -q .; then
     echo "  FAIL $name: iverilog failed or warned (log: $clog)"
     sort "$clog" | uniq -c | sed -n '1,20p'

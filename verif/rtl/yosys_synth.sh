@@ -46,15 +46,9 @@ birrd_ff() {
   echo $(( t*aw*dw + 2*t*aw + aw*t*(t-1)/2 ))
 }
 
-# Stages of birrd for AW and WIRING (as birrd's STAGES default).
+# Stages of birrd for AW and WIRING (birrd's STAGES default), from feather_pkg.
 birrd_stages() {
-  local aw=$1 w=$2 l=0
-  while (( (1 << l) < aw )); do l=$((l + 1)); done
-  if (( w == 0 )); then
-    if (( aw == 4 )); then echo 3; else echo $((2 * l)); fi
-  else
-    echo $((2 * l - 1))
-  fi
+  pkg_eval "$ROOT" "feather_pkg::birrd_stages($1, $2)"
 }
 
 # ceil(log2(n)) for n >= 2, else 1 (nest's RW and IW).
@@ -174,7 +168,7 @@ status=0
 # Longest first, to balance the jobs.
 printf '%s\n' "top 4 4" "nest_birrd 4 4" "xcup 4 4" "nest 4 4" \
                "birrd 16 32 0" "birrd 16 32 1" "birrd 8 32 0" "birrd 8 32 1" | \
-  run_jobs run_one check_log birrd_ff birrd_stages clog2w nest_ff WORK SRCS || status=$?
+  run_jobs run_one check_log birrd_ff birrd_stages pkg_eval clog2w nest_ff WORK SRCS ROOT || status=$?
 
 if [[ $status -ne 0 ]]; then
   echo "FAIL: yosys synthesis (see above)" >&2

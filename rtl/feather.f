@@ -6,5 +6,16 @@ rtl/nest.sv
 rtl/nest_birrd.sv
 rtl/feather_mem.sv
 rtl/feather_addr.sv
+rtl/feather_bank_arb.sv
+rtl/feather_vn_reader.sv
 rtl/feather_requant.sv
+rtl/feather_quant_lane.sv
+rtl/feather_decoder.sv
+rtl/feather_controller.sv
+rtl/feather_mem_engine.sv
+rtl/feather_buffers.sv
+rtl/feather_map_engine.sv
+rtl/feather_stream_engine.sv
+rtl/feather_meta_pipe.sv
+rtl/feather_out_engine.sv
 rtl/feather_top.sv

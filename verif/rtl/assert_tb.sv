@@ -24,7 +24,7 @@
 //   a_ob_line_in_range    fault_addr_i = 16 for one write cycle of a non-quant stream
 //   a_sb_line_in_range    fault_addr_i = 8 for one write cycle of a quant stream
 //   a_ob_write_is_result  part: the write enable of bank 3 (no result) forced
-//                         high for one write cycle (force on the bank's we_i,
+//                         high for one write cycle (force on the lane's write enable,
 //                         the same net as feather_top's ob_we[3])
 //   a_stream_has_mapping  layouts set, no ExecuteMapping: st_busy_q forced for one cycle
 //   a_map_has_layout      no layout at all: em_busy_q forced for one cycle
@@ -56,26 +56,17 @@ module assert_tb;
   localparam int QD     = 8;
   localparam int MAW    = 8;
 
-  // Field widths, as feather_top derives them (docs/isa.md).
+  // Field widths, from feather_pkg as feather_top derives them (docs/isa.md).
   localparam int AWL    = $clog2(AW);
-  localparam int STAGES = 2 * AWL - 1;
-  localparam int MAXD   = (SD > WD) ? ((SD > OD) ? SD : OD) : ((WD > OD) ? WD : OD);
-  localparam int LA     = $clog2(MAXD);
-  localparam int XW     = LA + AWL;
-  localparam int FLW    = $clog2(XW + 1);
-  localparam int GLW    = $clog2(AWL + 1);
-  localparam int VW     = ($clog2(AH) > 0) ? $clog2(AH) : 1;
+  localparam int STAGES = feather_pkg::birrd_stages(AW, WIRING);
+  localparam int LA     = feather_pkg::line_width(SD, WD, OD);
+  localparam int XW     = feather_pkg::index_width(AW, SD, WD, OD);
+  localparam int FLW    = feather_pkg::f0log_width(XW);
+  localparam int GLW    = feather_pkg::glog_width(AW);
+  localparam int VW     = feather_pkg::vn_width(AH);
   localparam int CW     = STAGES * AW;
   localparam int BW     = AW * 8;
-  localparam int W_SET  = 3 + FLW + 2*XW + LA;
-  localparam int W_ES   = 3*XW + 2 + CW + AW;
-  localparam int W_LS   = 3 + LA + XW + MAW;
-  localparam int W_CFG  = 17;
-  localparam int W_EM   = 2*XW + 2*GLW + VW;
-  localparam int W_M1   = (W_SET > W_ES) ? W_SET : W_ES;
-  localparam int W_M2   = (W_LS > W_CFG) ? W_LS : W_CFG;
-  localparam int W_M3   = (W_M1 > W_M2) ? W_M1 : W_M2;
-  localparam int IW     = 3 + ((W_M3 > W_EM) ? W_M3 : W_EM);
+  localparam int IW     = feather_pkg::instr_width(AH, AW, WIRING, SD, WD, OD, MAW);
 
   // GEMM: M = 2, K = AH = 2 (one K-VN), N = AH * AW = 8.
   localparam int M = 2;
@@ -403,9 +394,9 @@ module assert_tb;
   function automatic bit cond(input int which);
     case (which)
       0:       cond = dut.wr_valid;                          // a write cycle
-      1:       cond = (dut.mem_fcnt_q == 2'd2) && dut.mem_busy_q && !mem_req_ready;
-      2:       cond = dut.ibuf_valid_q && (dut.op == 3'd7) && !dut.can_issue &&
-                      !dut.em_busy_q && (dut.em_tail_q == 2'd0) && dut.md_ctx_busy[0];
+      1:       cond = (dut.u_mem_engine.mem_fcnt_q == 2'd2) && dut.u_mem_engine.mem_busy_q && !mem_req_ready;
+      2:       cond = dut.u_controller.ibuf_valid_q && (dut.op == 3'd7) && !dut.u_controller.can_issue &&
+                      !dut.u_map_engine.em_busy_q && (dut.u_map_engine.em_tail_q == 2'd0) && dut.md_ctx_busy[0];
       default: cond = 1'b0;
     endcase
   endfunction
@@ -438,7 +429,7 @@ module assert_tb;
 
   // One-cycle forces: from the falling edge where force_one(k) is called to the
   // next one. They live in an initial process because Icarus 11 rejects a force
-  // of a continuously assigned signal (do_em, the bank's we_i) inside a task.
+  // of a continuously assigned signal (do_em, the lane's write enable) inside a task.
   event ev_force, ev_released;
   int   force_which;
 
@@ -446,22 +437,22 @@ module assert_tb;
     @(ev_force);
     case (force_which)
 `ifndef VERILATOR
-      0: force dut.g_bank[3].u_obuf.we_i = 1'b1;
+      0: force dut.u_out_engine.g_lane[3].we = 1'b1;
 `endif
-      1: force dut.st_busy_q = 1'b1;
-      2: force dut.em_busy_q = 1'b1;
-      3: force dut.mem_fcnt_q = 2'd3;
+      1: force dut.u_stream_engine.st_busy_q = 1'b1;
+      2: force dut.u_map_engine.em_busy_q = 1'b1;
+      3: force dut.u_mem_engine.mem_fcnt_q = 2'd3;
       4: force dut.do_em = 1'b1;
       default: ;
     endcase
     @(negedge clk);
     case (force_which)
 `ifndef VERILATOR
-      0: release dut.g_bank[3].u_obuf.we_i;
+      0: release dut.u_out_engine.g_lane[3].we;
 `endif
-      1: release dut.st_busy_q;
-      2: release dut.em_busy_q;
-      3: release dut.mem_fcnt_q;
+      1: release dut.u_stream_engine.st_busy_q;
+      2: release dut.u_map_engine.em_busy_q;
+      3: release dut.u_mem_engine.mem_fcnt_q;
       4: release dut.do_em;
       default: ;
     endcase

@@ -13,6 +13,7 @@
 #include "feather/birrd/router.hpp"
 #include "feather/sim/gtkw.hpp"
 #include "feather/sim/random_stream.hpp"
+#include "feather/sim/top_hier.hpp"
 #include "feather/top/golden.hpp"
 
 namespace feather::sim {
@@ -283,9 +284,13 @@ void locate_wrong_write(const TopDutInfo& info, const std::vector<top::Instr>& p
     const std::string seen = d.signal;
     const std::string t = dut->trace_scope();
     d.signal = port[2];
-    d.neighbours = {
-        port[0],       port[1], t + ".st_busy_q", t + ".beat_valid_q", t + ".mem_busy_q",
-        t + ".half_q", seen};
+    d.neighbours = {port[0],
+                    port[1],
+                    top_hier::reg(t, "st_busy_q"),
+                    top_hier::reg(t, "beat_valid_q"),
+                    top_hier::reg(t, "mem_busy_q"),
+                    top_hier::reg(t, "half_q"),
+                    seen};
   } else if (!written) {
     rep.divergence_text +=
         fmt::format("; the RTL never wrote {} (a write is missing)", where(bank, line));

@@ -13,6 +13,7 @@
 
 #include "feather/sim/gtkw.hpp"
 #include "feather/sim/top_coverage.hpp"
+#include "feather/sim/top_hier.hpp"
 
 namespace feather::sim {
 
@@ -86,7 +87,7 @@ int addr_bits(int depth) {
 // The waveform names of one bank's buffer write port: we_i, waddr_i, wdata_i.
 std::vector<std::string> bank_port(const TopDut& dut, const char* buf, int bank) {
   const auto& p = dut.params();
-  const std::string s = fmt::format("{}.g_bank[{}].{}", dut.trace_scope(), bank, buf);
+  const std::string s = top_hier::bank(dut.trace_scope(), buf, bank);
   const std::string_view b(buf);
   const int depth = b == "u_sbuf" ? 2 * p.sd : b == "u_wbuf" ? p.wd : p.od;
   const int dw = b == "u_obuf" ? 32 : 8;
@@ -114,8 +115,8 @@ void check_store(const TopDut& dut, const std::vector<Instr>& prog,
                   t + ".mem_req_valid_o",
                   t + ".mem_req_ready_i",
                   t + ".mem_req_we_o",
-                  t + ".mem_busy_q",
-                  t + ".mem_store_q"};
+                  top_hier::reg(t, "mem_busy_q"),
+                  top_hier::reg(t, "mem_store_q")};
   if (k >= expect.size()) {
     d.unit = fmt::format("mem.write{}", k);
     res.divergence_text = fmt::format(
@@ -439,8 +440,8 @@ std::optional<Divergence> first_state_divergence(const TopDut& dut, const top::G
       break;
     case StateDiff::kHalf:
       d.unit = "half";
-      d.signal = t + ".half_q";
-      d.neighbours = {t + ".st_busy_q", t + ".idle_o"};
+      d.signal = top_hier::reg(t, "half_q");
+      d.neighbours = {top_hier::reg(t, "st_busy_q"), t + ".idle_o"};
       break;
     case StateDiff::kSbuf:
       d.unit = fmt::format("sbuf.half{}.bank{}.line{}", first->half, first->bank, first->line);
@@ -458,8 +459,12 @@ std::optional<Divergence> first_state_divergence(const TopDut& dut, const top::G
   if (!port.empty()) {
     // The data written, then the enable and the line, then the engines that write buffers.
     d.signal = port[2];
-    d.neighbours = {port[0],           port[1],      t + ".st_busy_q", t + ".beat_valid_q",
-                    t + ".mem_busy_q", t + ".half_q"};
+    d.neighbours = {port[0],
+                    port[1],
+                    top_hier::reg(t, "st_busy_q"),
+                    top_hier::reg(t, "beat_valid_q"),
+                    top_hier::reg(t, "mem_busy_q"),
+                    top_hier::reg(t, "half_q")};
   }
   return d;
 }
@@ -500,10 +505,10 @@ void write_top_gtkw(const TopDut& dut, const std::string& fst_path, const Diverg
   GtkwGroup eng{"engines", {}, d == nullptr};
   for (const char* n :
        {"half_q", "mem_busy_q", "mem_store_q", "em_busy_q", "st_busy_q", "beat_valid_q"}) {
-    eng.signals.push_back({t + "." + n, false});
+    eng.signals.push_back({top_hier::reg(t, n), false});
   }
-  eng.signals.push_back({vec(t + ".mem_line_q", p.la()), true});
-  eng.signals.push_back({vec(t + ".mem_addr_q", p.maw), true});
+  eng.signals.push_back({vec(top_hier::reg(t, "mem_line_q"), p.la()), true});
+  eng.signals.push_back({vec(top_hier::reg(t, "mem_addr_q"), p.maw), true});
   f.groups.push_back(std::move(eng));
   for (int b = 0; b < p.aw; ++b) {
     GtkwGroup g{fmt::format("bank {}: streaming, stationary, output buffer writes", b), {}, false};

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "feather/sim/top_dut.hpp"
+#include "feather/sim/top_hier.hpp"
 #include "verilated_ports.hpp"
 
 namespace feather::sim::detail {
@@ -15,18 +16,21 @@ template <class V>
 class TopDutImpl final : public TopDut {
  public:
   explicit TopDutImpl(const top::TopParams& p) : p_(p.validated()) {
+    const std::string top = "TOP.feather_top";
     for (int b = 0; b < p_.aw; ++b) {
-      const std::string bank = fmt::format("TOP.feather_top.g_bank[{}]", b);
-      sbuf_.push_back(host_.var(bank + ".u_sbuf", "mem_q"));
-      wbuf_.push_back(host_.var(bank + ".u_wbuf", "mem_q"));
-      obuf_.push_back(host_.var(bank + ".u_obuf", "mem_q"));
+      sbuf_.push_back(host_.var(top_hier::bank(top, "u_sbuf", b), "mem_q"));
+      wbuf_.push_back(host_.var(top_hier::bank(top, "u_wbuf", b), "mem_q"));
+      obuf_.push_back(host_.var(top_hier::bank(top, "u_obuf", b), "mem_q"));
     }
-    half_ = host_.var("TOP.feather_top", "half_q");
-    beat_ = host_.var("TOP.feather_top", "beat_valid_q");
-    em_ = host_.var("TOP.feather_top", "em_busy_q");
-    mem_ = host_.var("TOP.feather_top", "mem_busy_q");
-    st_ = host_.var("TOP.feather_top", "st_busy_q");
-    fails_ = host_.var("TOP.feather_top", "assert_fails_q");
+    const auto reg = [&](const char* name) {
+      return host_.var(top_hier::scope_of(top, name), name);
+    };
+    half_ = reg("half_q");
+    beat_ = reg("beat_valid_q");
+    em_ = reg("em_busy_q");
+    mem_ = reg("mem_busy_q");
+    st_ = reg("st_busy_q");
+    fails_ = reg("assert_fails_q");
     set_fault({}, 0);
   }
   const top::TopParams& params() const override { return p_; }

@@ -1,0 +1,226 @@
+// feather_stream_engine: the ExecuteStreaming (ES) engine of the FEATHER top.
+//
+// do_i starts an ES {m0, sm, T, acc, quant, cmd, mask} with mapping context
+// ctx_sel_i. It runs T steps (m = m0, m0 + sm, ...) of vn beats (e = 0 ..
+// vn-1): in each beat column c reads element e of the streaming VN (m + rep,
+// j0 + kg) from the streaming buffer (layout lay_i; kg = c >> grlog, rep =
+// (c mod 2^grlog) >> gclog) and, the cycle after the read, feeds it to NEST
+// (zero point zpa_i for VNs out of range). An index past XW bits is out of
+// range (movf: m0 + sm*t has passed 2^XW). Two columns reading different
+// lines of one bank is a streaming bank conflict: the engine stops and
+// reports conflict_o; so does any error (ok_i low).
+//
+// At the last beat of a step (step_o) the step's metadata {ctx, m, acc,
+// quant, cmd, mask} goes to feather_meta_pipe, one entry per row 0 ..
+// step_vnm1_o. cur_vnm1_o is the vn of the stream in NEST (its PE row mask
+// and reduction length).
+
+module feather_stream_engine #(
+  parameter int  AH     = 4,
+  parameter int  AW     = 4,
+  parameter int  WIRING = 1,
+  parameter int  SD     = 64,
+  parameter int  WD     = 64,
+  parameter int  OD     = 64,
+  localparam int AWL    = $clog2(AW),
+  localparam int LA     = feather_pkg::line_width(SD, WD, OD),
+  localparam int XW     = feather_pkg::index_width(AW, SD, WD, OD),
+  localparam int GLW    = feather_pkg::glog_width(AW),
+  localparam int VW     = feather_pkg::vn_width(AH),
+  localparam int CW     = feather_pkg::birrd_stages(AW, WIRING) * AW,
+  localparam int LYW    = feather_pkg::layout_width(XW, LA),
+  localparam int CTXW   = feather_pkg::ctx_width(XW, AW, AH)
+) (
+  input  logic              clk_i,
+  input  logic              rst_ni,
+  input  logic              ok_i,          // no error raised
+  // ExecuteStreaming.
+  input  logic              do_i,
+  input  logic              ctx_sel_i,
+  input  logic [XW-1:0]     m0_i,
+  input  logic [XW-1:0]     sm_i,
+  input  logic [XW-1:0]     t_i,
+  input  logic              acc_i,
+  input  logic              quant_i,
+  input  logic [CW-1:0]     cmd_i,
+  input  logic [AW-1:0]     mask_i,
+  input  logic [2*CTXW-1:0] ctx_i,
+  input  logic [LYW-1:0]    lay_i,         // streaming layout
+  input  logic [7:0]        zpa_i,
+  // Streaming buffer reads.
+  output logic [AW*LA-1:0]  bank_line_o,   // line read from each bank
+  input  logic [AW*8-1:0]   sb_rdata_i,    // the banks' data, the cycle after
+  // Status.
+  output logic              busy_o,
+  output logic              ctx_o,
+  output logic              last_step_o,   // issuing the final beat of the ES
+  output logic              conflict_o,
+  output logic              beat_valid_o,  // a beat is on NEST's inputs
+  output logic              beat_ctx_o,
+  output logic [VW-1:0]     cur_vnm1_o,
+  // NEST stream inputs.
+  output logic [AW*8-1:0]   act_o,
+  output logic [AW-1:0]     act_valid_o,
+  output logic [AW-1:0]     act_bank_o,
+  output logic [AH*AW-1:0]  pe_mask_o,
+  // Metadata of a finished step (feather_meta_pipe).
+  output logic              step_o,
+  output logic [VW-1:0]     step_vnm1_o,
+  output logic [XW-1:0]     step_m_o,
+  output logic              step_movf_o,
+  output logic              step_acc_o,
+  output logic              step_quant_o,
+  output logic [CW-1:0]     step_cmd_o,
+  output logic [AW-1:0]     step_mask_o
+);
+
+  logic          st_busy_q /* verilator public_flat_rd */;
+  logic          st_ctx_q;
+  logic [XW-1:0] st_mbase_q, st_sm_q, st_tleft_q;
+  logic          st_movf_q;  // m0 + sm*t has passed 2^XW (every later index is out of range)
+  logic [VW-1:0] st_e_q;
+  logic          st_acc_q, st_quant_q;
+  logic [CW-1:0] st_cmd_q;
+  logic [AW-1:0] st_mask_q;
+  logic [VW-1:0] cur_vnm1_q;  // vn of the stream in NEST (pe_mask, red_len)
+  logic          beat_valid_q /* verilator public_flat_rd */;
+  logic          beat_ctx_q;
+
+  // The running ES's context.
+  logic [CTXW-1:0] ctx;
+  logic [XW-1:0]   ctx_j0;
+  logic [GLW-1:0]  ctx_grlog, ctx_gclog;
+  logic [VW-1:0]   ctx_vnm1;
+  assign ctx       = st_ctx_q ? ctx_i[CTXW +: CTXW] : ctx_i[0 +: CTXW];  // a 2:1 mux
+  assign ctx_j0    = ctx[0 +: XW];
+  assign ctx_grlog = ctx[2*XW +: GLW];
+  assign ctx_gclog = ctx[2*XW + GLW +: GLW];
+  assign ctx_vnm1  = ctx[2*XW + 2*GLW +: VW];
+  logic unused_ctx_n0;  // n0 only places outputs (write unit)
+  assign unused_ctx_n0 = ^ctx[XW +: XW];
+
+  logic st_last_beat;
+  assign st_last_beat = st_busy_q && (st_e_q == ctx_vnm1);
+  assign last_step_o  = st_last_beat && (st_tleft_q == XW'(1));
+
+  ///////////////////////////
+  // Addresses             //
+  ///////////////////////////
+
+  logic [AW*XW-1:0] sa_a, sa_b;  // m and j of each column's IVN
+  logic [AW-1:0]    sa_ovf;
+
+  for (genvar c = 0; c < AW; c++) begin : g_addr
+    logic [AWL-1:0] kg, x, rep;
+    logic [XW+1:0]  sa_bw, sa_aw;  // exact sums (an index past XW bits is out of range)
+    assign kg = AWL'(c >> ctx_grlog);
+    assign x = AWL'(c) & AWL'((AW'(1) << ctx_grlog) - AW'(1));
+    assign rep = x >> ctx_gclog;
+    assign sa_bw = (XW+2)'(ctx_j0) + (XW+2)'(kg);
+    assign sa_aw = (XW+2)'(st_mbase_q) + (XW+2)'(rep);
+    assign sa_a[c*XW +: XW] = sa_aw[XW-1:0];
+    assign sa_b[c*XW +: XW] = sa_bw[XW-1:0];
+    assign sa_ovf[c] = st_movf_q || (sa_bw[XW+1:XW] != 2'b00) || (sa_aw[XW+1:XW] != 2'b00);
+  end
+
+  feather_vn_reader #(.AW(AW), .AH(AH), .LA(LA)) u_reader (
+    .clk_i      (clk_i),
+    .rst_ni     (rst_ni),
+    .en_i       (st_busy_q),
+    .lay_i      (lay_i),
+    .a_i        (sa_a),
+    .b_i        (sa_b),
+    .ovf_i      (sa_ovf),
+    .e_i        (st_e_q),
+    .bank_line_o(bank_line_o),
+    .conflict_o (conflict_o),
+    .rdata_i    (sb_rdata_i),
+    .zp_i       (zpa_i),
+    .data_o     (act_o)
+  );
+
+  ///////////////////////////
+  // Sequencing            //
+  ///////////////////////////
+
+  logic st_issue;
+  assign st_issue = st_busy_q && !conflict_o && ok_i;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      st_busy_q    <= 1'b0;
+      st_ctx_q     <= 1'b0;
+      st_mbase_q   <= '0;
+      st_movf_q    <= 1'b0;
+      st_sm_q      <= '0;
+      st_tleft_q   <= '0;
+      st_e_q       <= '0;
+      st_acc_q     <= 1'b0;
+      st_quant_q   <= 1'b0;
+      st_cmd_q     <= '0;
+      st_mask_q    <= '0;
+      cur_vnm1_q   <= '0;
+      beat_valid_q <= 1'b0;
+      beat_ctx_q   <= 1'b0;
+    end else begin
+      beat_valid_q <= st_issue;
+      beat_ctx_q   <= st_ctx_q;
+      if (do_i) begin
+        st_busy_q  <= 1'b1;
+        st_ctx_q   <= ctx_sel_i;
+        st_mbase_q <= m0_i;
+        st_movf_q  <= 1'b0;
+        st_sm_q    <= sm_i;
+        st_tleft_q <= t_i;
+        st_e_q     <= '0;
+        st_acc_q   <= acc_i;
+        st_quant_q <= quant_i;
+        st_cmd_q   <= cmd_i;
+        st_mask_q  <= mask_i;
+        cur_vnm1_q <= ctx_sel_i ? ctx_i[CTXW + 2*XW + 2*GLW +: VW] : ctx_i[2*XW + 2*GLW +: VW];
+      end else if (st_busy_q && (!ok_i || conflict_o)) begin
+        st_busy_q <= 1'b0;
+      end else if (st_issue) begin
+        if (st_last_beat) begin
+          st_e_q     <= '0;
+          {st_movf_q, st_mbase_q} <= {1'b0, st_mbase_q} + {1'b0, st_sm_q} |
+                                     {st_movf_q, {XW{1'b0}}};
+          st_tleft_q <= st_tleft_q - XW'(1);
+          if (last_step_o) begin
+            st_busy_q <= 1'b0;
+          end
+        end else begin
+          st_e_q <= st_e_q + 1'b1;
+        end
+      end
+    end
+  end
+
+  assign busy_o       = st_busy_q;
+  assign ctx_o        = st_ctx_q;
+  assign beat_valid_o = beat_valid_q;
+  assign beat_ctx_o   = beat_ctx_q;
+  assign cur_vnm1_o   = cur_vnm1_q;
+
+  // NEST stream inputs (the cycle after the read).
+  always_comb begin
+    for (int c = 0; c < AW; c++) begin
+      act_valid_o[c]  = beat_valid_q;
+      act_bank_o[c]   = beat_ctx_q;
+      for (int r = 0; r < AH; r++) begin
+        pe_mask_o[c*AH + r] = (r <= 32'(cur_vnm1_q));
+      end
+    end
+  end
+
+  // The step's metadata.
+  assign step_o       = st_issue && st_last_beat;
+  assign step_vnm1_o  = ctx_vnm1;
+  assign step_m_o     = st_mbase_q;
+  assign step_movf_o  = st_movf_q;
+  assign step_acc_o   = st_acc_q;
+  assign step_quant_o = st_quant_q;
+  assign step_cmd_o   = st_cmd_q;
+  assign step_mask_o  = st_mask_q;
+
+endmodule

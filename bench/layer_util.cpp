@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "feather/map/workload.hpp"
 #include "feather/sim/layer_run.hpp"
 
 int main(int argc, char** argv) {
@@ -30,7 +31,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (presets.empty()) presets = sim::layer_presets();
+  if (presets.empty()) presets = map::layer_presets();
   fmt::print("FEATHER {}x{}: whole layers on the RTL (bit-exact checked)\n\n", ah, aw);
   fmt::print("{:<20} {:>10} {:>9} {:>7} {:>8} | {:>7} {:>7} {:>7} {:>7} {:>5} | {:>9}\n", "layer",
              "MACs", "cycles", "util", "compute", "stream", "memory", "wload", "fill/dr", "confl",
@@ -40,7 +41,7 @@ int main(int argc, char** argv) {
   int failures = 0;
   for (const auto& name : presets) {
     try {
-      const auto rep = sim::run_layer(sim::layer_preset(name), ah, aw, 1, {});
+      const auto rep = sim::run_layer(map::layer_preset(name), ah, aw, 1, {});
       const auto& r = rep.run;
       const double cyc = static_cast<double>(r.cycles);
       const double pes = static_cast<double>(ah) * static_cast<double>(aw);

@@ -23,7 +23,6 @@ struct MapArgs {
   int sd = 0, wd = 0, od = 0, qd = 0;
   int latency = 2;
   double bandwidth = 1.0;
-  bool per_tensor = false;
   std::string dataflow;
   std::string json;  // write the plan as JSON here
   LayerArgs layer;   // a single layer instead of a network
@@ -87,53 +86,28 @@ void add_map_options(CLI::App* cmd, MapArgs& a) {
   cmd->add_option("--qd", a.qd, "requantization table entries");
   cmd->add_option("--latency", a.latency, "off-chip read latency (cycles) for the cost model");
   cmd->add_option("--bandwidth", a.bandwidth, "off-chip words per cycle for the cost model (0, 1]");
-  cmd->add_flag("--per-tensor", a.per_tensor,
-                "per-tensor requantization for every layer (lets the mapper use IO-S)");
   cmd->add_option("--dataflow", a.dataflow, "force wos or ios");
   cmd->add_option("--json", a.json, "write the plan (every layer) as JSON to this file");
   add_layer_options(cmd, a.layer, false);
 }
 
-// Maps a network (a.network) or the single layer `spec`; prints the table.
-int run_map(const MapArgs& a, const sim::LayerSpec* spec) {
+// Maps a network (a.network) or the single layer `layer`; prints the table.
+int run_map(const MapArgs& a, const map::Layer* layer) {
   const auto [ah, aw] = parse_array(a.array);
   const top::TopParams p = array_params(ah, aw, a.sd, a.wd, a.od, a.qd);
   map::NetworkMapOptions opt;
   opt.map.timing.latency = a.latency;
   opt.map.timing.bandwidth = a.bandwidth;
   if (!a.dataflow.empty()) opt.map.dataflow = parse_dataflow(a.dataflow);
-  opt.per_tensor_quant = a.per_tensor;
+  opt.per_tensor_quant = a.layer.per_tensor;
   opt.only_layer = a.layer_name;
 
   map::Network net;
   if (!a.network.empty()) {
     net = map::find_network(a.network);
-  } else if (spec) {
-    map::Layer l;
-    l.name = spec->name.empty() ? spec->kind : spec->name;
-    if (spec->kind == "gemm") {
-      l.kind = map::OpKind::kGemm;
-      l.op = "gemm";
-      l.gm = spec->m;
-      l.gk = spec->k;
-      l.gn = spec->n;
-    } else {
-      l.kind = map::OpKind::kConv;
-      l.op = "conv";
-      l.h = spec->h;
-      l.w = spec->w;
-      l.c = spec->c;
-      l.k = spec->co;
-      l.r = l.s = spec->r;
-      l.stride_h = l.stride_w = spec->stride;
-      l.pad_h = l.pad_w = spec->pad;
-      l.dil_h = l.dil_w = spec->dilation;
-      l.groups = spec->groups;
-    }
-    l.validate();
-    net.name = l.name;
-    net.layers.push_back(l);
-    opt.per_tensor_quant = opt.per_tensor_quant || spec->per_tensor;
+  } else if (layer) {
+    net.name = layer->name;
+    net.layers.push_back(*layer);
   } else {
     throw CLI::ValidationError("map", "give --network, --preset or a layer (--layer conv|gemm)");
   }
@@ -170,8 +144,9 @@ Command add_map(CLI::App& app) {
       "map", "map a layer or a whole network, print the per-layer plan and predicted cost");
   add_map_options(cmd, *a);
   return {cmd, [a, cmd] {
-            const sim::LayerSpec spec = a->layer.resolved();
-            return run_map(*a, a->layer.given(cmd) ? &spec : nullptr);
+            if (!a->layer.given(cmd)) return run_map(*a, nullptr);
+            const map::Layer layer = a->layer.layer();
+            return run_map(*a, &layer);
           }};
 }
 

@@ -5,7 +5,6 @@
 #include <cmath>
 
 #include "feather/sim/layer_run.hpp"
-#include "layer_options.hpp"
 #include "rtl.hpp"
 
 namespace feather::cli {
@@ -22,8 +21,8 @@ int verify_plan(const PlanCheck& k) {
     const map::CompareLayer& l = k.comparison->layers[i];
     const map::DesignLayer& d = l.designs[0];
     const map::Layer* layer = k.network->find(l.name);
-    sim::LayerSpec spec = spec_of(*layer);
-    spec.per_tensor = spec.per_tensor || k.per_tensor;
+    map::Layer run = *layer;
+    run.per_tensor_quant = run.per_tensor_quant || k.per_tensor;
     map::MapOptions mo;
     mo.timing = k.timing;
     mo.dataflow = map::Dataflow::kWoS;
@@ -31,7 +30,7 @@ int verify_plan(const PlanCheck& k) {
     sim::RunOptions ro;
     ro.seed = k.seed;
     ro.latency = k.timing.latency;
-    const sim::LayerReport r = sim::run_layer(spec, k.params.ah, k.params.aw, k.seed, ro, mo);
+    const sim::LayerReport r = sim::run_layer(run, k.params.ah, k.params.aw, k.seed, ro, mo);
     // The plan's array cycles: the mapper's for the chosen mapping (the layout slowdown of the
     // line-buffer model is not part of the RTL: its per-bank VN layouts never conflict).
     const double plan = d.array_cycles;

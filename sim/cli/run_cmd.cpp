@@ -32,9 +32,9 @@ struct RunArgs {
   sim::Coverage counters;
 };
 
-int run_spec(const sim::LayerSpec& spec, const std::string& array, std::uint64_t seed,
-             const sim::RunOptions& opt, const std::string& mapping, const std::string& dataflow,
-             bool listing) {
+int run_stimulus(const sim::Stimulus& stim, const std::string& array, std::uint64_t seed,
+                 const sim::RunOptions& opt, const std::string& mapping,
+                 const std::string& dataflow, bool listing) {
   const auto [ah, aw] = parse_array(array);
   map::MapOptions mopt;
   if (!mapping.empty()) {
@@ -49,11 +49,11 @@ int run_spec(const sim::LayerSpec& spec, const std::string& array, std::uint64_t
     const auto dir = std::filesystem::path(opt.trace).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir);
   }
-  fmt::print("layer   : {}\narray   : {}x{} FEATHER (seed {})\n",
-             spec.name.empty() ? spec.kind : spec.name, ah, aw, seed);
+  fmt::print("layer   : {}\narray   : {}x{} FEATHER (seed {})\n", sim::describe(stim), ah, aw,
+             seed);
   std::fflush(stdout);
   if (!dataflow.empty()) mopt.dataflow = parse_dataflow(dataflow);
-  const auto rep = sim::run_layer(spec, ah, aw, seed, opt, mopt);
+  const auto rep = sim::run_stimulus(stim, ah, aw, seed, opt, mopt);
   const double mcps =
       rep.run.seconds > 0 ? static_cast<double>(rep.run.cycles) / rep.run.seconds / 1e3 : 0.0;
   fmt::print("shape   : {}\nmapping : {}\n", rep.layer, rep.mapping);
@@ -65,7 +65,7 @@ int run_spec(const sim::LayerSpec& spec, const std::string& array, std::uint64_t
   }
   fmt::print("MACs    : {}\ncycles  : {} (RTL, first instruction to idle)\n", rep.macs,
              rep.run.cycles);
-  if (spec.kind != "random-stream") {
+  if (!std::holds_alternative<sim::RandomStreams>(stim)) {
     fmt::print("model   : {} cycles predicted ({:+.2f}% vs RTL{})\n", rep.predicted.cycles,
                rep.run.cycles ? 100.0 *
                                     (static_cast<double>(rep.predicted.cycles) -
@@ -115,7 +115,7 @@ int run_spec(const sim::LayerSpec& spec, const std::string& array, std::uint64_t
 }
 
 int run(RunArgs& a, const CLI::App* cmd) {
-  sim::LayerSpec spec = a.layer.resolved();
+  sim::Stimulus stim;
   if (!a.network.empty()) {
     if (a.layer_name.empty()) {
       throw CLI::ValidationError("--layer-name", "--network needs --layer-name");
@@ -126,14 +126,16 @@ int run(RunArgs& a, const CLI::App* cmd) {
       throw std::invalid_argument(
           fmt::format("network '{}' has no layer named '{}'", net.name, a.layer_name));
     }
-    const bool pt = spec.per_tensor;
-    spec = spec_of(*l);
-    spec.per_tensor = spec.per_tensor || pt;
+    map::Layer layer = *l;
+    layer.per_tensor_quant = layer.per_tensor_quant || a.layer.per_tensor;
+    stim = layer;
+  } else {
+    stim = a.layer.resolved();
   }
   a.opt.seed = a.seed;
   apply_run_debug(a.debug, cmd, a.opt);
   if (!a.coverage.empty()) a.opt.coverage = &a.counters;
-  const int rc = run_spec(spec, a.array, a.seed, a.opt, a.mapping, a.dataflow, a.listing);
+  const int rc = run_stimulus(stim, a.array, a.seed, a.opt, a.mapping, a.dataflow, a.listing);
   if (!a.coverage.empty()) {
     const auto dir = std::filesystem::path(a.coverage).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir);
@@ -164,8 +166,6 @@ Command add_run(CLI::App& app) {
                       "run one layer (--layer-name) of a built-in network or network file");
   run_cmd->add_option("--layer-name", a->layer_name, "the layer of --network to run");
   run_cmd->add_option("--dataflow", a->dataflow, "force wos or ios");
-  run_cmd->add_flag("--per-tensor", a->layer.spec.per_tensor,
-                    "one requantization scale for the layer (lets the mapper use IO-S)");
   run_cmd->add_option("--coverage", a->coverage,
                       "write the functional coverage counters of the top (JSON)");
   return {run_cmd, [a, run_cmd] { return run(*a, run_cmd); }};

@@ -1,12 +1,13 @@
-// Random layers for the tests: uint8 operands, zero points and requantization tables scaled so
-// that typical sums land inside the 8-bit range.
+// Random single-tile layers for the tests of the layer compiler and the golden model (the
+// lowered top::GemmLayer / top::ConvLayer forms): uint8 operands, zero points and
+// requantization tables scaled so that typical sums land inside the 8-bit range. Whole layers
+// (map::Layer) get theirs from map::random_operands.
 #pragma once
 
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <random>
 
+#include "feather/map/compile.hpp"
 #include "feather/top/params.hpp"
 #include "feather/top/reference.hpp"
 
@@ -24,20 +25,6 @@ inline top::TopParams small_params(int ah, int aw, int sd, int wd, int od, int q
   return p.validated();
 }
 
-inline top::Quant random_quant(std::mt19937_64& rng, int n, int k) {
-  top::Quant q;
-  // Scale so that a typical sum lands inside the 8-bit range: |sum| ~ sqrt(k) * 64 * 64.
-  const double typical = 64.0 * 64.0 * std::sqrt(static_cast<double>(std::max(k, 1)));
-  std::uniform_real_distribution<double> f(0.2, 2.0);
-  std::uniform_int_distribution<int> z(0, 255);
-  for (int i = 0; i < n; ++i) {
-    const double s = f(rng) * 100.0 / typical * static_cast<double>(1 << 24);
-    q.scale.push_back(static_cast<std::int32_t>(std::min(s, 2.0e9)));
-    q.ozp.push_back(static_cast<std::uint8_t>(z(rng)));
-  }
-  return q;
-}
-
 inline top::GemmLayer random_gemm(std::mt19937_64& rng, int m, int k, int n) {
   top::GemmLayer g;
   g.m = m;
@@ -48,7 +35,7 @@ inline top::GemmLayer random_gemm(std::mt19937_64& rng, int m, int k, int n) {
   g.zp_w = static_cast<std::uint8_t>(byte(rng));
   for (int i = 0; i < m * k; ++i) g.a.push_back(static_cast<std::uint8_t>(byte(rng)));
   for (int i = 0; i < k * n; ++i) g.b.push_back(static_cast<std::uint8_t>(byte(rng)));
-  g.quant = random_quant(rng, n, k);
+  g.quant = map::random_quant(rng, n, k);
   return g;
 }
 
@@ -72,7 +59,7 @@ inline top::ConvLayer random_conv(std::mt19937_64& rng, int h, int w, int c, int
   for (int i = 0; i < co * r * r * (c / groups); ++i) {
     cv.weight.push_back(static_cast<std::uint8_t>(byte(rng)));
   }
-  cv.quant = random_quant(rng, co, r * r * c / groups);
+  cv.quant = map::random_quant(rng, co, r * r * c / groups);
   return cv;
 }
 

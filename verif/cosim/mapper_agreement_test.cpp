@@ -21,8 +21,8 @@
 #include <random>
 #include <vector>
 
-#include "../common/random_layers.hpp"
 #include "../common/seed.hpp"
+#include "feather/map/compile.hpp"
 #include "feather/map/mapper.hpp"
 #include "feather/sim/top_cosim.hpp"
 #include "feather/sim/top_dut.hpp"
@@ -35,42 +35,27 @@ namespace {
 struct Case {
   std::string name;
   int array = 16;
-  bool conv = true;
-  // conv
-  int h = 1, w = 1, c = 1, co = 1, r = 1, stride = 1, pad = 0, dilation = 1, groups = 1;
-  // gemm
-  int m = 1, k = 1, n = 1;
-  bool per_tensor = false;  // per-tensor requantization (lets the mapper consider IO-S)
-  bool random = false;      // the shape is drawn from the test's seed
+  bool conv = true;     // for a random case: draw a conv, else a GEMM
+  map::Layer layer;     // per-tensor requantization (layer.per_tensor_quant) lets IO-S be chosen
+  bool random = false;  // the shape is drawn from the test's seed
 };
 
 Case conv(std::string name, int array, int h, int c, int co, int r, int stride, int pad,
           int groups = 1, int dilation = 1) {
   Case k;
+  k.layer = map::Layer::conv(name, h, h, c, co, r, stride, pad, dilation, groups);
   k.name = std::move(name);
   k.array = array;
-  k.conv = true;
-  k.h = h;
-  k.w = h;
-  k.c = c;
-  k.co = co;
-  k.r = r;
-  k.stride = stride;
-  k.pad = pad;
-  k.groups = groups;
-  k.dilation = dilation;
   return k;
 }
 
 Case gemm(std::string name, int array, int m, int k, int n, bool per_tensor) {
   Case c;
+  c.layer = map::Layer::gemm(name, m, k, n);
+  c.layer.per_tensor_quant = per_tensor;
   c.name = std::move(name);
   c.array = array;
   c.conv = false;
-  c.m = m;
-  c.k = k;
-  c.n = n;
-  c.per_tensor = per_tensor;
   return c;
 }
 
@@ -137,23 +122,20 @@ std::vector<Case> cases() {
 void draw(Case& c, std::mt19937_64& rng) {
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   if (c.conv) {
-    c.h = pick(3, 12);
-    c.w = pick(3, 12);
-    c.groups = pick(0, 3) == 0 ? pick(1, 4) : 1;
-    c.c = c.groups * pick(1, 40);
-    c.co = c.groups * pick(1, 40);
-    c.r = pick(0, 1) ? 3 : 1;
-    c.stride = pick(1, 2);
-    c.pad = c.r == 3 ? pick(0, 1) : 0;
-    c.dilation = 1;
-    c.name += fmt::format(" {}x{}x{}->{} k{} s{} p{} g{}", c.h, c.w, c.c, c.co, c.r, c.stride,
-                          c.pad, c.groups);
+    const int h = pick(3, 12), w = pick(3, 12);
+    const int groups = pick(0, 3) == 0 ? pick(1, 4) : 1;
+    const int ch = groups * pick(1, 40), co = groups * pick(1, 40);
+    const int r = pick(0, 1) ? 3 : 1;
+    const int stride = pick(1, 2);
+    const int pad = r == 3 ? pick(0, 1) : 0;
+    c.name += fmt::format(" {}x{}x{}->{} k{} s{} p{} g{}", h, w, ch, co, r, stride, pad, groups);
+    c.layer = map::Layer::conv(c.name, h, w, ch, co, r, stride, pad, 1, groups);
   } else {
-    c.m = pick(1, 80);
-    c.k = pick(1, 300);
-    c.n = pick(1, 120);
-    c.per_tensor = pick(0, 1) == 1;
-    c.name += fmt::format(" {}x{}x{}{}", c.m, c.k, c.n, c.per_tensor ? " per-tensor" : "");
+    const int m = pick(1, 80), k = pick(1, 300), n = pick(1, 120);
+    const bool per_tensor = pick(0, 1) == 1;
+    c.name += fmt::format(" {}x{}x{}{}", m, k, n, per_tensor ? " per-tensor" : "");
+    c.layer = map::Layer::gemm(c.name, m, k, n);
+    c.layer.per_tensor_quant = per_tensor;
   }
 }
 
@@ -203,35 +185,12 @@ TEST_P(MapperAgreement, CyclesAndTrafficMatchTheRtl) {
   const auto& info = sim::find_top_dut(c.array, c.array);
   const top::TopParams& p = info.params;
 
-  top::GroupedGemm data;
-  std::vector<std::uint8_t> expected;
-  map::GemmShape shape;
-  if (c.conv) {
-    auto cv =
-        test::random_conv(rng, c.h, c.w, c.c, c.co, c.r, c.stride, c.pad, c.dilation, c.groups);
-    cv.s = c.r;
-    expected = top::conv_ref(cv);
-    data = top::as_grouped(cv);
-  } else {
-    auto g = test::random_gemm(rng, c.m, c.k, c.n);
-    if (c.per_tensor) {
-      g.quant.scale.assign(g.quant.scale.size(), g.quant.scale.front());
-      g.quant.ozp.assign(g.quant.ozp.size(), g.quant.ozp.front());
-    }
-    expected = top::gemm_ref(g);
-    data = top::as_grouped(g);
-  }
-  shape.name = c.name;
-  shape.groups = static_cast<std::uint64_t>(data.groups);
-  shape.m = static_cast<std::uint64_t>(data.m);
-  shape.k = static_cast<std::uint64_t>(data.k);
-  shape.n = static_cast<std::uint64_t>(data.n);
-  shape.per_tensor_quant = c.per_tensor;
-
   map::MapOptions mo;
   mo.timing.latency = 2;
-  const map::LayerMap lm = map::map_layer(p, shape, mo);
-  const map::MappedProgram mp = map::build_program(p, lm, data);
+  const map::CompiledLayer cl =
+      map::compile_layer(p, c.layer, map::random_operands(c.layer, rng), mo);
+  const map::LayerMap& lm = cl.map;
+  const map::MappedProgram& mp = cl.program;
   // The program built with data is the one the mapper timed.
   const top::Timing again = top::predict(p, mp.instrs, mo.timing);
   EXPECT_EQ(again.cycles, lm.timing.cycles) << "the data program differs from the shape-only one";
@@ -252,16 +211,8 @@ TEST_P(MapperAgreement, CyclesAndTrafficMatchTheRtl) {
   const auto diff = sim::compare_state(*dut, golden);
   EXPECT_EQ(diff, "") << "RTL buffers differ from the golden model:\n" << diff;
   EXPECT_TRUE(mem == gold_mem) << "off-chip memory differs from the golden model's";
-  const auto got = map::read_output(p, lm, mp, mem);
-  ASSERT_EQ(got.size(), expected.size());
-  std::size_t bad = 0;
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    if (got[i] != expected[i] && bad++ < 4) {
-      const std::size_t width = shape.groups * shape.n;
-      ADD_FAILURE() << fmt::format("output [m={}][n={}]: expected {}, actual {}", i / width,
-                                   i % width, expected[i], got[i]);
-    }
-  }
+  const std::string out = map::output_mismatches(cl, map::read_output(p, cl, mem));
+  EXPECT_EQ(out, "") << "the output differs from the reference";
 
   const double rel =
       std::abs(static_cast<double>(lm.timing.cycles) - static_cast<double>(res.cycles)) /
@@ -287,14 +238,14 @@ TEST_P(MapperAgreement, CyclesAndTrafficMatchTheRtl) {
   row.name = c.name;
   row.array = fmt::format("{}x{}", c.array, c.array);
   row.mapping = lm.describe();
-  row.macs = shape.macs();
+  row.macs = lm.shape.macs();
   row.rtl = res.cycles;
   row.model = lm.timing.cycles;
   row.bytes_rtl = (res.mem_reads + res.mem_writes) * static_cast<std::uint64_t>(p.aw);
   row.bytes_model = lm.offchip_bytes(p.aw);
   row.util = static_cast<double>(row.macs) /
              (static_cast<double>(p.ah * p.aw) * static_cast<double>(res.cycles));
-  row.exact_output = bad == 0;
+  row.exact_output = out.empty();
   std::cout << fmt::format("[ layer    ] {} on {}: {} | RTL {} cycles, model {} | {} bytes\n",
                            c.name, row.array, row.mapping, row.rtl, row.model, row.bytes_rtl);
   std::lock_guard<std::mutex> lock(g_rows_mu);
@@ -316,35 +267,27 @@ TEST(MapperExtremes, Int32WrapAndSaturationMatchTheModel) {
   for (const Variant& v : {Variant{255, 255, 0, 0, "(255-0)*(255-0) summed: wraps negative"},
                            Variant{0, 255, 255, 0, "(0-255)*(255-0) summed: wraps positive"}}) {
     SCOPED_TRACE(v.what);
-    top::GemmLayer g;
-    g.m = 2;
-    g.k = 33040;
-    g.n = 16;
-    g.zp_a = v.zp_a;
-    g.zp_w = v.zp_w;
-    g.a.assign(static_cast<std::size_t>(g.m) * static_cast<std::size_t>(g.k), v.a);
-    g.b.assign(static_cast<std::size_t>(g.k) * static_cast<std::size_t>(g.n), v.b);
+    const map::Layer layer = map::Layer::gemm("extremes", 2, 33040, 16);
+    map::Operands o;
+    o.zp_a = v.zp_a;
+    o.zp_w = v.zp_w;
+    o.input.assign(2u * 33040u, v.a);
+    o.weight.assign(33040u * 16u, v.b);
     // Channels alternate between a large positive and a large negative scale (saturating at 255
     // and at 0), and small ones that keep the value in range; the zero points span 0..255.
-    for (int n = 0; n < g.n; ++n) {
+    for (int n = 0; n < layer.n; ++n) {
       const std::int32_t scales[4] = {2'000'000'000, -2'000'000'000, 1, -1};
-      g.quant.scale.push_back(scales[n % 4]);
-      g.quant.ozp.push_back(static_cast<std::uint8_t>(n * 17));
+      o.quant.scale.push_back(scales[n % 4]);
+      o.quant.ozp.push_back(static_cast<std::uint8_t>(n * 17));
     }
-    const auto acc = top::gemm_acc(g);
+    const auto acc = top::gemm_acc(map::gemm_of(layer, o));
     const std::int64_t exact =
-        std::int64_t{g.k} * (std::int64_t{v.a} - v.zp_a) * (std::int64_t{v.b} - v.zp_w);
+        std::int64_t{layer.k} * (std::int64_t{v.a} - v.zp_a) * (std::int64_t{v.b} - v.zp_w);
     ASSERT_NE(static_cast<std::int64_t>(acc[0]), exact) << "the test does not make the sum wrap";
-    const auto expected = top::gemm_ref(g);
 
-    map::GemmShape s;
-    s.name = "extremes";
-    s.m = 2;
-    s.k = static_cast<std::uint64_t>(g.k);
-    s.n = 16;
-    const auto lm = map::map_layer(p, s);
-    std::cout << "[ extremes ] " << v.what << ": " << lm.describe() << "\n";
-    const auto mp = map::build_program(p, lm, top::as_grouped(g));
+    const map::CompiledLayer cl = map::compile_layer(p, layer, o);
+    const map::MappedProgram& mp = cl.program;
+    std::cout << "[ extremes ] " << v.what << ": " << cl.map.describe() << "\n";
     top::Golden golden(p);
     top::Memory gold_mem = mp.memory;
     ASSERT_EQ(golden.run(mp.instrs, gold_mem).err, top::Err::kNone);
@@ -354,8 +297,8 @@ TEST(MapperExtremes, Int32WrapAndSaturationMatchTheModel) {
     ASSERT_FALSE(res.timeout) << res.timeout_state;
     EXPECT_EQ(sim::compare_state(*dut, golden), "");
     EXPECT_TRUE(mem == gold_mem);
-    EXPECT_EQ(map::read_output(p, lm, mp, mem), expected);
-    EXPECT_EQ(res.cycles, lm.timing.cycles);
+    EXPECT_EQ(map::output_mismatches(cl, map::read_output(p, cl, mem)), "");
+    EXPECT_EQ(res.cycles, cl.map.timing.cycles);
   }
 }
 

@@ -48,22 +48,22 @@ void check_layer(const Layer& l, const Network& net) {
   check(net.find(l.name) == &l, who + ": find() does not return it");
   check(!l.shape_string().empty(), who + ": empty shape string");
   U128 macs = 0;
-  const Layer::Gemm g = l.as_gemm();
+  const GemmShape g = l.as_gemm();
   switch (l.kind) {
     case OpKind::kConv: {
       check(l.op == "conv" || l.op == "dwconv", who + ": conv kind with op " + l.op);
-      check(l.groups >= 1 && l.c % l.groups == 0 && l.k % l.groups == 0,
-            who + ": groups do not divide c and k");
+      check(l.groups >= 1 && l.c % l.groups == 0 && l.co % l.groups == 0,
+            who + ": groups do not divide c and co");
       if (l.op == "dwconv") check(l.groups == l.c, who + ": dwconv with groups != c");
       const std::int64_t ho = extent(l.h, l.pad_h, l.dil_h, l.r, l.stride_h);
       const std::int64_t wo = extent(l.w, l.pad_w, l.dil_w, l.s, l.stride_w);
       check(ho >= 1 && wo >= 1, who + ": empty output accepted");
       check(ho == l.ho() && wo == l.wo(), who + ": ho()/wo() not exact");
-      const U128 m = U128(std::uint64_t(l.n)) * std::uint64_t(ho) * std::uint64_t(wo);
+      const U128 m = U128(std::uint64_t(l.batch)) * std::uint64_t(ho) * std::uint64_t(wo);
       const U128 k = U128(std::uint64_t(l.r)) * std::uint64_t(l.s) * std::uint64_t(l.c / l.groups);
       check(m <= kU64Max && k <= kU64Max, who + ": n*ho*wo or r*s*c/groups overflow accepted");
       check(g.groups == std::uint64_t(l.groups) && g.m == std::uint64_t(m) &&
-                g.k == std::uint64_t(k) && g.n == std::uint64_t(l.k / l.groups),
+                g.k == std::uint64_t(k) && g.n == std::uint64_t(l.co / l.groups),
             who + ": as_gemm() not exact");
       macs = U128(g.groups) * m;
       check(macs <= kU64Max, who + ": MAC overflow accepted");
@@ -75,10 +75,10 @@ void check_layer(const Layer& l, const Network& net) {
     case OpKind::kGemm:
       check(l.op == "fc" || l.op == "gemm" || l.op == "matmul",
             who + ": gemm kind with op " + l.op);
-      check(g.groups == 1 && g.m == std::uint64_t(l.gm) && g.k == std::uint64_t(l.gk) &&
-                g.n == std::uint64_t(l.gn),
+      check(g.groups == 1 && g.m == std::uint64_t(l.m) && g.k == std::uint64_t(l.k) &&
+                g.n == std::uint64_t(l.n),
             who + ": as_gemm() not exact");
-      macs = U128(std::uint64_t(l.gm)) * std::uint64_t(l.gk) * std::uint64_t(l.gn);
+      macs = U128(std::uint64_t(l.m)) * std::uint64_t(l.k) * std::uint64_t(l.n);
       break;
     case OpKind::kOther:
       check(l.macs() == 0, who + ": MACs for a kOther op");

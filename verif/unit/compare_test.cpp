@@ -35,7 +35,7 @@ Layer conv(const std::string& name, int h, int w, int c, int k, int r, int strid
   l.h = h;
   l.w = w;
   l.c = c;
-  l.k = k;
+  l.co = k;
   l.r = l.s = r;
   l.stride_h = l.stride_w = stride;
   l.pad_h = l.pad_w = pad;
@@ -48,9 +48,9 @@ Layer gemm(const std::string& name, int m, int k, int n) {
   l.name = name;
   l.kind = OpKind::kGemm;
   l.op = "gemm";
-  l.gm = m;
-  l.gk = k;
-  l.gn = n;
+  l.m = m;
+  l.k = k;
+  l.n = n;
   return l;
 }
 
@@ -100,7 +100,7 @@ TEST(CompareGeometry, Im2colIndexMatchesTheReferenceIm2col) {
     c.h = l.h;
     c.w = l.w;
     c.c = l.c;
-    c.co = l.k;
+    c.co = l.co;
     c.r = c.s = l.r;
     c.stride = l.stride_h;
     c.pad = l.pad_h;
@@ -355,7 +355,7 @@ TEST(CompareNetwork, OffchipReorderDpEqualsBruteForceOverLayoutAssignments) {
   const Comparison c = compare_network(p, n, opt);
   const std::size_t nl = ls.size(), reorder = nl + 1;
   const auto reorg = [&](std::size_t producer) {
-    const Layer::Gemm g = n.layers[producer].as_gemm();
+    const GemmShape g = n.layers[producer].as_gemm();
     return 2.0 * static_cast<double>((g.groups * g.m * g.n + 7) / 8) / opt.timing.bandwidth;
   };
   double best = std::numeric_limits<double>::infinity();

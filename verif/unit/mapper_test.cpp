@@ -9,6 +9,7 @@
 
 #include "../common/random_layers.hpp"
 #include "../common/seed.hpp"
+#include "feather/map/compile.hpp"
 #include "feather/map/mapper.hpp"
 #include "feather/map/workload.hpp"
 #include "feather/top/golden.hpp"
@@ -124,33 +125,33 @@ struct Checked {
   bool ok = false;
 };
 
-Checked map_and_check(const top::TopParams& p, const top::GroupedGemm& data,
-                      const std::vector<std::uint8_t>& expected, bool per_tensor,
+// The layer with random operands through map::compile_layer, run on the golden model.
+Checked map_and_check(const top::TopParams& p, const map::Layer& layer, std::mt19937_64& rng,
                       const map::MapOptions& mo = {}) {
-  map::GemmShape s;
-  s.name = data.what;
-  s.groups = static_cast<std::uint64_t>(data.groups);
-  s.m = static_cast<std::uint64_t>(data.m);
-  s.k = static_cast<std::uint64_t>(data.k);
-  s.n = static_cast<std::uint64_t>(data.n);
-  s.per_tensor_quant = per_tensor;
   Checked c;
-  c.lm = map::map_layer(p, s, mo);
-  const auto mp = map::build_program(p, c.lm, data);
+  const map::CompiledLayer cl = map::compile_layer(p, layer, map::random_operands(layer, rng), mo);
+  c.lm = cl.map;
+  const auto& mp = cl.program;
   EXPECT_EQ(top::predict(p, mp.instrs, mo.timing).cycles, c.lm.timing.cycles)
       << "the program built with data is not the one the mapper timed";
   top::Golden g(p);
   top::Memory mem = mp.memory;
   const auto e = g.run(mp.instrs, mem);
   EXPECT_EQ(e.err, top::Err::kNone) << e.detail;
-  const auto got = map::read_output(p, c.lm, mp, mem);
-  c.ok = got == expected;
-  EXPECT_TRUE(c.ok) << c.lm.describe();
+  const std::string diff = map::output_mismatches(cl, map::read_output(p, cl, mem));
+  c.ok = diff.empty();
+  EXPECT_TRUE(c.ok) << c.lm.describe() << "\n" << diff;
   std::uint64_t chunks = 0;
   for (const auto& t : c.lm.tiles) chunks += t.first_chunk() ? 0 : 1;
   EXPECT_EQ(c.lm.tiles.size(), c.lm.tiles_m * c.lm.tiles_n * c.lm.tiles_k);
   EXPECT_EQ(chunks, c.lm.tiles_m * c.lm.tiles_n * (c.lm.tiles_k - 1));
   return c;
+}
+
+map::Layer gemm_layer(int m, int k, int n, bool per_tensor) {
+  map::Layer l = map::Layer::gemm(fmt::format("gemm{}x{}x{}", m, k, n), m, k, n);
+  l.per_tensor_quant = per_tensor;
+  return l;
 }
 
 TEST(Mapper, TiledGemmsMatchTheReference) {
@@ -163,13 +164,9 @@ TEST(Mapper, TiledGemmsMatchTheReference) {
     // Small buffers so that most layers must be tiled.
     const auto p = small(ah, aw, 64 + 32 * (i % 3), 32 + 32 * (i % 2), 64, 64);
     const bool per_tensor = i % 2 == 0;
-    auto g = test::random_gemm(rng, dim(rng), 3 * dim(rng), dim(rng));
-    if (per_tensor) {
-      g.quant.scale.assign(g.quant.scale.size(), g.quant.scale.front());
-      g.quant.ozp.assign(g.quant.ozp.size(), g.quant.ozp.front());
-    }
-    SCOPED_TRACE(fmt::format("GEMM {}x{}x{} on {}", g.m, g.k, g.n, p.to_string()));
-    const auto c = map_and_check(p, top::as_grouped(g), top::gemm_ref(g), per_tensor);
+    const int m = dim(rng), k = 3 * dim(rng), n = dim(rng);
+    SCOPED_TRACE(fmt::format("GEMM {}x{}x{} on {}", m, k, n, p.to_string()));
+    const auto c = map_and_check(p, gemm_layer(m, k, n, per_tensor), rng);
     tiled += c.lm.tiles.size() > 1;
     chunked += c.lm.tiles_k > 1;
     ios += c.lm.dataflow == map::Dataflow::kIoS;
@@ -183,8 +180,7 @@ TEST(Mapper, ChunksKWhenTheWeightsOfOneColumnDoNotFit) {
   std::mt19937_64 rng(test::test_seed());
   // K = 400: 100 VNs of AH = 4, 100 stationary lines per channel, WD = 32.
   const auto p = small(4, 4, 256, 32, 256, 64);
-  const auto g = test::random_gemm(rng, 20, 400, 12);
-  const auto c = map_and_check(p, top::as_grouped(g), top::gemm_ref(g), false);
+  const auto c = map_and_check(p, gemm_layer(20, 400, 12, false), rng);
   EXPECT_GT(c.lm.tiles_k, 1u) << c.lm.describe();
   EXPECT_EQ(c.lm.tile_k % 4, 0u) << "K chunks end at VN boundaries";
 }
@@ -197,28 +193,27 @@ TEST(Mapper, TiledConvsMatchTheReference) {
     const int groups = i % 3 == 0 ? 1 + pick(rng) % 4 : 1;
     const int c = groups * (1 + pick(rng) % 24), co = groups * (1 + pick(rng) % 20);
     const int h = 3 + pick(rng) % 9, r = pick(rng) % 2 ? 3 : 1;
-    auto cv = test::random_conv(rng, h, h, c, co, r, 1 + pick(rng) % 2, r == 3 ? 1 : 0, 1, groups);
+    const int stride = 1 + pick(rng) % 2;
     SCOPED_TRACE(
         fmt::format("conv {}x{}x{}->{} k{} g{} on {}", h, h, c, co, r, groups, p.to_string()));
-    map_and_check(p, top::as_grouped(cv), top::conv_ref(cv), false);
+    map_and_check(p, map::Layer::conv("conv", h, h, c, co, r, stride, r == 3 ? 1 : 0, 1, groups),
+                  rng);
   }
 }
 
 TEST(Mapper, ForcedTilingAndDataflow) {
   std::mt19937_64 rng(test::test_seed());
   const auto p = small(4, 4, 256, 256, 256);
-  auto g = test::random_gemm(rng, 20, 40, 12);
-  g.quant.scale.assign(g.quant.scale.size(), g.quant.scale.front());
-  g.quant.ozp.assign(g.quant.ozp.size(), g.quant.ozp.front());
+  const map::Layer g = gemm_layer(20, 40, 12, true);
   map::MapOptions mo;
   mo.tiles = std::make_tuple(3u, 2u, 2u);
-  auto c = map_and_check(p, top::as_grouped(g), top::gemm_ref(g), true, mo);
+  auto c = map_and_check(p, g, rng, mo);
   EXPECT_EQ(c.lm.tiles_m, 3u);
   EXPECT_EQ(c.lm.tiles_n, 2u);
   EXPECT_EQ(c.lm.tiles_k, 2u);
   mo.tiles.reset();
   mo.dataflow = map::Dataflow::kIoS;
-  c = map_and_check(p, top::as_grouped(g), top::gemm_ref(g), true, mo);
+  c = map_and_check(p, g, rng, mo);
   EXPECT_EQ(c.lm.dataflow, map::Dataflow::kIoS);
 }
 
@@ -227,14 +222,41 @@ TEST(Mapper, ErrorsNameTheReason) {
   map::GemmShape s;
   s.name = "L";
   s.m = 0;
-  EXPECT_THROW(map::map_layer(p, s), std::invalid_argument);
+  EXPECT_THROW(map::map_gemm(p, s), std::invalid_argument);
+  // A layer is validated, and one without MACs has nothing to map.
+  EXPECT_THROW(map::map_layer(p, map::Layer::gemm("bad", 4, -1, 4)), map::WorkloadError);
+  map::Layer add;
+  add.name = "add";
+  add.kind = map::OpKind::kOther;
+  add.op = "add";
+  try {
+    map::map_layer(p, add);
+    FAIL() << "an add was mapped";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("no MACs"), std::string::npos) << e.what();
+  }
+  // compile_layer: operands of the wrong size are named.
+  std::mt19937_64 rng(1);
+  const map::Layer g = map::Layer::gemm("g", 4, 8, 4);
+  map::Operands o = map::random_operands(g, rng);
+  o.weight.pop_back();
+  try {
+    map::compile_layer(p, g, o);
+    FAIL() << "short weights accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("b has 31 elements"), std::string::npos) << e.what();
+  }
+  // A conv the layer compiler has no form for (different strides per axis) is named.
+  map::Layer r = map::Layer::conv("r", 8, 8, 4, 4, 3);
+  r.stride_w = 2;
+  EXPECT_THROW(map::random_operands(r, rng), std::invalid_argument);
   s.m = 8;
   s.k = 8;
   s.n = 8;
   map::MapOptions mo;
   mo.dataflow = map::Dataflow::kIoS;
   try {
-    map::map_layer(p, s, mo);
+    map::map_gemm(p, s, mo);
     FAIL() << "IO-S accepted with per-channel requantization";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("per-tensor"), std::string::npos) << e.what();
@@ -242,12 +264,12 @@ TEST(Mapper, ErrorsNameTheReason) {
   // More output channels than the requantization table holds cannot be tiled away along M
   // under IO-S, but WO-S tiles N: a wide layer maps.
   s.n = 1000;
-  EXPECT_NO_THROW(map::map_layer(p, s));
+  EXPECT_NO_THROW(map::map_gemm(p, s));
   // A forced illegal mapping is named.
   mo = {};
   mo.mapping = top::MappingChoice{5, 0, 3};
   try {
-    map::map_layer(p, s, mo);
+    map::map_gemm(p, s, mo);
     FAIL() << "an illegal forced mapping was accepted";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("cannot be mapped"), std::string::npos) << e.what();

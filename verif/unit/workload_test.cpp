@@ -4,6 +4,7 @@
 // names the file, the line and the field.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -99,15 +100,15 @@ void expect_shapes_chain(const Network& net) {
     if (l.kind == OpKind::kConv && p.kind != OpKind::kGemm) {
       EXPECT_EQ(l.h, p.ho()) << l.name << " after " << p.name;
       EXPECT_EQ(l.w, p.wo()) << l.name << " after " << p.name;
-      EXPECT_EQ(l.c, p.kind == OpKind::kConv ? p.k : p.c) << l.name << " after " << p.name;
+      EXPECT_EQ(l.c, p.kind == OpKind::kConv ? p.co : p.c) << l.name << " after " << p.name;
     }
     if (l.kind == OpKind::kGemm && l.op == "fc" && p.kind != OpKind::kGemm) {
-      EXPECT_EQ(l.gk, p.kind == OpKind::kConv ? p.k : p.c) << l.name << " after " << p.name;
+      EXPECT_EQ(l.k, p.kind == OpKind::kConv ? p.co : p.c) << l.name << " after " << p.name;
     }
     if (l.kind == OpKind::kOther && l.op != "avgpool" && l.op != "maxpool" &&
         p.kind == OpKind::kConv) {
       EXPECT_EQ(l.h, p.ho()) << l.name << " after " << p.name;
-      EXPECT_EQ(l.c, p.k) << l.name << " after " << p.name;
+      EXPECT_EQ(l.c, p.co) << l.name << " after " << p.name;
     }
   }
 }
@@ -156,7 +157,7 @@ TEST(WorkloadBuiltin, ResNet50) {
   const Layer* c2 = net.find("layer1.0.conv2");
   ASSERT_NE(c2, nullptr);
   EXPECT_EQ(c2->shape_string(), "conv 56x56x64 -> 64 k3x3 s1 p1");
-  const Layer::Gemm g = c2->as_gemm();
+  const GemmShape g = c2->as_gemm();
   EXPECT_EQ(g.groups, 1u);
   EXPECT_EQ(g.m, 56u * 56u);
   EXPECT_EQ(g.k, 9u * 64u);
@@ -201,7 +202,7 @@ TEST(WorkloadBuiltin, MobileNetV3Large) {
   ASSERT_NE(dw, nullptr);
   EXPECT_EQ(dw->shape_string(), "dwconv 56x56x72 -> 72 k5x5 s2 p2 g72");
   EXPECT_EQ(dw->ho(), 28);
-  const Layer::Gemm g = dw->as_gemm();
+  const GemmShape g = dw->as_gemm();
   EXPECT_EQ(g.groups, 72u);
   EXPECT_EQ(g.m, 28u * 28u);
   EXPECT_EQ(g.k, 25u);
@@ -305,7 +306,7 @@ layers:
   EXPECT_EQ(b.shape_string(), "conv 5x9x8 -> 4 k3x1 s1 p0 d2x1 g2");
   const Layer& c = net.layers[2];
   EXPECT_EQ(c.groups, 4);
-  EXPECT_EQ(c.k, 4);
+  EXPECT_EQ(c.co, 4);
   EXPECT_EQ(c.pad_h, 2);
   EXPECT_EQ(c.pad_w, 0);
   EXPECT_EQ(c.ho(), 7);
@@ -313,7 +314,7 @@ layers:
   EXPECT_EQ(c.macs(), 7u * 7u * 9u * 4u);
   const Layer& d = net.layers[3];
   EXPECT_EQ(d.kind, OpKind::kGemm);
-  EXPECT_EQ(d.gm, 1);
+  EXPECT_EQ(d.m, 1);
   EXPECT_EQ(d.macs(), 40u);
   const Layer& e = net.layers[4];
   EXPECT_EQ(e.count, 7);
@@ -373,7 +374,7 @@ TEST(WorkloadParse, ValidateProgrammaticLayers) {
   l.op = "conv";
   l.h = l.w = 8;
   l.c = 6;
-  l.k = 4;
+  l.co = 4;
   l.r = l.s = 3;
   l.file = "prog";
   l.line = 5;
@@ -392,6 +393,27 @@ TEST(WorkloadParse, ValidateProgrammaticLayers) {
   l.stride_h = 1;
   l.op = "gemm";  // not a conv op
   EXPECT_THROW(l.validate(), WorkloadError);
+  {
+    // A layer built in code (no file) names its members; one from a file, the file's keys.
+    Layer g = Layer::gemm("g", 4, 0, 2);
+    try {
+      g.validate();
+      ADD_FAILURE() << "k = 0 accepted";
+    } catch (const WorkloadError& e) {
+      EXPECT_NE(std::string(e.what()).find("layer 'g': field 'k': must be a positive integer"),
+                std::string::npos)
+          << e.what();
+    }
+    Layer c = Layer::conv("c", 8, 8, 6, 0, 3);
+    try {
+      c.validate();
+      ADD_FAILURE() << "co = 0 accepted";
+    } catch (const WorkloadError& e) {
+      EXPECT_NE(std::string(e.what()).find("field 'co'"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(Layer::conv("d", 8, 8, 6, 6, 3, 1, 1, 1, 6).op, "dwconv");
+    EXPECT_EQ(Layer::conv("d", 8, 8, 6, 6, 3, 2, 1).as_gemm().m, 16u);
+  }
   Network net;
   net.layers = {l, l};
   net.layers[0].op = net.layers[1].op = "conv";
@@ -578,7 +600,7 @@ TEST(WorkloadTimeloop, InlineTexts) {
   EXPECT_EQ(l.w, (10 - 1) * 2 + (3 - 1) * 1 + 1);
   EXPECT_EQ(l.ho(), 7);
   EXPECT_EQ(l.wo(), 10);
-  EXPECT_EQ(l.n, 2);
+  EXPECT_EQ(l.batch, 2);
   EXPECT_EQ(l.macs(), 2u * 7u * 10u * 3u * 5u * 3u * 8u);
   // A shape whose projection puts P along H swaps the axes.
   net = parse_network(R"(problem:
@@ -609,7 +631,7 @@ TEST(WorkloadTimeloop, InlineTexts) {
   l = net.layers[0];
   EXPECT_EQ(l.groups, 4);
   EXPECT_EQ(l.c, 8);
-  EXPECT_EQ(l.k, 12);
+  EXPECT_EQ(l.co, 12);
   EXPECT_EQ(l.h, 8);
   EXPECT_EQ(l.pad_h, 1);
   EXPECT_EQ(l.ho(), 8);
@@ -649,6 +671,33 @@ TEST(WorkloadTimeloop, Errors) {
                "unknown top-level field");
   expect_error("problem:\n  instance: {M: 2147483647, K: 2147483647, N: 2147483647}\n", 2, "N",
                "overflow");
+}
+
+// The named layers (sw/layers/presets.yaml): every one parses, validates, has notes, and is a
+// layer with MACs; an unknown name lists them.
+TEST(LayerPresets, AllValidAndNamed) {
+  const auto names = layer_presets();
+  ASSERT_GE(names.size(), 5u);
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  for (const auto& n : names) {
+    const Layer l = layer_preset(n);
+    EXPECT_EQ(l.name, n);
+    EXPECT_FALSE(l.notes.empty()) << n;
+    EXPECT_GT(l.macs(), 0u) << n;
+    EXPECT_TRUE(l.inputs.empty()) << n;
+    EXPECT_NO_THROW(l.validate()) << n;
+  }
+  const Layer demo = layer_preset("resnet50-conv3x3");
+  EXPECT_EQ(demo.shape_string(), "conv 28x28x64 -> 64 k3x3 s1 p1");
+  EXPECT_EQ(layer_preset("mobilenet-dw3x3").groups, 72);
+  try {
+    layer_preset("nope");
+    ADD_FAILURE() << "unknown preset accepted";
+  } catch (const WorkloadError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown layer preset 'nope' (presets: bert-gemm"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "feather/birrd/router.hpp"
+#include "feather/map/compile.hpp"
 #include "feather/sim/gtkw.hpp"
 #include "feather/sim/random_stream.hpp"
 #include "feather/sim/top_hier.hpp"
@@ -19,24 +20,6 @@
 namespace feather::sim {
 
 namespace {
-
-// Per-output-channel tables, or one scale and zero point for all (per_tensor).
-top::Quant make_quant(std::mt19937_64& rng, int n, int k, bool per_tensor) {
-  top::Quant q;
-  const double typical = 64.0 * 64.0 * std::sqrt(static_cast<double>(std::max(k, 1)));
-  std::uniform_real_distribution<double> f(0.2, 2.0);
-  std::uniform_int_distribution<int> z(0, 255);
-  for (int i = 0; i < n; ++i) {
-    const double sc = f(rng) * 100.0 / typical * static_cast<double>(1 << 24);
-    q.scale.push_back(static_cast<std::int32_t>(std::min(sc, 2.0e9)));
-    q.ozp.push_back(static_cast<std::uint8_t>(z(rng)));
-  }
-  if (per_tensor && n > 0) {
-    q.scale.assign(q.scale.size(), q.scale.front());
-    q.ozp.assign(q.ozp.size(), q.ozp.front());
-  }
-  return q;
-}
 
 std::vector<std::uint8_t> bytes(std::mt19937_64& rng, std::size_t n) {
   std::uniform_int_distribution<int> b(0, 255);
@@ -379,110 +362,55 @@ top::Memory check_on_rtl(const TopDutInfo& info, const std::vector<top::Instr>& 
 
 }  // namespace
 
-LayerReport run_layer(const LayerSpec& spec, int ah, int aw, std::uint64_t seed,
+LayerReport run_layer(const map::Layer& layer, int ah, int aw, std::uint64_t seed,
                       const RunOptions& opt, const map::MapOptions& mopt) {
   const auto& info = find_top_dut(ah, aw);
   const auto& p = info.params;
   std::mt19937_64 rng(seed);
   LayerReport rep;
-
-  if (spec.kind == "random-stream") return run_random_streams(info, seed, spec.streams, opt);
-  if (spec.kind == "layouts") {
-    auto [instrs, memory] = directed_layouts(p, rng);
-    rep.layer =
-        "directed program: every layout order per buffer, Loads to both streaming "
-        "halves, Stores from every buffer";
-    rep.mapping = "none (a directed instruction stream, not a layer)";
-    rep.program = instrs;
-    std::string diff;
-    check_on_rtl(info, instrs, memory, opt, rep, diff);
-    rep.output_ok = true;  // no output tensor: the golden model is the reference
-    rep.mismatch = diff;
-    return rep;
-  }
-  top::GroupedGemm data;
-  std::vector<std::uint8_t> expected;
+  rep.layer = describe(layer);
   const auto c0 = std::chrono::steady_clock::now();
-  if (spec.kind == "gemm") {
-    top::GemmLayer g;
-    g.m = spec.m, g.k = spec.k, g.n = spec.n;
-    auto zp = bytes(rng, 2);
-    g.zp_a = zp[0], g.zp_w = zp[1];
-    if (g.m < 1 || g.k < 1 || g.n < 1) {
-      throw std::invalid_argument(
-          fmt::format("gemm: M, K and N must be at least 1 (got {}, {}, {})", g.m, g.k, g.n));
-    }
-    g.a = bytes(rng, static_cast<std::size_t>(g.m) * static_cast<std::size_t>(g.k));
-    g.b = bytes(rng, static_cast<std::size_t>(g.k) * static_cast<std::size_t>(g.n));
-    g.quant = make_quant(rng, g.n, g.k, spec.per_tensor);
-    g.validate();
-    rep.layer = spec.name.empty() ? fmt::format("gemm M={} K={} N={}", g.m, g.k, g.n) : spec.name;
-    data = top::as_grouped(g);
-    expected = top::gemm_ref(g);
-  } else if (spec.kind == "conv") {
-    top::ConvLayer cv;
-    cv.h = spec.h, cv.w = spec.w, cv.c = spec.c, cv.co = spec.co;
-    cv.r = spec.r, cv.s = spec.r, cv.stride = spec.stride, cv.pad = spec.pad;
-    cv.dilation = spec.dilation, cv.groups = spec.groups;
-    auto zp = bytes(rng, 2);
-    cv.zp_a = zp[0], cv.zp_w = zp[1];
-    if (cv.groups <= 0 || cv.c % cv.groups != 0) {
-      throw std::invalid_argument(
-          fmt::format("conv: groups={} must be positive and divide c={}", cv.groups, cv.c));
-    }
-    cv.input = bytes(rng, static_cast<std::size_t>(cv.h) * static_cast<std::size_t>(cv.w) *
-                              static_cast<std::size_t>(cv.c));
-    cv.weight =
-        bytes(rng, static_cast<std::size_t>(cv.co) * static_cast<std::size_t>(cv.r) *
-                       static_cast<std::size_t>(cv.s) * static_cast<std::size_t>(cv.c / cv.groups));
-    cv.quant = make_quant(rng, cv.co, cv.r * cv.s * cv.c / cv.groups, spec.per_tensor);
-    cv.validate();
-    rep.layer = spec.name.empty()
-                    ? fmt::format("conv {}x{}x{} -> {} k{} s{} p{} d{} g{}", cv.h, cv.w, cv.c,
-                                  cv.co, cv.r, cv.stride, cv.pad, cv.dilation, cv.groups)
-                    : spec.name;
-    data = top::as_grouped(cv);
-    expected = top::conv_ref(cv);
-  } else {
-    throw std::invalid_argument(
-        fmt::format("unknown layer kind '{}' (conv, gemm, layouts or random-stream)", spec.kind));
-  }
-  map::GemmShape shape;
-  shape.name = rep.layer;
-  shape.groups = static_cast<std::uint64_t>(data.groups);
-  shape.m = static_cast<std::uint64_t>(data.m);
-  shape.k = static_cast<std::uint64_t>(data.k);
-  shape.n = static_cast<std::uint64_t>(data.n);
-  shape.per_tensor_quant = spec.per_tensor;
+  const map::Operands operands = map::random_operands(layer, rng);
   map::MapOptions mo = mopt;
   mo.timing.latency = opt.latency;
-  rep.map = map::map_layer(p, shape, mo);
-  const map::MappedProgram mp = map::build_program(p, rep.map, data);
+  const map::CompiledLayer cl = map::compile_layer(p, layer, operands, mo);
   rep.compile_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+  rep.map = cl.map;
   rep.mapping = rep.map.describe() + "\n" + rep.map.tile_summary;
-  rep.program = mp.instrs;
-  rep.macs = shape.macs();
+  rep.program = cl.program.instrs;
+  rep.macs = cl.map.shape.macs();
 
   std::string diff;
-  const top::Memory mem = check_on_rtl(info, mp.instrs, mp.memory, opt, rep, diff);
-  const auto got = map::read_output(p, rep.map, mp, mem);
-  rep.output_ok = got == expected;
-  if (!rep.output_ok) {
-    const std::size_t n = shape.groups * shape.n;
-    for (std::size_t i = 0; i < got.size() && i < expected.size(); ++i) {
-      if (got[i] != expected[i]) {
-        diff += fmt::format("output [m={}][n={}]: expected {}, actual {}\n", i / n, i % n,
-                            expected[i], got[i]);
-        break;
-      }
-    }
-    if (got.size() != expected.size()) {
-      diff += fmt::format("output size: expected {}, actual {}\n", expected.size(), got.size());
-    }
-  }
+  const top::Memory mem = check_on_rtl(info, cl.program.instrs, cl.program.memory, opt, rep, diff);
+  const std::string out = map::output_mismatches(cl, map::read_output(p, cl, mem), 1);
+  rep.output_ok = out.empty();
+  rep.mismatch = diff + out;
+  return rep;
+}
+
+LayerReport run_directed_layouts(int ah, int aw, std::uint64_t seed, const RunOptions& opt) {
+  const auto& info = find_top_dut(ah, aw);
+  std::mt19937_64 rng(seed);
+  LayerReport rep;
+  auto [instrs, memory] = directed_layouts(info.params, rng);
+  rep.layer =
+      "directed program: every layout order per buffer, Loads to both streaming "
+      "halves, Stores from every buffer";
+  rep.mapping = "none (a directed instruction stream, not a layer)";
+  rep.program = instrs;
+  std::string diff;
+  check_on_rtl(info, instrs, memory, opt, rep, diff);
+  rep.output_ok = true;  // no output tensor: the golden model is the reference
   rep.mismatch = diff;
   return rep;
+}
+
+LayerReport run_stimulus(const Stimulus& s, int ah, int aw, std::uint64_t seed,
+                         const RunOptions& opt, const map::MapOptions& mopt) {
+  if (const auto* l = std::get_if<map::Layer>(&s)) return run_layer(*l, ah, aw, seed, opt, mopt);
+  if (std::holds_alternative<DirectedLayouts>(s)) return run_directed_layouts(ah, aw, seed, opt);
+  return run_random_streams(find_top_dut(ah, aw), seed, std::get<RandomStreams>(s).streams, opt);
 }
 
 }  // namespace feather::sim

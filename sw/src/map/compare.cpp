@@ -46,7 +46,7 @@ u64 output_elements(const Layer& l) {
   if (l.kind == OpKind::kOther) {
     return static_cast<u64>(l.h) * static_cast<u64>(l.w) * static_cast<u64>(l.c);
   }
-  const Layer::Gemm g = l.as_gemm();
+  const GemmShape g = l.as_gemm();
   return g.groups * g.m * g.n;
 }
 }  // namespace
@@ -165,7 +165,7 @@ Comparison compare_network(const top::TopParams& p_in, const Network& net,
     cl.count = static_cast<u64>(l.count);
     c.layers.push_back(cl);
     if (l.kind == OpKind::kOther || l.macs() == 0) continue;
-    const GemmShape s = shape_of(l, opt.per_tensor_quant);
+    const GemmShape s = l.as_gemm(opt.per_tensor_quant);
     const StreamGeometry g = geometry_of(l);
     c.layers.back().macs = s.macs();
     c.macs += s.macs() * cl.count;
@@ -177,7 +177,7 @@ Comparison compare_network(const top::TopParams& p_in, const Network& net,
     if (it == tables.end()) {
       CostTable tab;
       try {
-        tab.rtl = map_layer(p, s, base);
+        tab.rtl = map_gemm(p, s, base);
       } catch (const std::invalid_argument& e) {
         throw std::invalid_argument(
             fmt::format("{}: layer '{}' ({}): {}", net.name, l.name, l.shape_string(), e.what()));
@@ -202,7 +202,7 @@ Comparison compare_network(const top::TopParams& p_in, const Network& net,
           mo.mapping = m;
           ++c.mapper_calls;
           try {
-            tab.plans.push_back(map_layer(p, s, mo));
+            tab.plans.push_back(map_gemm(p, s, mo));
           } catch (const std::invalid_argument&) {
             continue;  // this mapping cannot run the layer (no legal tiling)
           }

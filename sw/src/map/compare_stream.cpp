@@ -83,13 +83,13 @@ StreamGeometry geometry_of(const Layer& l) {
     throw std::invalid_argument(fmt::format("layer '{}' has no MACs: no streamed tensor", l.name));
   }
   StreamGeometry g;
-  const Layer::Gemm gm = l.as_gemm();
+  const GemmShape gm = l.as_gemm();
   g.groups = gm.groups;
   g.m = gm.m;
   g.k = gm.k;
   if (l.kind == OpKind::kConv) {
     g.conv = true;
-    g.h = static_cast<u64>(l.n) * static_cast<u64>(l.h);
+    g.h = static_cast<u64>(l.batch) * static_cast<u64>(l.h);
     g.w = static_cast<u64>(l.w);
     g.c = static_cast<u64>(l.c);
     g.ho = static_cast<u64>(l.ho());

@@ -211,11 +211,6 @@ void add(Accesses& a, const Accesses& b) {
 
 std::string_view to_string(Dataflow d) { return d == Dataflow::kWoS ? "WO-S" : "IO-S"; }
 
-std::string GemmShape::to_string() const {
-  return fmt::format("{}{}x{}x{}{}", groups > 1 ? fmt::format("{} x ", groups) : "", m, k, n,
-                     per_tensor_quant ? " (per-tensor quant)" : "");
-}
-
 std::string LayerMap::describe() const {
   return fmt::format("{} {}x{}x{} tiles (M<={} {}<={} K<={}) {}", map::to_string(dataflow), tiles_m,
                      tiles_n, tiles_k, tile_m, shape.groups > 1 ? "groups" : "N", tile_n, tile_k,
@@ -260,7 +255,16 @@ Accesses count_accesses(const top::TopParams& p, const std::vector<top::Instr>& 
   return a;
 }
 
-LayerMap map_layer(const top::TopParams& p_in, const GemmShape& s, const MapOptions& opt) {
+LayerMap map_layer(const top::TopParams& p, const Layer& layer, const MapOptions& opt) {
+  layer.validate();
+  if (layer.kind == OpKind::kOther || layer.macs() == 0) {
+    throw std::invalid_argument(fmt::format("layer '{}' ({}) has no MACs: nothing to map",
+                                            layer.name, layer.shape_string()));
+  }
+  return map_gemm(p, layer.as_gemm(), opt);
+}
+
+LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
   const top::TopParams p = p_in.validated();
   const std::string name = s.name.empty() ? s.to_string() : s.name;
@@ -534,7 +538,7 @@ MappedProgram build_program(const top::TopParams& p, const LayerMap& lm,
   MappedProgram mp;
   mp.memory = top::Memory(p.aw);
   MapOptions mo;
-  mo.mapping = lm.forced_mapping;  // the same searches as map_layer's shape-only compiles
+  mo.mapping = lm.forced_mapping;  // the same searches as map_gemm's shape-only compiles
   mo.timing = lm.timing_options;
   u64 base = 0;
   top::Program first;  // the first K chunk of the current output tile

@@ -12,18 +12,6 @@
 
 namespace feather::map {
 
-GemmShape shape_of(const Layer& l, bool per_tensor) {
-  const Layer::Gemm g = l.as_gemm();
-  GemmShape s;
-  s.name = l.name;
-  s.groups = g.groups;
-  s.m = g.m;
-  s.k = g.k;
-  s.n = g.n;
-  s.per_tensor_quant = per_tensor || l.weights_are_activations;
-  return s;
-}
-
 std::string short_layout(const top::Layout& l) {
   return fmt::format("o{} F0={} F1={} F2={}", l.order, l.f0(), l.f1, l.f2);
 }
@@ -45,12 +33,12 @@ NetworkMap map_network(const top::TopParams& p_in, const Network& net,
       ++nm.skipped;
       continue;
     }
-    const GemmShape s = shape_of(l, opt.per_tensor_quant);
+    const GemmShape s = l.as_gemm(opt.per_tensor_quant);
     const auto key = std::make_tuple(s.groups, s.m, s.k, s.n, s.per_tensor_quant);
     auto it = cache.find(key);
     if (it == cache.end()) {
       try {
-        it = cache.emplace(key, map_layer(p, s, opt.map)).first;
+        it = cache.emplace(key, map_gemm(p, s, opt.map)).first;
       } catch (const std::invalid_argument& e) {
         throw std::invalid_argument(
             fmt::format("{}: layer '{}' ({}): {}", net.name, l.name, l.shape_string(), e.what()));

@@ -2,7 +2,7 @@
 // (docs/workloads.md), the built-in networks embedded at build time (sw/CMakeLists.txt writes
 // their texts from sw/networks/*.yaml into a generated source file).
 //
-// Files: workload.cpp (this: Layer, Network, parse_network and the built-in networks),
+// Files: layer.cpp (Layer), workload.cpp (this: Network, parse_network and the built-in networks),
 // workload_rules.cpp (the messages and the layer rules), workload_yaml.cpp (the checked YAML
 // access and the own format), workload_timeloop.cpp (Timeloop problem files);
 // workload_internal.hpp holds what they share.
@@ -26,12 +26,17 @@
 
 namespace feather::map {
 
-// The generated file (build tree, builtin_networks.cpp): one entry per sw/networks/*.yaml.
+// The generated files (build tree, sw/embed.cmake): one entry per sw/networks/*.yaml and per
+// sw/layers/*.yaml.
 namespace detail {
 extern const std::size_t kBuiltinNetworkCount;
 extern const char* const kBuiltinNetworkNames[];
 extern const char* const kBuiltinNetworkFiles[];
 extern const char* const kBuiltinNetworkTexts[];
+extern const std::size_t kBuiltinLayerSetCount;
+extern const char* const kBuiltinLayerSetNames[];
+extern const char* const kBuiltinLayerSetFiles[];
+extern const char* const kBuiltinLayerSetTexts[];
 }  // namespace detail
 
 using namespace workload_detail;
@@ -54,72 +59,7 @@ Network parse_root(const YAML::Node& root, const std::string& file) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-// Layer, Network
-
-int Layer::ho() const {
-  if (kind != OpKind::kConv) return h;
-  return static_cast<int>(std::min(out_extent(h, pad_h, dil_h, r, stride_h), kIntMax));
-}
-
-int Layer::wo() const {
-  if (kind != OpKind::kConv) return w;
-  return static_cast<int>(std::min(out_extent(w, pad_w, dil_w, s, stride_w), kIntMax));
-}
-
-Layer::Gemm Layer::as_gemm() const {
-  // Exact for a valid layer; wrapping (never undefined) for a malformed one.
-  switch (kind) {
-    case OpKind::kConv: {
-      const std::uint64_t g = u64(groups);
-      if (g == 0) return {0, 0, 0, 0};
-      return {g, u64(n) * u64(ho()) * u64(wo()), u64(r) * u64(s) * (u64(c) / g), u64(k) / g};
-    }
-    case OpKind::kGemm:
-      return {1, u64(gm), u64(gk), u64(gn)};
-    case OpKind::kOther:
-      break;
-  }
-  return {0, 0, 0, 0};
-}
-
-std::uint64_t Layer::macs() const {
-  const Gemm g = as_gemm();
-  return g.groups * g.m * g.k * g.n;
-}
-
-std::uint64_t Layer::total_macs() const { return macs() * u64(count); }
-
-std::string Layer::shape_string() const {
-  std::string out = op;
-  auto pair = [](int a, int b) {
-    return a == b ? fmt::format("{}", a) : fmt::format("{}x{}", a, b);
-  };
-  switch (kind) {
-    case OpKind::kConv:
-      out += n == 1 ? " " : fmt::format(" n{} ", n);
-      out += fmt::format("{}x{}x{} -> {} k{}x{} s{} p{}", h, w, c, k, r, s,
-                         pair(stride_h, stride_w), pair(pad_h, pad_w));
-      if (dil_h != 1 || dil_w != 1) out += fmt::format(" d{}", pair(dil_h, dil_w));
-      if (groups != 1) out += fmt::format(" g{}", groups);
-      break;
-    case OpKind::kGemm:
-      out += fmt::format(" {}x{}x{}", gm, gk, gn);
-      if (weights_are_activations) out += " act";
-      break;
-    case OpKind::kOther:
-      if (n != 1 || h != 1 || w != 1 || c != 1) {
-        out += n == 1 ? " " : fmt::format(" n{} ", n);
-        out += fmt::format("{}x{}x{}", h, w, c);
-      }
-      break;
-  }
-  if (count != 1) out += fmt::format(" x{}", count);
-  return out;
-}
-
-void Layer::validate() const {
-  check_layer(*this, [this](const char* canonical) { return FieldAt{canonical, line}; });
-}
+// Network
 
 std::uint64_t Network::total_macs() const {
   std::uint64_t sum = 0;
@@ -157,36 +97,6 @@ void Network::validate() const {
                        layer_label(l.name)));
     }
   }
-}
-
-const std::vector<std::string>& known_ops(OpKind kind) {
-  static const std::vector<std::string> conv = {"conv", "dwconv"};
-  static const std::vector<std::string> gemm = {"fc", "gemm", "matmul"};
-  static const std::vector<std::string> other = {
-      "add",       "mul",       "concat",   "maxpool", "avgpool",   "relu",
-      "relu6",     "hswish",    "hsigmoid", "sigmoid", "gelu",      "softmax",
-      "layernorm", "batchnorm", "flatten",  "reshape", "transpose", "identity"};
-  switch (kind) {
-    case OpKind::kConv:
-      return conv;
-    case OpKind::kGemm:
-      return gemm;
-    case OpKind::kOther:
-      break;
-  }
-  return other;
-}
-
-const char* to_string(OpKind kind) {
-  switch (kind) {
-    case OpKind::kConv:
-      return "conv";
-    case OpKind::kGemm:
-      return "gemm";
-    case OpKind::kOther:
-      break;
-  }
-  return "other";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,6 +166,44 @@ Network find_network(const std::string& name_or_path) {
     return builtin_network(name_or_path);
   }
   return load_network(name_or_path);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Named layers
+
+namespace {
+
+const std::vector<Layer>& presets() {
+  static const std::vector<Layer> all = [] {
+    std::vector<Layer> v;
+    for (std::size_t i = 0; i < detail::kBuiltinLayerSetCount; ++i) {
+      const Network n =
+          parse_network(detail::kBuiltinLayerSetTexts[i], detail::kBuiltinLayerSetFiles[i]);
+      for (Layer l : n.layers) {
+        l.inputs.clear();  // independent layers
+        v.push_back(std::move(l));
+      }
+    }
+    std::sort(v.begin(), v.end(), [](const Layer& a, const Layer& b) { return a.name < b.name; });
+    return v;
+  }();
+  return all;
+}
+
+}  // namespace
+
+std::vector<std::string> layer_presets() {
+  std::vector<std::string> names;
+  for (const Layer& l : presets()) names.push_back(l.name);
+  return names;
+}
+
+Layer layer_preset(const std::string& name) {
+  for (const Layer& l : presets()) {
+    if (l.name == name) return l;
+  }
+  throw WorkloadError(
+      fmt::format("unknown layer preset '{}' (presets: {})", show(name), join(layer_presets())));
 }
 
 }  // namespace feather::map

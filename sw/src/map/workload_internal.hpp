@@ -25,7 +25,8 @@ constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
 
 // "file:line" ("<input>" for an unnamed text, no line if line <= 0).
 std::string at(const std::string& file, int line);
-// Throws WorkloadError "file:line: what".
+// Throws WorkloadError "file:line: what" (just "what" without a file and a line: a layer built
+// in code).
 [[noreturn]] void fail(const std::string& file, int line, const std::string& what);
 // A text quoted in a message: control characters escaped, long texts cut.
 std::string show(std::string_view s);

@@ -24,6 +24,8 @@ std::string at(const std::string& file, int line) {
 }
 
 [[noreturn]] void fail(const std::string& file, int line, const std::string& what) {
+  // A layer built in code has neither file nor line: the message is about the layer alone.
+  if (file.empty() && line <= 0) throw WorkloadError(what);
   throw WorkloadError(fmt::format("{}: {}", at(file, line), what));
 }
 
@@ -86,11 +88,11 @@ void check_layer(const Layer& l, const FieldRef& ref) {
     int value;
     int min;
   };
-  const Field fields[] = {{"n", l.n, 1},
+  const Field fields[] = {{"n", l.batch, 1},
                           {"h", l.h, 1},
                           {"w", l.w, 1},
                           {"c", l.c, 1},
-                          {"k", l.k, 1},
+                          {"k", l.co, 1},
                           {"r", l.r, 1},
                           {"s", l.s, 1},
                           {"stride_h", l.stride_h, 1},
@@ -100,9 +102,9 @@ void check_layer(const Layer& l, const FieldRef& ref) {
                           {"dil_h", l.dil_h, 1},
                           {"dil_w", l.dil_w, 1},
                           {"groups", l.groups, 1},
-                          {"gm", l.gm, 1},
-                          {"gk", l.gk, 1},
-                          {"gn", l.gn, 1},
+                          {"gm", l.m, 1},
+                          {"gk", l.k, 1},
+                          {"gn", l.n, 1},
                           {"count", l.count, 1}};
   for (const Field& f : fields) {
     if (f.value < f.min) {
@@ -116,8 +118,8 @@ void check_layer(const Layer& l, const FieldRef& ref) {
     if (l.c % l.groups != 0) {
       layer_fail(l, ref, "groups", fmt::format("{} does not divide c = {}", l.groups, l.c));
     }
-    if (l.k % l.groups != 0) {
-      layer_fail(l, ref, "groups", fmt::format("{} does not divide k = {}", l.groups, l.k));
+    if (l.co % l.groups != 0) {
+      layer_fail(l, ref, "groups", fmt::format("{} does not divide k = {}", l.groups, l.co));
     }
     if (l.op == "dwconv" && l.groups != l.c) {
       layer_fail(l, ref, "groups",
@@ -147,12 +149,12 @@ void check_layer(const Layer& l, const FieldRef& ref) {
       }
     }
   }
-  const Layer::Gemm g = l.as_gemm();
+  const GemmShape g = l.as_gemm();
   if (l.kind == OpKind::kConv) {
-    const auto m = checked_mul(u64(l.n), u64(l.ho()));
+    const auto m = checked_mul(u64(l.batch), u64(l.ho()));
     if (!m || !checked_mul(*m, u64(l.wo()))) {
       layer_fail(l, ref, "h",
-                 fmt::format("n*ho*wo = {}*{}*{} overflows 64 bits", l.n, l.ho(), l.wo()));
+                 fmt::format("n*ho*wo = {}*{}*{} overflows 64 bits", l.batch, l.ho(), l.wo()));
     }
     const auto rs = checked_mul(u64(l.r), u64(l.s));
     if (!rs || !checked_mul(*rs, u64(l.c))) {

@@ -268,9 +268,9 @@ Network parse_timeloop(const YAML::Node& root, const std::string& file) {
   if (kind == Problem::kGemm) {
     l.kind = OpKind::kGemm;
     l.op = "gemm";
-    l.gm = need("M");
-    l.gk = need("K");
-    l.gn = need("N");
+    l.m = need("M");
+    l.k = need("K");
+    l.n = need("N");
     from("gm", "M");
     from("gk", "K");
     from("gn", "N");
@@ -282,7 +282,7 @@ Network parse_timeloop(const YAML::Node& root, const std::string& file) {
     l.r = need(axes.kernel_h);
     l.s = need(axes.kernel_w);
     const int cc = need("C");
-    l.n = opt("N", 1);
+    l.batch = opt("N", 1);
     l.stride_h = opt("Hstride", 1);
     l.stride_w = opt("Wstride", 1);
     l.dil_h = opt("Hdilation", 1);
@@ -300,7 +300,7 @@ Network parse_timeloop(const YAML::Node& root, const std::string& file) {
     from("pad_w", "Wpad");
     from("c", "C");
     if (kind == Problem::kDepthwise) {
-      l.c = l.k = l.groups = cc;
+      l.c = l.co = l.groups = cc;
       from("k", "C");
       from("groups", "C");
     } else {
@@ -315,7 +315,7 @@ Network parse_timeloop(const YAML::Node& root, const std::string& file) {
       }
       l.groups = g;
       l.c = g * cc;
-      l.k = g * m;
+      l.co = g * m;
     }
     // The smallest input that gives the output sizes: H = (Q-1)*Hstride + (S-1)*Hdilation + 1
     // - 2*Hpad (by default; the projection decides which of P/Q and R/S are along H).

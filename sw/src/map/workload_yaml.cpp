@@ -139,7 +139,7 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // The project's own format
 
-const std::vector<std::string> kCommonFields = {"name", "op", "inputs", "count"};
+const std::vector<std::string> kCommonFields = {"name", "op", "notes", "inputs", "count"};
 const std::vector<std::string> kConvFields = {
     "n",        "h",   "w",     "c",     "k",        "r",     "s",     "stride", "stride_h",
     "stride_w", "pad", "pad_h", "pad_w", "dilation", "dil_h", "dil_w", "groups"};
@@ -257,6 +257,8 @@ Layer parse_layer(const YAML::Node& node, std::size_t index, const std::string& 
       }
     } else if (e.key == "weights_are_activations") {
       l.weights_are_activations = parse_bool(e, file, label);
+    } else if (e.key == "notes") {
+      l.notes = parse_string(e, file, label);
     } else {
       const bool may_be_zero = e.key == "pad" || e.key == "pad_h" || e.key == "pad_w";
       v[e.key] = parse_int(e, may_be_zero ? 0 : 1, file, label);
@@ -285,18 +287,18 @@ Layer parse_layer(const YAML::Node& node, std::size_t index, const std::string& 
   l.count = get("count", nullptr, 1);
   switch (l.kind) {
     case OpKind::kConv: {
-      l.n = get("n", nullptr, 1);
+      l.batch = get("n", nullptr, 1);
       l.h = required("h");
       l.w = get("w", "h", l.h);
       l.c = required("c");
       l.r = required("r");
       l.s = get("s", "r", l.r);
       if (l.op == "dwconv") {
-        l.k = get("k", "c", l.c);
+        l.co = get("k", "c", l.c);
         l.groups = l.c;
         where["groups"] = where["c"];
       } else {
-        l.k = required("k");
+        l.co = required("k");
         l.groups = get("groups", nullptr, 1);
       }
       l.stride_h = get("stride_h", "stride", 1);
@@ -308,12 +310,12 @@ Layer parse_layer(const YAML::Node& node, std::size_t index, const std::string& 
       break;
     }
     case OpKind::kGemm:
-      l.gm = l.op == "fc" ? get("gm", nullptr, 1) : required("gm");
-      l.gk = required("gk");
-      l.gn = required("gn");
+      l.m = l.op == "fc" ? get("gm", nullptr, 1) : required("gm");
+      l.k = required("gk");
+      l.n = required("gn");
       break;
     case OpKind::kOther:
-      l.n = get("n", nullptr, 1);
+      l.batch = get("n", nullptr, 1);
       l.h = get("h", nullptr, 1);
       l.w = get("w", nullptr, 1);
       l.c = get("c", nullptr, 1);

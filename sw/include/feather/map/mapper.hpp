@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "feather/map/layer.hpp"
 #include "feather/top/compiler.hpp"
 #include "feather/top/params.hpp"
 #include "feather/top/timing.hpp"
@@ -30,15 +31,6 @@ namespace feather::map {
 
 enum class Dataflow { kWoS, kIoS };
 std::string_view to_string(Dataflow d);
-
-// The layer as the mapper needs it: groups x GEMM (M x K x N per group).
-struct GemmShape {
-  std::string name;
-  std::uint64_t groups = 1, m = 1, k = 1, n = 1;
-  bool per_tensor_quant = false;  // one scale and zero point for every output channel
-  std::uint64_t macs() const { return groups * m * k * n; }
-  std::string to_string() const;
-};
 
 struct MapOptions {
   top::TimingOptions timing;                  // memory latency and bandwidth for the scores
@@ -90,9 +82,13 @@ struct LayerMap {
   std::string describe() const;  // e.g. "WO-S 2x1 tiles (M<=392) G_r=4 G_c=1 vn=16"
 };
 
-// Throws std::invalid_argument naming the reason when no candidate is legal (the layer does
-// not fit even when tiled, or every candidate is rejected), or for an illegal shape or option.
-LayerMap map_layer(const top::TopParams& p, const GemmShape& shape, const MapOptions& opt = {});
+// Maps a layer (a conv or a GEMM: its GEMM lowering, Layer::as_gemm). Throws
+// std::invalid_argument naming the reason when no candidate is legal (the layer does not fit
+// even when tiled, or every candidate is rejected), or for an illegal layer or option.
+LayerMap map_layer(const top::TopParams& p, const Layer& layer, const MapOptions& opt = {});
+// The same for a layer already lowered to GEMMs (the network mapper maps each distinct shape
+// once; the tests sweep shapes directly).
+LayerMap map_gemm(const top::TopParams& p, const GemmShape& shape, const MapOptions& opt = {});
 
 // The mapped layer with data: instructions and off-chip image of every tile in sequence.
 struct MappedProgram {
@@ -113,12 +109,7 @@ Accesses count_accesses(const top::TopParams& p, const std::vector<top::Instr>& 
 // Whole networks (workload.hpp): every conv / GEMM layer mapped on its own (identical shapes
 // are mapped once); layers without MACs (pools, adds, ...) are listed and skipped.
 
-struct Layer;
 struct Network;
-
-// The layer's GEMM view. Matmuls of two activations are requantized per tensor; convs and
-// weight GEMMs per output channel unless `per_tensor` says otherwise.
-GemmShape shape_of(const Layer& l, bool per_tensor);
 
 struct NetworkEntry {
   std::string layer, shape;

@@ -1,5 +1,5 @@
-// One layer end to end, as `feather run` and `make demo` do it: build the layer (preset or
-// given shape, random operands from a seed), compile it, run it on the golden model and on the
+// One layer end to end, as `feather run` and `make demo` do it: random operands for the layer
+// from a seed, compile it (map::compile_layer), run it on the golden model and on the
 // verilated FEATHER top, check the RTL against both the golden model (every buffer line, error
 // status, off-chip memory) and the reference math (the output tensor), and report.
 #pragma once
@@ -9,8 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "feather/map/layer.hpp"
 #include "feather/map/mapper.hpp"
-#include "feather/sim/layer_spec.hpp"
+#include "feather/sim/stimulus.hpp"
 #include "feather/sim/top_cosim.hpp"
 #include "feather/top/compiler.hpp"
 #include "feather/top/reference.hpp"
@@ -40,12 +41,18 @@ struct LayerReport {
   double golden_seconds = 0;
 };
 
-// Runs `spec` on the AH x AW top (a verilated configuration must exist): the mapper chooses the
-// dataflow, tiling, mapping and layouts (map::map_layer, options `mopt`), the program is built
-// with random operands from `seed` (map::build_program). The RTL's off-chip writes are checked
+// Runs `layer` on the AH x AW top (a verilated configuration must exist) with random operands
+// from `seed` (map::random_operands), compiled by map::compile_layer (the mapper chooses the
+// dataflow, tiling, mapping and layouts; options `mopt`). The RTL's off-chip writes are checked
 // against the golden model's as they happen; with a trace, a .gtkw is written beside it (with
 // the divergence group, marker and zoom when the run diverged).
-LayerReport run_layer(const LayerSpec& spec, int ah, int aw, std::uint64_t seed,
+LayerReport run_layer(const map::Layer& layer, int ah, int aw, std::uint64_t seed,
                       const RunOptions& opt, const map::MapOptions& mopt = {});
+// The directed layouts program (sim::DirectedLayouts), checked against the golden model.
+LayerReport run_directed_layouts(int ah, int aw, std::uint64_t seed, const RunOptions& opt);
+// Any stimulus: a layer, the directed layouts program or the random streams
+// (run_random_streams, random_stream.hpp).
+LayerReport run_stimulus(const Stimulus& s, int ah, int aw, std::uint64_t seed,
+                         const RunOptions& opt, const map::MapOptions& mopt = {});
 
 }  // namespace feather::sim

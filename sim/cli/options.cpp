@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "feather/sim/arrays.hpp"
+#include "feather/top/arrays.hpp"
 #include "rtl.hpp"
 
 namespace feather::cli {
@@ -46,10 +46,10 @@ birrd::Wiring parse_wiring(const std::string& text) {
 
 top::TopParams array_params(int ah, int aw, int sd, int wd, int od, int qd) {
   top::TopParams p;
-  if (const sim::NamedArray* named = sim::find_named_array(ah, aw)) {
+  if (const top::NamedArray* named = top::find_named_array(ah, aw)) {
     p = named->params;
   } else {
-    if (const sim::NamedArray* big = sim::find_named_array(16, 16)) p = big->params;
+    if (const top::NamedArray* big = top::find_named_array(16, 16)) p = big->params;
     p.qd = std::max(p.qd, aw);
   }
   p.ah = ah;

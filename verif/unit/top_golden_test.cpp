@@ -1,5 +1,6 @@
 // Tests of the FEATHER top's parameters, ISA encoding, layouts, requantization, the plain
 // reference (GEMM, conv) and the instruction-level golden model (docs/isa.md).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include "../common/expect.hpp"
 #include "../common/seed.hpp"
 #include "feather/birrd/router.hpp"
+#include "feather/top/arrays.hpp"
 #include "feather/top/golden.hpp"
 #include "feather/top/isa.hpp"
 #include "feather/top/params.hpp"
@@ -99,6 +101,20 @@ TEST(TopParams, DerivedWidthsFollowTheSpec) {
   EXPECT_EQ(clog2(256), 8);
   EXPECT_EQ(clog2(257), 9);
   EXPECT_NE(p.to_string().find("4x4"), std::string::npos);
+}
+
+// The named configurations of sw/configs/arrays.json, compiled into feather_sw: each is named
+// AHxAW, validates, and is found by its size; an unnamed size is not.
+TEST(TopParams, NamedArraysComeFromTheConfigFile) {
+  const auto& all = top::named_arrays();
+  ASSERT_GE(all.size(), 3u);
+  for (const auto& a : all) {
+    EXPECT_EQ(a.name, fmt::format("{}x{}", a.params.ah, a.params.aw));
+    EXPECT_NO_THROW((void)a.params.validated()) << a.name;
+    EXPECT_EQ(top::find_named_array(a.params.ah, a.params.aw), &a);
+  }
+  for (const int n : {4, 8, 16}) EXPECT_NE(top::find_named_array(n, n), nullptr) << n;
+  EXPECT_EQ(top::find_named_array(3, 3), nullptr);
 }
 
 TEST(TopParams, ValidationNamesTheBadParameterAndItsRange) {

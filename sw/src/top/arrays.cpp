@@ -1,6 +1,6 @@
-#include "feather/sim/arrays.hpp"
+#include "feather/top/arrays.hpp"
 
-namespace feather::sim {
+namespace feather::top {
 
 // named_arrays() is generated from sw/configs/arrays.json (sw/configs/arrays.cmake).
 
@@ -11,4 +11,4 @@ const NamedArray* find_named_array(int ah, int aw) {
   return nullptr;
 }
 
-}  // namespace feather::sim
+}  // namespace feather::top

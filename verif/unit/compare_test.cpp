@@ -26,33 +26,12 @@ top::TopParams params(int ah, int aw, int sd = 4096, int wd = 1024, int od = 204
   return test::small_params(ah, aw, sd, wd, od, std::max(64, aw));
 }
 
-Layer conv(const std::string& name, int h, int w, int c, int k, int r, int stride, int pad,
+Layer conv(const std::string& name, int h, int w, int c, int co, int r, int stride, int pad,
            int groups = 1) {
-  Layer l;
-  l.name = name;
-  l.kind = OpKind::kConv;
-  l.op = groups == c && groups > 1 ? "dwconv" : "conv";
-  l.h = h;
-  l.w = w;
-  l.c = c;
-  l.co = k;
-  l.r = l.s = r;
-  l.stride_h = l.stride_w = stride;
-  l.pad_h = l.pad_w = pad;
-  l.groups = groups;
-  return l;
+  return Layer::conv(name, h, w, c, co, r, stride, pad, 1, groups);
 }
 
-Layer gemm(const std::string& name, int m, int k, int n) {
-  Layer l;
-  l.name = name;
-  l.kind = OpKind::kGemm;
-  l.op = "gemm";
-  l.m = m;
-  l.k = k;
-  l.n = n;
-  return l;
-}
+Layer gemm(const std::string& name, int m, int k, int n) { return Layer::gemm(name, m, k, n); }
 
 // The reference: every step of the mapping (docs/isa.md: column c streams IVN(m0 + sm*t + rep,
 // j0 + kg) element e), every element through tensor_locate, distinct lines per step.

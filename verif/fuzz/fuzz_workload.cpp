@@ -21,6 +21,7 @@
 
 using feather::fuzz::check;
 using feather::fuzz::fail;
+using feather::map::GemmShape;
 using feather::map::Layer;
 using feather::map::Network;
 using feather::map::OpKind;

@@ -103,6 +103,12 @@ module feather_controller #(
 
   localparam int TW   = 3 * XW + 2;  // layout total F0*F1*F2
   localparam int AHM1 = AH - 1;
+  // Lowest bit of each mapping-context field (feather_pkg's context descriptor).
+  localparam int J0Lsb    = feather_pkg::CtxJ0Lsb;
+  localparam int N0Lsb    = feather_pkg::ctx_n0_lsb(XW);
+  localparam int GrlogLsb = feather_pkg::ctx_grlog_lsb(XW);
+  localparam int GclogLsb = feather_pkg::ctx_gclog_lsb(XW, AW);
+  localparam int Vnm1Lsb  = feather_pkg::ctx_vnm1_lsb(XW, AW);
 
   ///////////////////////////
   // State                 //
@@ -155,8 +161,11 @@ module feather_controller #(
                              lay_f2_q[l], lay_f1_q[l], lay_f0log_q[l]};
     end
     for (int k = 0; k < 2; k++) begin
-      ctx_o[k*CTXW +: CTXW] = {ctx_vnm1_q[k], ctx_gclog_q[k], ctx_grlog_q[k], ctx_n0_q[k],
-                               ctx_j0_q[k]};
+      ctx_o[k*CTXW + J0Lsb    +: XW]  = ctx_j0_q[k];
+      ctx_o[k*CTXW + N0Lsb    +: XW]  = ctx_n0_q[k];
+      ctx_o[k*CTXW + GrlogLsb +: GLW] = ctx_grlog_q[k];
+      ctx_o[k*CTXW + GclogLsb +: GLW] = ctx_gclog_q[k];
+      ctx_o[k*CTXW + Vnm1Lsb  +: VW]  = ctx_vnm1_q[k];
     end
   end
   assign map_valid_o = map_valid_q;

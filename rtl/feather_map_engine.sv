@@ -62,17 +62,22 @@ module feather_map_engine #(
   logic [VW-1:0] em_rd_r_q, em_rd_e_q;
   logic          em_rd_ctx_q;
 
-  // The running EM's context.
+  // The running EM's context (fields at feather_pkg's context offsets).
+  localparam int J0Lsb    = feather_pkg::CtxJ0Lsb;
+  localparam int N0Lsb    = feather_pkg::ctx_n0_lsb(XW);
+  localparam int GrlogLsb = feather_pkg::ctx_grlog_lsb(XW);
+  localparam int GclogLsb = feather_pkg::ctx_gclog_lsb(XW, AW);
+  localparam int Vnm1Lsb  = feather_pkg::ctx_vnm1_lsb(XW, AW);
   logic [CTXW-1:0] ctx;
   logic [XW-1:0]   ctx_j0, ctx_n0;
   logic [GLW-1:0]  ctx_grlog, ctx_gclog;
   logic [VW-1:0]   ctx_vnm1;
   assign ctx       = em_ctx_q ? ctx_i[CTXW +: CTXW] : ctx_i[0 +: CTXW];  // a 2:1 mux
-  assign ctx_j0    = ctx[0 +: XW];
-  assign ctx_n0    = ctx[XW +: XW];
-  assign ctx_grlog = ctx[2*XW +: GLW];
-  assign ctx_gclog = ctx[2*XW + GLW +: GLW];
-  assign ctx_vnm1  = ctx[2*XW + 2*GLW +: VW];
+  assign ctx_j0    = ctx[J0Lsb +: XW];
+  assign ctx_n0    = ctx[N0Lsb +: XW];
+  assign ctx_grlog = ctx[GrlogLsb +: GLW];
+  assign ctx_gclog = ctx[GclogLsb +: GLW];
+  assign ctx_vnm1  = ctx[Vnm1Lsb +: VW];
 
   ///////////////////////////
   // Addresses             //

@@ -74,16 +74,21 @@ module feather_out_engine #(
   localparam int SBA = (SBD > 1) ? $clog2(SBD) : 1;
   localparam int ZBA = (ZBD > 1) ? $clog2(ZBD) : 1;
 
-  // The context the row was computed with.
+  // The context the row was computed with (fields at feather_pkg's context offsets).
+  localparam int J0Lsb    = feather_pkg::CtxJ0Lsb;
+  localparam int N0Lsb    = feather_pkg::ctx_n0_lsb(XW);
+  localparam int GrlogLsb = feather_pkg::ctx_grlog_lsb(XW);
+  localparam int GclogLsb = feather_pkg::ctx_gclog_lsb(XW, AW);
+  localparam int Vnm1Lsb  = feather_pkg::ctx_vnm1_lsb(XW, AW);
   logic [CTXW-1:0] ctx;
   logic [XW-1:0]   ctx_n0;
   logic [GLW-1:0]  ctx_grlog, ctx_gclog;
   assign ctx       = wr_ctx_i ? ctx_i[CTXW +: CTXW] : ctx_i[0 +: CTXW];  // a 2:1 mux
-  assign ctx_n0    = ctx[XW +: XW];
-  assign ctx_grlog = ctx[2*XW +: GLW];
-  assign ctx_gclog = ctx[2*XW + GLW +: GLW];
+  assign ctx_n0    = ctx[N0Lsb +: XW];
+  assign ctx_grlog = ctx[GrlogLsb +: GLW];
+  assign ctx_gclog = ctx[GclogLsb +: GLW];
   logic unused_ctx;  // j0 and vn only matter to the engines that read operands
-  assign unused_ctx = ^{ctx[0 +: XW], ctx[2*XW + 2*GLW +: VW]};
+  assign unused_ctx = ^{ctx[J0Lsb +: XW], ctx[Vnm1Lsb +: VW]};
 
   ///////////////////////////
   // Addresses             //

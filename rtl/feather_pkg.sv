@@ -133,9 +133,29 @@ package feather_pkg;
   endfunction
 
   // A mapping context (fields from bit 0 up): j0 [XW], n0 [XW], grlog [GLW], gclog [GLW],
-  // vnm1 [VW].
+  // vnm1 [VW]. The controller packs it and the engines unpack it with these lowest-bit
+  // offsets (ctx[CtxJ0Lsb +: XW], ctx[ctx_n0_lsb(XW) +: XW], ...), so the field order is
+  // written only here.
+  localparam int CtxJ0Lsb = 0;
+
+  function automatic int ctx_n0_lsb(input int xw);
+    ctx_n0_lsb = CtxJ0Lsb + xw;
+  endfunction
+
+  function automatic int ctx_grlog_lsb(input int xw);
+    ctx_grlog_lsb = ctx_n0_lsb(xw) + xw;
+  endfunction
+
+  function automatic int ctx_gclog_lsb(input int xw, input int aw);
+    ctx_gclog_lsb = ctx_grlog_lsb(xw) + glog_width(aw);
+  endfunction
+
+  function automatic int ctx_vnm1_lsb(input int xw, input int aw);
+    ctx_vnm1_lsb = ctx_gclog_lsb(xw, aw) + glog_width(aw);
+  endfunction
+
   function automatic int ctx_width(input int xw, input int aw, input int ah);
-    ctx_width = 2 * xw + 2 * glog_width(aw) + vn_width(ah);
+    ctx_width = ctx_vnm1_lsb(xw, aw) + vn_width(ah);
   endfunction
 
 endpackage

@@ -86,18 +86,23 @@ module feather_stream_engine #(
   logic          beat_valid_q /* verilator public_flat_rd */;
   logic          beat_ctx_q;
 
-  // The running ES's context.
+  // The running ES's context (fields at feather_pkg's context offsets).
+  localparam int J0Lsb    = feather_pkg::CtxJ0Lsb;
+  localparam int N0Lsb    = feather_pkg::ctx_n0_lsb(XW);
+  localparam int GrlogLsb = feather_pkg::ctx_grlog_lsb(XW);
+  localparam int GclogLsb = feather_pkg::ctx_gclog_lsb(XW, AW);
+  localparam int Vnm1Lsb  = feather_pkg::ctx_vnm1_lsb(XW, AW);
   logic [CTXW-1:0] ctx;
   logic [XW-1:0]   ctx_j0;
   logic [GLW-1:0]  ctx_grlog, ctx_gclog;
   logic [VW-1:0]   ctx_vnm1;
   assign ctx       = st_ctx_q ? ctx_i[CTXW +: CTXW] : ctx_i[0 +: CTXW];  // a 2:1 mux
-  assign ctx_j0    = ctx[0 +: XW];
-  assign ctx_grlog = ctx[2*XW +: GLW];
-  assign ctx_gclog = ctx[2*XW + GLW +: GLW];
-  assign ctx_vnm1  = ctx[2*XW + 2*GLW +: VW];
+  assign ctx_j0    = ctx[J0Lsb +: XW];
+  assign ctx_grlog = ctx[GrlogLsb +: GLW];
+  assign ctx_gclog = ctx[GclogLsb +: GLW];
+  assign ctx_vnm1  = ctx[Vnm1Lsb +: VW];
   logic unused_ctx_n0;  // n0 only places outputs (write unit)
-  assign unused_ctx_n0 = ^ctx[XW +: XW];
+  assign unused_ctx_n0 = ^ctx[N0Lsb +: XW];
 
   logic st_last_beat;
   assign st_last_beat = st_busy_q && (st_e_q == ctx_vnm1);
@@ -177,7 +182,7 @@ module feather_stream_engine #(
         st_quant_q <= quant_i;
         st_cmd_q   <= cmd_i;
         st_mask_q  <= mask_i;
-        cur_vnm1_q <= ctx_sel_i ? ctx_i[CTXW + 2*XW + 2*GLW +: VW] : ctx_i[2*XW + 2*GLW +: VW];
+        cur_vnm1_q <= ctx_sel_i ? ctx_i[CTXW + Vnm1Lsb +: VW] : ctx_i[Vnm1Lsb +: VW];
       end else if (st_busy_q && (!ok_i || conflict_o)) begin
         st_busy_q <= 1'b0;
       end else if (st_issue) begin

@@ -21,12 +21,7 @@ namespace feather::sim {
 
 namespace {
 
-std::vector<std::uint8_t> bytes(std::mt19937_64& rng, std::size_t n) {
-  std::uniform_int_distribution<int> b(0, 255);
-  std::vector<std::uint8_t> v(n);
-  for (auto& x : v) x = static_cast<std::uint8_t>(b(rng));
-  return v;
-}
+using map::random_bytes;
 
 // The directed program of `feather run --layer layouts` (no layer, no mapper): six rounds,
 // round o sets the stationary, streaming and output layouts to orders o, o+2, o+4 (mod 6), so
@@ -50,7 +45,7 @@ std::pair<std::vector<top::Instr>, top::Memory> directed_layouts(const top::TopP
   std::uint64_t next = 0;  // next free off-chip word
   auto image = [&](std::uint64_t words) {
     const std::uint64_t at = next;
-    for (std::uint64_t k = 0; k < words; ++k) mem.write(at + k, bytes(rng, aw));
+    for (std::uint64_t k = 0; k < words; ++k) mem.write(at + k, random_bytes(rng, aw));
     next += words;
     return at;
   };
@@ -91,7 +86,7 @@ std::pair<std::vector<top::Instr>, top::Memory> directed_layouts(const top::TopP
     return l;
   };
   for (std::uint32_t o = 0; o < 6; ++o) {
-    const auto zp = bytes(rng, 2);
+    const auto zp = random_bytes(rng, 2);
     std::vector<Instr> round;
     round.push_back(Instr::config(zp[0], zp[1], false));
     const std::size_t set_w = round.size();

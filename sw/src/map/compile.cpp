@@ -14,13 +14,6 @@ namespace feather::map {
 
 namespace {
 
-std::vector<std::uint8_t> random_bytes(std::mt19937_64& rng, std::size_t n) {
-  std::uniform_int_distribution<int> b(0, 255);
-  std::vector<std::uint8_t> v(n);
-  for (auto& x : v) x = static_cast<std::uint8_t>(b(rng));
-  return v;
-}
-
 std::size_t sz(int v) { return static_cast<std::size_t>(v); }
 
 [[noreturn]] void no_form(const Layer& l, const std::string& why) {
@@ -39,6 +32,13 @@ void check_runnable(const Layer& l) {
 }
 
 }  // namespace
+
+std::vector<std::uint8_t> random_bytes(std::mt19937_64& rng, std::size_t n) {
+  std::uniform_int_distribution<int> b(0, 255);
+  std::vector<std::uint8_t> v(n);
+  for (auto& x : v) x = static_cast<std::uint8_t>(b(rng));
+  return v;
+}
 
 top::Quant random_quant(std::mt19937_64& rng, int n, int k) {
   top::Quant q;

@@ -31,6 +31,8 @@ struct Operands {
   top::Quant quant;                  // co (conv) or n (GEMM) entries
 };
 
+// `n` uniformly random bytes.
+std::vector<std::uint8_t> random_bytes(std::mt19937_64& rng, std::size_t n);
 // Requantization for `n` output channels of a reduction of depth `k`: scales that put a typical
 // sum of random bytes (|sum| ~ sqrt(k) * 64 * 64) inside the 8-bit range, random zero points.
 top::Quant random_quant(std::mt19937_64& rng, int n, int k);

@@ -24,6 +24,11 @@
 #                                       resource sharing) skipped, run as `share -fast`, or run
 #                                       as synth_xilinx runs it (see docs/fpga.md: in Yosys 0.23
 #                                       it does not finish for top-8x8 and top-16x16).
+#   WIDELUT=0 (default) | 1             xcup only: 0 passes -nowidelut (ABC maps to LUT1..LUT6
+#                                       only); 1 lets ABC map 7- and 8-input LUTs, which Yosys
+#                                       builds from LUT6 + MUXF7/MUXF8 (synth_xilinx's default;
+#                                       see docs/fpga.md: more LUTs, and a count that moves by
+#                                       up to 15% with the order of the netlist).
 #   FPGA_BUILD                          default OUTDIR root (default build/fpga)
 #
 # Writes into OUTDIR:
@@ -38,7 +43,7 @@
 #   yosys.log       the Yosys log;  time.txt  /usr/bin/time -v output (if present)
 set -euo pipefail
 
-usage() { sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,40p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [[ $# -ge 2 && $# -le 3 ]] || usage
 config=$1 target=$2
 
@@ -84,7 +89,13 @@ case ${SHARE:=skip} in
   full) share_cmd="share" ;;
   *) echo "$0: SHARE must be skip, fast or full" >&2; exit 2 ;;
 esac
-xsx="synth_xilinx -family xcup -flatten -top $top"
+# xcup: LUT7/LUT8 through MUXF7/MUXF8 (synth_xilinx's default) or LUT6 at most (the flow's).
+case ${WIDELUT:=0} in
+  0) widelut=" -nowidelut" ;;
+  1) widelut="" ;;
+  *) echo "$0: WIDELUT must be 0 or 1" >&2; exit 2 ;;
+esac
+xsx="synth_xilinx -family xcup -flatten$widelut -top $top"
 case $target in
   xcup)  synth="$xsx -run begin:coarse
 techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH=6
@@ -217,7 +228,8 @@ esac
 cat >"$out/report.json" <<EOF
 {
   "config": "$config", "top": "$top", "params": "$params", "target": "$target",
-  "synth": "$synth_txt", "share": "$( [[ $target == xcup ]] && echo "$SHARE" || echo default )", "yosys": "$yv",
+  "synth": "$synth_txt", "share": "$( [[ $target == xcup ]] && echo "$SHARE" || echo default )",
+  "widelut": "$( [[ $target == xcup ]] && echo "$WIDELUT" || echo default )", "yosys": "$yv",
   "lut": $lut, "ff": $ff, "dsp": $dsp, "bram36": $bram36, "bram18": $bram18,
   "lutram": $lutram, "srl": $srl, "carry": $carry, "muxf": $muxf, "cells": $cells,
   "logic_depth": $depth, "seconds": $secs, "cpu_s": $cpu_s, "peak_mb": $mem_mb

@@ -16,6 +16,7 @@
 #   FPGA_TIMEOUT      seconds per synthesis before the row reads "did not finish" (default 900)
 #   FPGA_BUILD        report folders (default build/fpga), as for synth.sh
 #   SHARE             xcup share step: skip (default), fast or full (see synth.sh)
+#   WIDELUT           xcup: 0 (default) = -nowidelut, 1 = LUT7/LUT8 via MUXF7/MUXF8 (see synth.sh)
 #   and synth.sh's parameters (DW, WIRING, SD, WD, OD, QD, ...), which are printed with the table.
 set -euo pipefail
 
@@ -33,7 +34,7 @@ export FPGA_BUILD=$fb
 # The parameters synth.sh will use (its defaults), to decide whether a report can be reused.
 export DW=${DW:-32} WIRING=${WIRING:-1} OW=${OW:-8} ACCW=${ACCW:-32}
 export SD=${SD:-1024} WD=${WD:-512} OD=${OD:-256} QD=${QD:-256} MAW=${MAW:-24}
-export SHARE=${SHARE:-skip}
+export SHARE=${SHARE:-skip} WIDELUT=${WIDELUT:-0}
 
 # Published FEATHER RTL (maeri-project/FEATHER), Yosys 0.23 synth_xilinx -family xcup, from
 # shared/reference/performance-targets.md: LUT / FF / DSP / BRAM and Yosys time.
@@ -68,12 +69,13 @@ jget() {  # file key
 # run <config> <target>: prints the report.json path, or "timeout" / "failed".
 run() {
   local c=$1 t=$2 dir=$fb/$1-$2 rc=0
-  local sh=default key
-  [[ $t == xcup ]] && sh=$SHARE
-  key="$(params_of "$c") share=$sh $tmo"
+  local sh=default wl=default key
+  [[ $t == xcup ]] && sh=$SHARE wl=$WIDELUT
+  key="$(params_of "$c") share=$sh widelut=$wl $tmo"
   if ((reuse)) && [[ -f $dir/report.json ]] &&
      grep -qF "\"params\": \"$(params_of "$c")\"" "$dir/report.json" &&
-     grep -qF "\"share\": \"$sh\"" "$dir/report.json"; then
+     grep -qF "\"share\": \"$sh\"" "$dir/report.json" &&
+     grep -qF "\"widelut\": \"$wl\"" "$dir/report.json"; then
     echo "[table] reusing $dir/report.json" >&2
     echo "$dir/report.json"; return
   fi
@@ -111,7 +113,11 @@ case $SHARE in
   fast) shtxt=", its \`share\` step as \`share -fast\`" ;;
   *)    shtxt="" ;;
 esac
-emit "### UltraScale+ (\`synth_xilinx -family xcup -flatten\`$shtxt)"
+case $WIDELUT in
+  0) wltxt=" -nowidelut" ;;
+  *) wltxt="" ;;
+esac
+emit "### UltraScale+ (\`synth_xilinx -family xcup -flatten$wltxt\`$shtxt)"
 emit ""
 emit "| config | LUT | FF | DSP | RAMB36 / RAMB18 | LUTRAM | CARRY | depth | Yosys s wall / CPU | peak MB | published LUT / FF / DSP / BRAM | published Yosys s |"
 emit "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

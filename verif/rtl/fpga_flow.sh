@@ -4,7 +4,8 @@
 #   - fpga/synth.sh birrd-8 xcup (DW=8): netlist.json, netlist.edif, netlist.v, report.txt and
 #     report.json written; FF count = the birrd formula, no DSP/RAM, a numeric logic depth;
 #   - fpga/synth.sh top-2x4 xcup (SD=WD=OD=32, QD=4, MAW=8): at least one DSP48E2 per PE, the
-#     buffers in block or distributed RAM, no latch cells;
+#     buffers in block or distributed RAM, no latch cells, and no MUXF7/MUXF8 (the flow maps
+#     to LUT6 at most, -nowidelut: synth_xilinx's default builds about 1,500 of them here);
 #   - fpga/pnr_ice40.sh (birrd AW=8 DW=8) when nextpnr-ice40 and icepack are installed: it
 #     places, routes and reports a numeric Fmax.
 #   usage: fpga_flow.sh <repo-root> <scratch-dir>
@@ -54,6 +55,7 @@ if SD=32 WD=32 OD=32 QD=4 MAW=8 bash "$ROOT/fpga/synth.sh" top-2x4 xcup "$d" >"$
   ram=$(( $(jget "$r" bram36) + $(jget "$r" bram18) + $(jget "$r" lutram) ))
   (( ram > 0 )) || bad "top-2x4 xcup: buffers not in block or distributed RAM"
   grep -Eq '^ +(LD[CP]E?|\$_?(a?dlatch|DLATCH))' "$d/stat.stat" && bad "top-2x4 xcup: latch cells"
+  [[ $(jget "$r" muxf) == 0 ]] || bad "top-2x4 xcup: $(jget "$r" muxf) MUXF7/MUXF8 cells, expected none (-nowidelut)"
   echo "  ok   top-2x4 xcup: $(jget "$r" lut) LUT, $(jget "$r" ff) FF, $(jget "$r" dsp) DSP, $(jget "$r" bram36)+$(jget "$r" bram18) BRAM, $(jget "$r" lutram) LUTRAM, $(jget "$r" seconds) s"
 else
   bad "fpga/synth.sh top-2x4 xcup failed (log: $WORK/top.out)"; tail -5 "$WORK/top.out"

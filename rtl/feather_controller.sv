@@ -6,10 +6,14 @@
 // buffered instruction (ibuf_o) and it is consumed when its resources are
 // free. Field, state and range errors are detected at dispatch: the
 // instruction is consumed, err_o is set and nothing else is accepted until
-// reset. Barrier instructions (Set*Layout, Config, Load, Store) wait until
-// every engine is idle and no output is in flight. ExecuteMapping (EM) and
-// ExecuteStreaming (ES) overlap: EM loads the stationary bank of mapping
-// context em_ctx_o (0/1, alternating) while ES streams the other context.
+// reset (such an instruction waits until every engine is idle). Config is a
+// barrier. Every other instruction waits only for the engines whose state it
+// changes or reads (docs/isa.md, "Interlocks"): Set*Layout for the engine
+// that reads that layout, Load/Store for the engines that share its buffer
+// port or whose lines it reads or writes, ExecuteMapping (EM) and
+// ExecuteStreaming (ES) for a Load/Store they depend on. EM and ES overlap:
+// EM loads the stationary bank of mapping context em_ctx_o (0/1,
+// alternating) while ES streams the other context.
 //
 // Architectural state: the three layouts (0 = stationary W, 1 = streaming I,
 // 2 = output O; packed as feather_pkg's layout descriptor, lay_o[l*LYW +:
@@ -79,6 +83,10 @@ module feather_controller #(
   input  logic [VW-1:0]   cur_vnm1_i,      // vn of the stream in NEST
   input  logic            md_any_i,        // outputs in flight (metadata pipeline)
   input  logic [1:0]      md_ctx_busy_i,   // ... computed with mapping context 0 / 1
+  input  logic            md_quant_i,      // ... that write requantized bytes
+  input  logic            st_quant_i,      // the stream engine's ES requantizes
+  input  logic            mem_store_i,     // the memory engine's operation (while busy)
+  input  logic [feather_pkg::TgtW-1:0] mem_tgt_i,
   input  logic            wr_valid_i,      // output checks (write unit)
   input  logic            wr_oconflict_i,
   input  logic            wr_omissing_i,
@@ -103,6 +111,7 @@ module feather_controller #(
 
   localparam int TW   = 3 * XW + 2;  // layout total F0*F1*F2
   localparam int AHM1 = AH - 1;
+  localparam int LA1  = LA + 1;     // a line count or an end line
   // Lowest bit of each mapping-context field (feather_pkg's context descriptor).
   localparam int J0Lsb    = feather_pkg::CtxJ0Lsb;
   localparam int N0Lsb    = feather_pkg::ctx_n0_lsb(XW);
@@ -139,6 +148,11 @@ module feather_controller #(
   logic [XW-1:0]  lay_st1_q   [3];
   (* mem2reg *)
   logic [XW-1:0]  lay_st2_q   [3];
+  (* mem2reg *)
+  logic [LA-1:0]  lay_last_q  [3];  // the layout's last line
+  // Lines [ls_lo_q, ls_hi_q) of the memory engine's Load/Store.
+  logic [LA-1:0]  ls_lo_q;
+  logic [LA1-1:0]    ls_hi_q;
 
   logic           map_valid_q;   // an EM has been executed
   logic           map_ctx_q;     // context of the latest EM
@@ -257,6 +271,83 @@ module feather_controller #(
     assign grlog_bad = 1'b0;
   end
 
+  ///////////////////////////
+  // Interlocks            //
+  ///////////////////////////
+
+  // Requantized bytes are still to be written to the inactive streaming half (its write port
+  // and the requantization tables are in use).
+  logic q_busy;
+  assign q_busy = (st_busy_i && st_quant_i) || md_quant_i;
+
+  // Whether lines [lo, hi) (not empty) meet layout l's lines [base, last].
+  function automatic logic meets(input logic [LA1-1:0] lo, input logic [LA1-1:0] hi,
+                                 input logic valid, input logic [LA-1:0] first,
+                                 input logic [LA-1:0] last);
+    meets = valid && (lo < hi) && (lo <= LA1'(last)) && (LA1'(first) < hi);
+  endfunction
+
+  // The buffered Load/Store's lines, and the memory engine's, against the three layouts
+  // (0 = W, 1 = I, 2 = O).
+  logic [2:0] in_meets, mem_meets;
+  for (genvar l = 0; l < 3; l++) begin : g_meets
+    assign in_meets[l]  = meets(LA1'(line_i), LA1'(line_i) + LA1'(count_i), lay_valid_q[l],
+                                lay_base_q[l], lay_last_q[l]);
+    assign mem_meets[l] = meets(LA1'(ls_lo_q), ls_hi_q, lay_valid_q[l], lay_base_q[l],
+                                lay_last_q[l]);
+  end
+
+  // The buffered Load/Store may start: the memory engine is free, and no work in flight
+  // shares a port with it or has still to read lines it writes or to write lines it reads:
+  //   stationary buffer: a Store shares the read port with the EM engine, a Load must not
+  //     overwrite the lines of LW while the EM engine reads;
+  //   active half: a Store shares the read port with the stream engine, a Load must not
+  //     overwrite the lines of LI while it streams;
+  //   inactive half: a Load shares the write port with the requantized outputs, a Store must
+  //     not read the lines of LO before they are written;
+  //   tables: read by the requantization.
+  // (Single bits for the always_comb blocks below: Icarus 11 does not take constant selects
+  // there.)
+  logic in_meets_w, in_meets_i, in_meets_o, mem_meets_i, mem_meets_o;
+  assign in_meets_w  = in_meets[0];
+  assign in_meets_i  = in_meets[1];
+  assign in_meets_o  = in_meets[2];
+  assign mem_meets_i = mem_meets[1];
+  assign mem_meets_o = mem_meets[2];
+  logic ls_store, ls_can_go;
+  assign ls_store = (op_i == feather_pkg::OpStore);
+  always_comb begin
+    ls_can_go = !mem_busy_i;
+    unique case (tgt_i)
+      feather_pkg::TgtWbuf:
+        ls_can_go = ls_can_go && !(!em_idle_i && (ls_store || in_meets_w));
+      feather_pkg::TgtSbufCur:
+        ls_can_go = ls_can_go && !(st_busy_i && (ls_store || in_meets_i));
+      feather_pkg::TgtSbufNext:
+        ls_can_go = ls_can_go && !(q_busy && (!ls_store || in_meets_o));
+      default:
+        ls_can_go = ls_can_go && !q_busy;
+    endcase
+  end
+
+  // The memory engine's operation that an EM waits for: a Store of the stationary buffer (read
+  // port), a Load into LW's lines. The one an ES waits for: a Store of the active half (read
+  // port), a Load into LI's lines of it; with quant also a Load into the inactive half (write
+  // port) or a table, and a Store of LO's lines of the inactive half (they would be
+  // overwritten before they are read).
+  logic mem_blocks_em, mem_blocks_es;
+  assign mem_blocks_em = mem_busy_i && (mem_tgt_i == feather_pkg::TgtWbuf) &&
+                         (mem_store_i || mem_meets[0]);
+  always_comb begin
+    unique case (mem_tgt_i)
+      feather_pkg::TgtWbuf:     mem_blocks_es = 1'b0;
+      feather_pkg::TgtSbufCur:  mem_blocks_es = mem_store_i || mem_meets_i;
+      feather_pkg::TgtSbufNext: mem_blocks_es = quant_i && (!mem_store_i || mem_meets_o);
+      default:                  mem_blocks_es = quant_i;
+    endcase
+    mem_blocks_es = mem_blocks_es && mem_busy_i;
+  end
+
   // A stream with another vn than the one in NEST waits for it to drain.
   logic es_vn_change;
   assign es_vn_change = (ctx_vnm1_q[map_ctx_q] != cur_vnm1_i) && (st_busy_i || beat_valid_i ||
@@ -269,17 +360,22 @@ module feather_controller #(
     issue_err = feather_pkg::ErrNone;
     unique case (op_i)
       feather_pkg::OpSetW, feather_pkg::OpSetI, feather_pkg::OpSetO: begin
-        can_issue = engines_idle;
         if (!set_field_ok) issue_err = feather_pkg::ErrField;
         else if (!set_range_ok) issue_err = feather_pkg::ErrLayoutRange;
+        // The engine that reads the layout is done with it: the EM engine (W), the stream
+        // engine (I), the write unit and every stream before it (O).
+        if (issue_err != feather_pkg::ErrNone) can_issue = engines_idle;
+        else if (op_i == feather_pkg::OpSetW) can_issue = em_idle_i;
+        else if (op_i == feather_pkg::OpSetI) can_issue = !st_busy_i;
+        else can_issue = !st_busy_i && !beat_valid_i && !md_any_i;
       end
       feather_pkg::OpConfig: begin
         can_issue = engines_idle;
       end
       feather_pkg::OpLoad, feather_pkg::OpStore: begin
-        can_issue = engines_idle;
         if (!ls_tgt_ok) issue_err = feather_pkg::ErrField;
         else if ((33'(line_i) + 33'(count_i)) > 33'(ls_size)) issue_err = feather_pkg::ErrMemRange;
+        can_issue = (issue_err != feather_pkg::ErrNone) ? engines_idle : ls_can_go;
       end
       feather_pkg::OpMap: begin
         if (grlog_bad || (gclog_i > grlog_i)) begin
@@ -289,7 +385,7 @@ module feather_controller #(
           issue_err = feather_pkg::ErrState;
           can_issue = engines_idle;
         end else begin
-          can_issue = !mem_busy_i && em_idle_i && em_ctx_free;
+          can_issue = !mem_blocks_em && em_idle_i && em_ctx_free;
         end
       end
       feather_pkg::OpStream: begin
@@ -304,7 +400,8 @@ module feather_controller #(
           issue_err = feather_pkg::ErrLayoutRange;
           can_issue = engines_idle;
         end else begin
-          can_issue = !mem_busy_i && st_can_take && ctx_ld_done_q[map_ctx_q] && !es_vn_change;
+          can_issue = !mem_blocks_es && st_can_take && ctx_ld_done_q[map_ctx_q] &&
+                      !es_vn_change;
         end
       end
       default: ;
@@ -390,6 +487,8 @@ module feather_controller #(
       map_valid_q     <= 1'b0;
       map_ctx_q       <= 1'b0;
       ctx_ld_done_q   <= 2'b00;
+      ls_lo_q         <= '0;
+      ls_hi_q         <= '0;
       for (int l = 0; l < 3; l++) begin
         lay_valid_q[l] <= 1'b0;
         lay_f0log_q[l] <= '0;
@@ -399,6 +498,7 @@ module feather_controller #(
         lay_st0_q[l]   <= '0;
         lay_st1_q[l]   <= '0;
         lay_st2_q[l]   <= '0;
+        lay_last_q[l]  <= '0;
       end
       for (int k = 0; k < 2; k++) begin
         ctx_j0_q[k]    <= '0;
@@ -421,6 +521,11 @@ module feather_controller #(
         lay_st0_q[op_i[1:0]]   <= set_st0;
         lay_st1_q[op_i[1:0]]   <= set_st1;
         lay_st2_q[op_i[1:0]]   <= set_st2;
+        lay_last_q[op_i[1:0]]  <= LA'(set_last);
+      end
+      if (do_ls_o) begin
+        ls_lo_q <= line_i;
+        ls_hi_q <= LA1'(line_i) + LA1'(count_i);
       end
       if (do_cfg) begin
         zpa_q <= zpa_i;

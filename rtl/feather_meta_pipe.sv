@@ -11,7 +11,8 @@
 //   - position 0 STAGES cycles later, when BIRRD's outputs are valid: the
 //     write unit takes the entry's fields (wr_*_o).
 // busy_o: some entry is valid; ctx_busy_o[k]: some entry was computed with
-// mapping context k (which must not be rewritten meanwhile).
+// mapping context k (which must not be rewritten meanwhile); quant_busy_o:
+// some entry will write a requantized byte to the streaming buffer.
 
 module feather_meta_pipe #(
   parameter int  AH     = 4,
@@ -51,12 +52,14 @@ module feather_meta_pipe #(
   output logic          wr_quant_o,
   // In flight.
   output logic          busy_o,
-  output logic [1:0]    ctx_busy_o
+  output logic [1:0]    ctx_busy_o,
+  output logic          quant_busy_o
 );
 
   // One register stage per position, in generate blocks (g_md[p].*_q): position p takes
   // position p+1's entry each cycle, or a new entry when one is scheduled there.
-  logic [MD-1:0] valid, ctx;  // every position's valid and context, for busy_o/ctx_busy_o
+  // Every position's valid, context and quant bit, for busy_o/ctx_busy_o/quant_busy_o.
+  logic [MD-1:0] valid, ctx, quant;
 
   for (genvar p = 0; p < MD; p++) begin : g_md
     localparam int Row = p - (feather_pkg::RowLat - 1) - STAGES;  // row scheduled here
@@ -135,6 +138,7 @@ module feather_meta_pipe #(
     end
     assign valid[p] = valid_q;
     assign ctx[p]   = ctx_q;
+    assign quant[p] = quant_q;
     if (p == 0) begin : g_unused_cfg
       // The configuration is applied at position STAGES; below it, it only moves on
       // (synthesis removes those registers).
@@ -146,6 +150,7 @@ module feather_meta_pipe #(
   assign busy_o        = (valid != '0);
   assign ctx_busy_o[0] = ((valid & ~ctx) != '0);
   assign ctx_busy_o[1] = ((valid & ctx) != '0);
+  assign quant_busy_o  = ((valid & quant) != '0);
 
   assign birrd_cmd_o  = g_md[STAGES].cmd_q;
   assign birrd_mask_o = g_md[STAGES].valid_q ? g_md[STAGES].mask_q : '0;

@@ -158,7 +158,10 @@ module feather_top #(
   logic           mem_busy, em_busy, em_idle, em_done, em_ctx, em_conflict;
   logic           st_busy, st_last_step, st_ctx, st_conflict, beat_valid, beat_ctx;
   logic [VW-1:0]  cur_vnm1;
-  logic           md_any;
+  logic           md_any, md_quant;
+  logic           mem_store;
+  logic [feather_pkg::TgtW-1:0] mem_tgt;
+  logic           step, step_movf, step_acc, step_quant;
   logic [1:0]     md_ctx_busy;
   logic           wr_valid, wr_oconflict, wr_omissing, wr_qrange;
   // Dispatch and state.
@@ -213,6 +216,10 @@ module feather_top #(
     .cur_vnm1_i    (cur_vnm1),
     .md_any_i      (md_any),
     .md_ctx_busy_i (md_ctx_busy),
+    .md_quant_i    (md_quant),
+    .st_quant_i    (step_quant),
+    .mem_store_i   (mem_store),
+    .mem_tgt_i     (mem_tgt),
     .wr_valid_i    (wr_valid),
     .wr_oconflict_i(wr_oconflict),
     .wr_omissing_i (wr_omissing),
@@ -239,8 +246,7 @@ module feather_top #(
   // Memory engine         //
   ///////////////////////////
 
-  logic           mem_store, ld_fire;
-  logic [feather_pkg::TgtW-1:0] mem_tgt;
+  logic           ld_fire;
   logic [LA-1:0]  mem_line;
   logic [BW-1:0]  store_data;
   logic [1:0]     mem_queued;
@@ -337,7 +343,6 @@ module feather_top #(
   logic [AW*8-1:0]  nest_act;
   logic [AW-1:0]    nest_act_valid, nest_act_bank;
   logic [AH*AW-1:0] nest_pe_mask;
-  logic             step, step_movf, step_acc, step_quant;
   logic [VW-1:0]    step_vnm1;
   logic [XW-1:0]    step_m;
   logic [CW-1:0]    step_cmd;
@@ -414,7 +419,8 @@ module feather_top #(
     .wr_acc_o    (wr_acc),
     .wr_quant_o  (wr_quant),
     .busy_o      (md_any),
-    .ctx_busy_o  (md_ctx_busy)
+    .ctx_busy_o  (md_ctx_busy),
+    .quant_busy_o(md_quant)
   );
 
   ///////////////////////////

@@ -258,7 +258,7 @@ void locate_wrong_write(const TopDutInfo& info, const std::vector<top::Instr>& p
              : buffer == 1 ? fmt::format("wbuf.bank{}.line{}", w.bank, w.line)
                            : fmt::format("obuf.bank{}.line{}", w.bank, w.line);
     // The write port of the bank is the divergent signal now; what saw it stays a neighbour.
-    const auto port = top_bank_port(*dut, buffer, w.bank);
+    const auto port = top_bank_port(*dut, buffer, w.bank, half);
     const std::string seen = d.signal;
     const std::string t = dut->trace_scope();
     d.signal = port[2];

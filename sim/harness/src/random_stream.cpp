@@ -179,6 +179,76 @@ std::vector<top::Instr> random_instruction_stream(const top::TopParams& p, std::
   return prog;
 }
 
+std::vector<top::Instr> random_overlapped_program(const top::TopParams& p, std::mt19937_64& rng) {
+  using top::Instr;
+  using top::Op;
+  using top::Target;
+  using u64 = std::uint64_t;
+  const auto ah = static_cast<u64>(p.ah), aw = static_cast<u64>(p.aw);
+  const auto sd = static_cast<u64>(p.sd), wd = static_cast<u64>(p.wd), od = static_cast<u64>(p.od),
+             qd = static_cast<u64>(p.qd);
+  auto pick = [&](u64 lo, u64 hi) { return lo + rng() % (hi - lo + 1); };  // in [lo, hi]
+  // Layouts of the legal base of directed_error_programs: every access conflict-free, outputs
+  // of rows 0..3 in bank 0 (BIRRD reduces everything onto lane 0); random bases.
+  const u64 fw = ah * ah, fio = 4 * ah;  // footprints (lines)
+  auto layout = [&](Op op) {
+    top::Layout l =
+        op == Op::kSetWvnLayout ? stimulus_layout(3, ah, aw) : stimulus_layout(3, 4, aw);
+    const u64 depth = op == Op::kSetWvnLayout   ? wd
+                      : op == Op::kSetIvnLayout ? sd
+                                                : std::min(sd, od);
+    l.base = pick(0, depth - (op == Op::kSetWvnLayout ? fw : fio));
+    return Instr::set_layout(op, l);
+  };
+  auto load_or_store = [&](bool store) {
+    const auto tgt = static_cast<std::uint32_t>(store ? pick(0, 2) : pick(0, 4));
+    const u64 size = tgt == 0 ? wd : tgt <= 2 ? sd : tgt == 3 ? qd * 4 / aw : qd / aw;
+    const u64 count = pick(1, std::min<u64>(size, 16));
+    const u64 line = pick(0, size - count);
+    const u64 addr = store ? pick(64, 127) : pick(0, 64 - count);
+    return store ? Instr::store(static_cast<Target>(tgt), line, count, addr)
+                 : Instr::load(static_cast<Target>(tgt), line, count, addr);
+  };
+  const auto vnm1 = static_cast<std::uint32_t>(p.ah - 1);
+  auto map = [&] { return Instr::map(pick(0, 2 * aw), 0, 0, 0, vnm1); };
+  const birrd::Config route = reduce_all_to_lane(p, 0);
+
+  std::vector<Instr> prog = {Instr::config(static_cast<std::uint32_t>(rng() & 0xff),
+                                           static_cast<std::uint32_t>(rng() & 0xff), false),
+                             layout(Op::kSetWvnLayout),
+                             layout(Op::kSetIvnLayout),
+                             layout(Op::kSetOvnLayout),
+                             Instr::load(Target::kScale, 0, std::min<u64>(qd * 4 / aw, 32), 0),
+                             Instr::load(Target::kOzp, 0, std::min<u64>(qd / aw, 32), 32)};
+  prog.push_back(Instr::load(Target::kWbuf, prog[1].layout.base, std::min<u64>(fw, 64), 0));
+  prog.push_back(Instr::load(Target::kSbufActive, prog[2].layout.base, std::min<u64>(fio, 64), 0));
+  prog.push_back(map());
+  const u64 n = pick(10, 30);
+  for (u64 i = 0; i < n; ++i) {
+    const u64 r = pick(0, 99);
+    if (r < 25) {
+      prog.push_back(load_or_store(false));
+    } else if (r < 35) {
+      prog.push_back(load_or_store(true));
+    } else if (r < 52) {
+      prog.push_back(map());
+    } else if (r < 85) {
+      prog.push_back(Instr::stream(pick(0, 5), pick(0, 2), pick(1, 6), (rng() & 1) != 0,
+                                   (rng() & 1) != 0, route));
+    } else if (r < 91) {
+      prog.push_back(layout(Op::kSetIvnLayout));
+    } else if (r < 95) {
+      prog.push_back(layout(Op::kSetOvnLayout));
+    } else if (r < 97) {
+      prog.push_back(layout(Op::kSetWvnLayout));
+    } else {
+      prog.push_back(Instr::config(static_cast<std::uint32_t>(rng() & 0xff),
+                                   static_cast<std::uint32_t>(rng() & 0xff), (rng() & 1) != 0));
+    }
+  }
+  return prog;
+}
+
 top::Memory random_stream_memory(const top::TopParams& p, std::mt19937_64& rng) {
   top::Memory gm(p.aw);
   for (std::uint64_t a = 0; a < 64; ++a) {
@@ -324,8 +394,15 @@ LayerReport run_random_streams(const TopDutInfo& info, std::uint64_t seed, int s
   const std::size_t directed = all.size();
   for (int s = 0; s < streams; ++s) {
     Stream st;
-    st.name = fmt::format("random stream {}", s);
-    st.prog = random_instruction_stream(p, rng);
+    // Every fourth one a legal program that overlaps memory traffic with compute.
+    if (s % 4 == 3) {
+      st.name = fmt::format("random stream {} (legal, overlapped)", s);
+      st.expect = top::Err::kNone;
+      st.prog = random_overlapped_program(p, rng);
+    } else {
+      st.name = fmt::format("random stream {}", s);
+      st.prog = random_instruction_stream(p, rng);
+    }
     st.memory = random_stream_memory(p, rng);
     all.push_back(std::move(st));
   }

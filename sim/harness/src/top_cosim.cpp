@@ -85,11 +85,11 @@ int addr_bits(int depth) {
 }
 
 // The waveform names of one bank's buffer write port: we_i, waddr_i, wdata_i.
-std::vector<std::string> bank_port(const TopDut& dut, const char* buf, int bank) {
+std::vector<std::string> bank_port(const TopDut& dut, const char* buf, int bank, int half = 0) {
   const auto& p = dut.params();
-  const std::string s = top_hier::bank(dut.trace_scope(), buf, bank);
+  const std::string s = top_hier::bank(dut.trace_scope(), buf, bank, half);
   const std::string_view b(buf);
-  const int depth = b == "u_sbuf" ? 2 * p.sd : b == "u_wbuf" ? p.wd : p.od;
+  const int depth = b == "u_sbuf" ? p.sd : b == "u_wbuf" ? p.wd : p.od;
   const int dw = b == "u_obuf" ? 32 : 8;
   return {s + ".we_i", gtkw_vector(s + ".waddr_i", addr_bits(depth)),
           gtkw_vector(s + ".wdata_i", dw)};
@@ -145,7 +145,7 @@ void check_store(const TopDut& dut, const std::vector<Instr>& prog,
     res.divergent_store = static_cast<std::size_t>(k);
     d.unit = e.target == 0 ? fmt::format("wbuf.bank{}.line{}", i, e.line)
                            : fmt::format("sbuf.half{}.bank{}.line{}", e.half, i, e.line);
-    for (auto& n : bank_port(dut, e.target == 0 ? "u_wbuf" : "u_sbuf", i))
+    for (auto& n : bank_port(dut, e.target == 0 ? "u_wbuf" : "u_sbuf", i, e.half))
       d.neighbours.push_back(n);
     res.divergence_text = fmt::format(
         "cycle {}: {} to address {:#x}: lane {} ({} bank {} line {}) expected {}, actual {}", cycle,
@@ -158,8 +158,8 @@ void check_store(const TopDut& dut, const std::vector<Instr>& prog,
 
 }  // namespace
 
-std::vector<std::string> top_bank_port(const TopDut& dut, int buffer, int bank) {
-  return bank_port(dut, buffer == 0 ? "u_sbuf" : buffer == 1 ? "u_wbuf" : "u_obuf", bank);
+std::vector<std::string> top_bank_port(const TopDut& dut, int buffer, int bank, int half) {
+  return bank_port(dut, buffer == 0 ? "u_sbuf" : buffer == 1 ? "u_wbuf" : "u_obuf", bank, half);
 }
 
 RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& mem,
@@ -445,7 +445,7 @@ std::optional<Divergence> first_state_divergence(const TopDut& dut, const top::G
       break;
     case StateDiff::kSbuf:
       d.unit = fmt::format("sbuf.half{}.bank{}.line{}", first->half, first->bank, first->line);
-      port = bank_port(dut, "u_sbuf", first->bank);
+      port = bank_port(dut, "u_sbuf", first->bank, first->half);
       break;
     case StateDiff::kWbuf:
       d.unit = fmt::format("wbuf.bank{}.line{}", first->bank, first->line);
@@ -511,9 +511,13 @@ void write_top_gtkw(const TopDut& dut, const std::string& fst_path, const Diverg
   eng.signals.push_back({vec(top_hier::reg(t, "mem_addr_q"), p.maw), true});
   f.groups.push_back(std::move(eng));
   for (int b = 0; b < p.aw; ++b) {
-    GtkwGroup g{fmt::format("bank {}: streaming, stationary, output buffer writes", b), {}, false};
-    for (const char* buf : {"u_sbuf", "u_wbuf", "u_obuf"}) {
-      const auto port = bank_port(dut, buf, b);
+    GtkwGroup g{
+        fmt::format("bank {}: streaming (halves 0, 1), stationary, output buffer writes", b),
+        {},
+        false};
+    for (const auto& [buf, half] : {std::pair{"u_sbuf", 0}, std::pair{"u_sbuf", 1},
+                                    std::pair{"u_wbuf", 0}, std::pair{"u_obuf", 0}}) {
+      const auto port = bank_port(dut, buf, b, half);
       g.signals.push_back({port[0], false});
       g.signals.push_back({port[1], true});
       g.signals.push_back({port[2], true});

@@ -18,7 +18,9 @@ class TopDutImpl final : public TopDut {
   explicit TopDutImpl(const top::TopParams& p) : p_(p.validated()) {
     const std::string top = "TOP.feather_top";
     for (int b = 0; b < p_.aw; ++b) {
-      sbuf_.push_back(host_.var(top_hier::bank(top, "u_sbuf", b), "mem_q"));
+      for (int h = 0; h < 2; ++h) {
+        sbuf_.push_back(host_.var(top_hier::bank(top, "u_sbuf", b, h), "mem_q"));
+      }
       wbuf_.push_back(host_.var(top_hier::bank(top, "u_wbuf", b), "mem_q"));
       obuf_.push_back(host_.var(top_hier::bank(top, "u_obuf", b), "mem_q"));
     }
@@ -80,8 +82,8 @@ class TopDutImpl final : public TopDut {
   int err() const override { return static_cast<int>(host_.top().err_o); }
 
   std::uint8_t sbuf(int half, int bank, std::uint64_t line) const override {
-    const auto idx = static_cast<int>(line) + (half ? p_.sd : 0);
-    return static_cast<std::uint8_t>(read_elem(sbuf_[static_cast<std::size_t>(bank)], idx, 8));
+    return static_cast<std::uint8_t>(read_elem(
+        sbuf_[static_cast<std::size_t>(2 * bank + (half ? 1 : 0))], static_cast<int>(line), 8));
   }
   std::uint8_t wbuf(int bank, std::uint64_t line) const override {
     return static_cast<std::uint8_t>(

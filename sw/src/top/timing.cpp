@@ -6,25 +6,37 @@
 // resources it needs are free (they only become busy again by consuming), so processing the
 // stream in order is exact.
 //
-// The rules, from rtl/feather_top.sv:
+// The rules, from rtl/feather_controller.sv (docs/isa.md, "Interlocks"):
 //   - instruction buffer: instruction i can be consumed from cycle c(i-1) + 1 (c(-1) = 0);
-//   - barriers (Set*Layout, Config, Load, Store) need every engine idle: memory engine free,
-//     ExecuteMapping engine free, no beat and no output-pipeline entry in flight;
+//   - Config is a barrier: memory engine free, ExecuteMapping engine free, no beat and no
+//     output-pipeline entry in flight;
+//   - SetWVNLayout needs the ExecuteMapping engine free, SetIVNLayout the stream engine (its
+//     last beat issued), SetOVNLayout no beat and no output entry in flight;
+//   - a Load/Store needs the memory engine free and: on the stationary buffer, if it is a Store
+//     or its lines meet the current WVN layout's, the ExecuteMapping engine free; on the active
+//     half, if it is a Store or its lines meet the IVN layout's, the stream engine's last beat
+//     issued; a Load into the inactive half, a Load of a table, or a Store of the inactive half
+//     whose lines meet the OVN layout's, no requantized byte still to be written (the latest
+//     quant stream drained);
 //   - Load of n words consumed at c: requests in c+1 .. c+n (one per cycle at bandwidth 1),
 //     responses `latency` cycles after their request, the engine free after the last one:
 //     c + n + latency + 1;
 //   - Store of n lines consumed at c: lines read from c+1, the first write request in c+3,
 //     one per cycle: free from c + n + 3;
-//   - ExecuteMapping (vn) consumed at c: needs the memory and mapping engines free and no
-//     stream or output entry of its context (the one before the current) in flight; loads in
-//     c+1 .. c+vn^2, its context is usable (and the engine free) from c + vn^2 + 4;
+//   - ExecuteMapping (vn) consumed at c: needs the memory engine free of a Store of the
+//     stationary buffer and of a Load into the WVN layout's lines, the mapping engine free and
+//     no stream or output entry of its context (the one before the current) in flight; loads in c+1
+//     .. c+vn^2, its context is usable (and the engine free) from c + vn^2 + 4;
 //   - ExecuteStreaming (T steps of the current mapping's vn) consumed at c: needs the memory
-//     engine free, the stream engine idle or in its final beat (so consecutive streams have no
-//     bubble), its mapping loaded, and, if its vn differs from the stream in flight, the
-//     pipeline empty; beats in c+1 .. c+T*vn = b; the last output entry leaves the metadata
-//     pipeline (AH + 5 + S positions) in cycle b + vn + S + 5, so the pipeline is empty from
-//     b + vn + S + 6, the beat register from b + 2; in the first cycle of a stream the beat
-//     register still names the context of the stream before it (busy for a mapping then);
+//     engine free of a Store of the active half and of a Load into the IVN layout's lines of it,
+//     and, with quant, of a Load into the inactive half or a table and of a Store of the OVN
+//     layout's lines of the inactive half; the stream engine idle or in its final beat (so
+//     consecutive streams have no bubble), its mapping loaded, and, if its vn differs from the
+//     stream in flight, the pipeline empty; beats in c+1 .. c+T*vn = b (the stream engine free from
+//     b + 1); the last output entry leaves the metadata pipeline (AH + 5 + S positions) in cycle b
+//     + vn + S + 5, so the pipeline is empty from b + vn + S + 6, the beat register from b + 2; in
+//     the first cycle of a stream the beat register still names the context of the stream before it
+//     (busy for a mapping then);
 //   - the harness stops after the top has been idle for two cycles: cycles = idle + 1.
 #include "feather/top/timing.hpp"
 
@@ -56,8 +68,7 @@ std::string Timing::to_string() const {
       cycles, beat_cycles, mapping_cycles, memory_cycles, stall_cycles, words_read, words_written);
 }
 
-Timing predict(const TopParams& p_in, const std::vector<Instr>& prog, const TimingOptions& opt) {
-  const TopParams p = p_in.validated();
+Timeline::Timeline(const TopParams& p_in, const TimingOptions& opt) : p_(p_in.validated()) {
   if (opt.latency < 1) {
     throw std::invalid_argument(
         fmt::format("timing model: memory latency must be at least 1, got {}", opt.latency));
@@ -66,103 +77,160 @@ Timing predict(const TopParams& p_in, const std::vector<Instr>& prog, const Timi
     throw std::invalid_argument(fmt::format(
         "timing model: bandwidth must be in (0, 1] words per cycle, got {}", opt.bandwidth));
   }
-  const u64 lat = static_cast<u64>(opt.latency);
-  const u64 stages = static_cast<u64>(p.stages());
+  opt_ = opt;
+}
 
+std::uint64_t Timeline::ready(const Instr& in) const {
+  State s = s_;
   Timing tm;
-  tm.consume.reserve(prog.size());
+  return step(s, tm, in);
+}
 
-  u64 prev = 0;              // consume cycle of the previous instruction (0: none yet)
-  u64 mem_free = 0;          // memory engine
-  u64 em_free = 0;           // ExecuteMapping engine (busy, tail, read register)
-  u64 ctx_done[2] = {0, 0};  // first cycle a context's loads have landed
-  u64 ctx_free[2] = {0, 0};  // first cycle no stream / output entry uses a context
-  u64 vn_of[2] = {1, 1};
-  bool map_valid = false;
-  unsigned map_ctx = 0;
-  bool have_stream = false;
-  u64 last_beat = 0;                       // cycle of the last beat of the latest stream
-  u64 cur_vn = 1;                          // vn of the latest stream (reset: vnm1 = 0)
-  u64 flight_free = 0;                     // no beat and no output entry in flight
-  u64 last_es = 0;                         // consume cycle of the latest stream
-  unsigned st_ctx = 0, st_ctx_before = 0;  // the stream engine's context register, and its value
-                                           // before the latest stream (reset: 0)
+std::pair<std::uint64_t, std::uint64_t> Timeline::ready2(const Instr& a, const Instr& b) const {
+  State s = s_;
+  Timing tm;
+  const u64 ta = step(s, tm, a);
+  return {ta, step(s, tm, b)};
+}
 
-  for (std::size_t i = 0; i < prog.size(); ++i) {
-    const Instr& in = prog[i];
-    u64 t = prev + 1;
-    auto idle_all = [&] { return std::max({mem_free, em_free, flight_free}); };
-    switch (in.op) {
-      case Op::kSetWvnLayout:
-      case Op::kSetIvnLayout:
-      case Op::kSetOvnLayout:
-      case Op::kConfig:
-        t = std::max(t, idle_all());
-        break;
-      case Op::kLoad:
-      case Op::kStore: {
-        t = std::max(t, idle_all());
-        const u64 n = in.count;
-        if (n > 0) {
-          const u64 last = spaced(n - 1, opt.bandwidth);
-          const u64 free = in.op == Op::kLoad ? t + 1 + last + lat + 1 : t + 3 + last + 1;
-          tm.memory_cycles += free - (t + 1);
-          mem_free = free;
-          (in.op == Op::kLoad ? tm.words_read : tm.words_written) += n;
-        }
-        break;
-      }
-      case Op::kMap: {
-        const unsigned ctx = map_valid ? 1u - map_ctx : 0u;
-        const u64 vn = u64{in.vnm1} + 1;
-        t = std::max({t, mem_free, em_free, ctx_free[ctx]});
-        // In the cycle after a stream is consumed, the beat register still names the context of
-        // the stream before it (st_ctx_q -> beat_ctx_q): that context is still busy then.
-        if (have_stream && t == last_es + 1 && st_ctx_before == ctx) ++t;
-        em_free = t + vn * vn + 4;
-        ctx_done[ctx] = em_free;
-        vn_of[ctx] = vn;
-        map_valid = true;
-        map_ctx = ctx;
-        tm.mapping_cycles += vn * vn;
-        break;
-      }
-      case Op::kStream: {
-        if (!map_valid) {
-          throw std::invalid_argument(
-              fmt::format("timing model: instruction {} ({}) streams before any ExecuteMapping", i,
-                          disassemble(in)));
-        }
-        if (in.t == 0) {
-          throw std::invalid_argument(
-              fmt::format("timing model: instruction {} ({}) has T = 0", i, disassemble(in)));
-        }
-        const u64 vn = vn_of[map_ctx];
-        t = std::max({t, mem_free, ctx_done[map_ctx]});
-        if (have_stream) t = std::max(t, last_beat);
-        if (vn != cur_vn) t = std::max(t, flight_free);
-        const u64 b = t + in.t * vn;
-        const u64 drained = b + vn + stages + 6;
-        last_beat = b;
-        last_es = t;
-        st_ctx_before = st_ctx;
-        st_ctx = map_ctx;
-        have_stream = true;
-        cur_vn = vn;
-        flight_free = std::max({flight_free, b + 2, drained});
-        ctx_free[map_ctx] = std::max(ctx_free[map_ctx], drained);
-        tm.beat_cycles += in.t * vn;
-        break;
-      }
-    }
-    tm.stall_cycles += t - (prev + 1);
-    tm.consume.push_back(t);
-    prev = t;
-  }
-  const u64 idle = std::max({prev + 1, mem_free, em_free, flight_free});
-  tm.cycles = prog.empty() ? 1 : idle + 1;
-  tm.macs_slots = tm.beat_cycles * static_cast<u64>(p.ah) * static_cast<u64>(p.aw);
+std::uint64_t Timeline::add(const Instr& in) {
+  const u64 t = step(s_, tm_, in);
+  tm_.consume.push_back(t);
+  return t;
+}
+
+Timing Timeline::finish() const {
+  Timing tm = tm_;
+  const u64 idle = std::max({s_.prev + 1, s_.mem_free, s_.em_free, s_.flight_free});
+  tm.cycles = tm.consume.empty() ? 1 : idle + 1;
+  tm.macs_slots = tm.beat_cycles * static_cast<u64>(p_.ah) * static_cast<u64>(p_.aw);
   return tm;
+}
+
+std::uint64_t Timeline::step(State& s, Timing& tm, const Instr& in) const {
+  const u64 lat = static_cast<u64>(opt_.latency);
+  const u64 stages = static_cast<u64>(p_.stages());
+  // Whether lines [lo, hi) meet the current layout l's lines.
+  auto meets = [&](int l, u64 lo, u64 hi) {
+    return s.lay_valid[l] && lo < hi && lo <= s.lay_last[l] && s.lay_first[l] < hi;
+  };
+  auto set_layout = [&](int l, const Layout& lay) {
+    s.lay_valid[l] = true;
+    s.lay_first[l] = lay.base;
+    s.lay_last[l] = lay.end_line(p_.aw, p_.ah) - 1;
+  };
+  const auto wbuf = static_cast<std::uint32_t>(Target::kWbuf);
+  const auto sbuf_active = static_cast<std::uint32_t>(Target::kSbufActive);
+  const auto sbuf_inactive = static_cast<std::uint32_t>(Target::kSbufInactive);
+
+  u64 t = s.prev + 1;
+  switch (in.op) {
+    case Op::kSetWvnLayout:
+      t = std::max(t, s.em_free);
+      set_layout(0, in.layout);
+      break;
+    case Op::kSetIvnLayout:
+      t = std::max(t, s.st_free);
+      set_layout(1, in.layout);
+      break;
+    case Op::kSetOvnLayout:
+      t = std::max(t, s.flight_free);
+      set_layout(2, in.layout);
+      break;
+    case Op::kConfig:
+      t = std::max({t, s.mem_free, s.em_free, s.flight_free});
+      break;
+    case Op::kLoad:
+    case Op::kStore: {
+      const bool store = in.op == Op::kStore;
+      const u64 lo = in.line, hi = in.line + in.count;
+      t = std::max(t, s.mem_free);
+      if (in.target == wbuf) {
+        if (store || meets(0, lo, hi)) t = std::max(t, s.em_free);
+      } else if (in.target == sbuf_active) {
+        if (store || meets(1, lo, hi)) t = std::max(t, s.st_free);
+      } else if (in.target == sbuf_inactive) {
+        if (!store || meets(2, lo, hi)) t = std::max(t, s.q_free);
+      } else {
+        t = std::max(t, s.q_free);
+      }
+      const u64 n = in.count;
+      if (n > 0) {
+        s.mem_tgt = in.target;
+        s.mem_store = store;
+        s.ls_lo = lo;
+        s.ls_hi = hi;
+        const u64 last = spaced(n - 1, opt_.bandwidth);
+        const u64 free = store ? t + 3 + last + 1 : t + 1 + last + lat + 1;
+        tm.memory_cycles += free - (t + 1);
+        s.mem_free = free;
+        (store ? tm.words_written : tm.words_read) += n;
+      }
+      break;
+    }
+    case Op::kMap: {
+      const unsigned ctx = s.map_valid ? 1u - s.map_ctx : 0u;
+      const u64 vn = u64{in.vnm1} + 1;
+      t = std::max({t, s.em_free, s.ctx_free[ctx]});
+      if (s.mem_tgt == wbuf && (s.mem_store || meets(0, s.ls_lo, s.ls_hi))) {
+        t = std::max(t, s.mem_free);
+      }
+      // In the cycle after a stream is consumed, the beat register still names the context of
+      // the stream before it (st_ctx_q -> beat_ctx_q): that context is still busy then.
+      if (s.have_stream && t == s.last_es + 1 && s.st_ctx_before == ctx) ++t;
+      s.em_free = t + vn * vn + 4;
+      s.ctx_done[ctx] = s.em_free;
+      s.vn_of[ctx] = vn;
+      s.map_valid = true;
+      s.map_ctx = ctx;
+      tm.mapping_cycles += vn * vn;
+      break;
+    }
+    case Op::kStream: {
+      if (!s.map_valid) {
+        throw std::invalid_argument(
+            fmt::format("timing model: instruction {} ({}) streams before any ExecuteMapping",
+                        s.count, disassemble(in)));
+      }
+      if (in.t == 0) {
+        throw std::invalid_argument(
+            fmt::format("timing model: instruction {} ({}) has T = 0", s.count, disassemble(in)));
+      }
+      const u64 vn = s.vn_of[s.map_ctx];
+      t = std::max(t, s.ctx_done[s.map_ctx]);
+      const bool blocks = s.mem_tgt == sbuf_active ? s.mem_store || meets(1, s.ls_lo, s.ls_hi)
+                          : s.mem_tgt == sbuf_inactive
+                              ? in.quant && (!s.mem_store || meets(2, s.ls_lo, s.ls_hi))
+                              : s.mem_tgt != wbuf && in.quant;
+      if (blocks) t = std::max(t, s.mem_free);
+      if (s.have_stream) t = std::max(t, s.last_beat);
+      if (vn != s.cur_vn) t = std::max(t, s.flight_free);
+      const u64 b = t + in.t * vn;
+      const u64 drained = b + vn + stages + 6;
+      s.last_beat = b;
+      s.last_es = t;
+      s.st_ctx_before = s.st_ctx;
+      s.st_ctx = s.map_ctx;
+      s.have_stream = true;
+      s.cur_vn = vn;
+      s.flight_free = std::max({s.flight_free, b + 2, drained});
+      s.st_free = b + 1;
+      if (in.quant) s.q_free = std::max(s.q_free, drained);
+      s.ctx_free[s.map_ctx] = std::max(s.ctx_free[s.map_ctx], drained);
+      tm.beat_cycles += in.t * vn;
+      break;
+    }
+  }
+  tm.stall_cycles += t - (s.prev + 1);
+  s.prev = t;
+  ++s.count;
+  return t;
+}
+
+Timing predict(const TopParams& p, const std::vector<Instr>& prog, const TimingOptions& opt) {
+  Timeline tl(p, opt);
+  for (const Instr& in : prog) tl.add(in);
+  return tl.finish();
 }
 
 }  // namespace feather::top

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "feather/top/isa.hpp"
@@ -36,6 +37,60 @@ struct Timing {
   std::uint64_t macs_slots = 0;                     // PE-cycles of streaming: beat_cycles * AH * AW
   std::vector<std::uint64_t> consume;               // per instruction: the cycle it was consumed
   std::string to_string() const;
+};
+
+// The cycle model one instruction at a time: predict() runs it over a program; the scheduler
+// (schedule.hpp) asks when an instruction would be consumed before it places it.
+class Timeline {
+ public:
+  // Throws std::invalid_argument for options out of range.
+  explicit Timeline(const TopParams& p, const TimingOptions& opt = {});
+  // The cycle `in` would be consumed in if it were the next instruction (nothing changes).
+  std::uint64_t ready(const Instr& in) const;
+  // The cycles `a` and `b` would be consumed in if they were the next two instructions.
+  std::pair<std::uint64_t, std::uint64_t> ready2(const Instr& a, const Instr& b) const;
+  // Appends `in`; returns the cycle it is consumed in. Throws std::invalid_argument for an
+  // ExecuteStreaming before any ExecuteMapping or with T = 0 (legal programs only).
+  std::uint64_t add(const Instr& in);
+  // The timing of the instructions added so far (the top idle after the last).
+  Timing finish() const;
+
+ private:
+  // Every resource as the first cycle it is free (the file comment of timing.cpp).
+  struct State {
+    std::uint64_t count = 0;     // instructions added
+    std::uint64_t prev = 0;      // consume cycle of the previous instruction (0: none yet)
+    std::uint64_t mem_free = 0;  // memory engine
+    // The memory engine's latest operation (the only one that can be busy): its target,
+    // whether it is a Store, its lines [ls_lo, ls_hi).
+    std::uint32_t mem_tgt = 0;
+    bool mem_store = false;
+    std::uint64_t ls_lo = 0, ls_hi = 0;
+    // The lines [first, last] of the current layouts (0 = W, 1 = I, 2 = O).
+    bool lay_valid[3] = {false, false, false};
+    std::uint64_t lay_first[3] = {0, 0, 0}, lay_last[3] = {0, 0, 0};
+    std::uint64_t st_free = 0;           // the stream engine has issued its last beat
+    std::uint64_t q_free = 0;            // the latest quant stream has drained
+    std::uint64_t em_free = 0;           // ExecuteMapping engine (busy, tail, read register)
+    std::uint64_t ctx_done[2] = {0, 0};  // first cycle a context's loads have landed
+    std::uint64_t ctx_free[2] = {0, 0};  // first cycle no stream / output entry uses a context
+    std::uint64_t vn_of[2] = {1, 1};
+    bool map_valid = false;
+    unsigned map_ctx = 0;
+    bool have_stream = false;
+    std::uint64_t last_beat = 0;    // cycle of the last beat of the latest stream
+    std::uint64_t cur_vn = 1;       // vn of the latest stream (reset: vnm1 = 0)
+    std::uint64_t flight_free = 0;  // no beat and no output entry in flight
+    std::uint64_t last_es = 0;      // consume cycle of the latest stream
+    // The stream engine's context register, and its value before the latest stream (reset 0).
+    unsigned st_ctx = 0, st_ctx_before = 0;
+  };
+  std::uint64_t step(State& s, Timing& tm, const Instr& in) const;
+
+  TopParams p_;
+  TimingOptions opt_;
+  State s_;
+  Timing tm_;
 };
 
 // Throws std::invalid_argument for options out of range or an ExecuteStreaming before any

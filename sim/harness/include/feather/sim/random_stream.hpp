@@ -42,6 +42,14 @@ std::vector<ErrorProgram> directed_error_programs(const top::TopParams& p);
 // streams and their run-time checks. 1..14 random instructions.
 std::vector<top::Instr> random_instruction_stream(const top::TopParams& p, std::mt19937_64& rng);
 
+// A random *legal* program that exercises the interlocks between the engines (docs/isa.md,
+// "Interlocks"): after a set-up (Config, the three layouts at random bases, the tables, the
+// operands), 10..30 instructions mixing Loads and Stores of every target and random lines
+// (inside and outside the current layouts), ExecuteMappings, ExecuteStreamings with and without
+// quant, new layouts at other bases and Configs with swaps. It ends without error, so the
+// whole state and the off-chip memory can be compared, and its cycles equal the cycle model's.
+std::vector<top::Instr> random_overlapped_program(const top::TopParams& p, std::mt19937_64& rng);
+
 // The off-chip memory a random stream reads: words 0..63 random, the rest 0.
 top::Memory random_stream_memory(const top::TopParams& p, std::mt19937_64& rng);
 
@@ -63,7 +71,8 @@ StreamCheck check_stream(TopDut& dut, top::Golden& golden, const std::vector<top
 // `feather run --layer random-stream`: on one AH x AW top (one DUT instance, reset before
 // every stream), first a fill of the stationary buffer and both streaming halves with random
 // data (so that the directed programs, which load nothing, write values that are not 0), then
-// every directed_error_programs program, then `streams` random streams from `seed`, each
+// every directed_error_programs program, then `streams` random streams from `seed` (every
+// fourth a random_overlapped_program, which must end without error), each
 // checked by check_stream (a directed program must also end with its expected error). After a
 // stream that ended in an error (where the RTL may have written more lines than the golden
 // model before stopping) the golden model's buffers are set to the RTL's and both

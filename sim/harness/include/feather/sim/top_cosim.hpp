@@ -130,8 +130,8 @@ std::optional<Divergence> first_state_divergence(const TopDut& dut, const top::G
                                                  std::uint64_t cycle);
 
 // The waveform names of a bank's buffer write port {we_i, waddr_i, wdata_i}; buffer 0
-// streaming, 1 stationary, 2 output.
-std::vector<std::string> top_bank_port(const TopDut& dut, int buffer, int bank);
+// streaming (`half`: which half's memory), 1 stationary, 2 output.
+std::vector<std::string> top_bank_port(const TopDut& dut, int buffer, int bank, int half = 0);
 
 // The simulation time of loop cycle `cycle`'s rising edge in a run_program waveform (two
 // reset cycles first, two time units per cycle).

@@ -35,11 +35,12 @@ inline std::string reg(const std::string& top, std::string_view reg) {
   return fmt::format("{}.{}", scope_of(top, reg), reg);
 }
 
-// The scope of one bank of a buffer: `buf` is "u_sbuf" (streaming), "u_wbuf" (stationary) or
-// "u_obuf" (output, in the write unit's lane).
-inline std::string bank(const std::string& top, std::string_view buf, int bank) {
-  if (buf == "u_sbuf" || buf == "u_wbuf")
-    return fmt::format("{}.u_buffers.g_bank[{}].{}", top, bank, buf);
+// The scope of one bank of a buffer: `buf` is "u_sbuf" (streaming: one memory per half,
+// `half` 0 or 1), "u_wbuf" (stationary) or "u_obuf" (output, in the write unit's lane).
+inline std::string bank(const std::string& top, std::string_view buf, int bank, int half = 0) {
+  if (buf == "u_sbuf")
+    return fmt::format("{}.u_buffers.g_bank[{}].g_half[{}].u_sbuf", top, bank, half);
+  if (buf == "u_wbuf") return fmt::format("{}.u_buffers.g_bank[{}].{}", top, bank, buf);
   if (buf == "u_obuf") return fmt::format("{}.u_out_engine.g_lane[{}].u_obuf", top, bank);
   throw std::invalid_argument(fmt::format("feather_top has no buffer '{}'", buf));
 }

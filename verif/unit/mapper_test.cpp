@@ -217,6 +217,43 @@ TEST(Mapper, ForcedTilingAndDataflow) {
   EXPECT_EQ(c.lm.dataflow, map::Dataflow::kIoS);
 }
 
+// A tile reuses an operand the tile before it left in the buffer (no Load), and only then: a
+// depthwise tile reloads each group's weights into the same lines, so the next tile of the same
+// groups must load them again.
+TEST(Mapper, TilesReuseOnlyOperandsStillInTheBuffer) {
+  std::mt19937_64 rng(test::test_seed());
+  const auto p = small(8, 8, 2048, 1024, 1024);
+  map::MapOptions mo;
+  mo.tiles = std::make_tuple(8u, 4u, 1u);
+  const auto dw = map_and_check(p, map::Layer::conv("dw", 28, 28, 16, 16, 3, 1, 1, 1, 16), rng, mo);
+  EXPECT_TRUE(dw.ok);
+  // A GEMM tiled along M only: its weights load once.
+  const map::Layer g = gemm_layer(200, 64, 24, false);
+  mo.tiles = std::make_tuple(4u, 1u, 1u);
+  const map::CompiledLayer cl = map::compile_layer(p, g, map::random_operands(g, rng), mo);
+  const map::CompiledLayer one = [&] {
+    map::MapOptions m1;
+    m1.tiles = std::make_tuple(1u, 1u, 1u);
+    return map::compile_layer(p, g, map::random_operands(g, rng), m1);
+  }();
+  auto weight_words = [](const std::vector<Instr>& prog) {
+    std::uint64_t w = 0;
+    for (const auto& in : prog) {
+      if (in.op == Op::kLoad && in.target == static_cast<std::uint32_t>(Target::kWbuf)) {
+        w += in.count;
+      }
+    }
+    return w;
+  };
+  ASSERT_EQ(cl.map.tiles.size(), 4u);
+  EXPECT_EQ(weight_words(cl.program.instrs), weight_words(one.program.instrs))
+      << "the M tiles of one column range load their weights once";
+  top::Golden gd(p);
+  top::Memory mem = cl.program.memory;
+  ASSERT_EQ(gd.run(cl.program.instrs, mem).err, top::Err::kNone);
+  EXPECT_EQ(map::output_mismatches(cl, map::read_output(p, cl, mem)), "");
+}
+
 TEST(Mapper, ErrorsNameTheReason) {
   const auto p = small(4, 4, 64, 64, 64);
   map::GemmShape s;

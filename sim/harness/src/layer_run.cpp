@@ -16,6 +16,7 @@
 #include "feather/sim/random_stream.hpp"
 #include "feather/sim/top_hier.hpp"
 #include "feather/top/golden.hpp"
+#include "feather/top/random_program.hpp"
 
 namespace feather::sim {
 
@@ -55,7 +56,7 @@ std::pair<std::vector<top::Instr>, top::Memory> directed_layouts(const top::TopP
   for (std::uint32_t f0log : {0U, 1U, 2U}) {
     for (std::uint64_t f1 : {ah, std::uint64_t{4}, std::uint64_t{1}, aw}) {
       for (std::uint64_t f2 : {aw, ah, std::uint64_t{4}, std::uint64_t{1}}) {
-        top::Layout l = stimulus_layout(0, f1, f2);
+        top::Layout l = top::stimulus_layout(0, f1, f2);
         l.f0log = f0log;
         if (f0log < static_cast<std::uint32_t>(p.flw())) cands.push_back(l);
       }
@@ -90,11 +91,11 @@ std::pair<std::vector<top::Instr>, top::Memory> directed_layouts(const top::TopP
     std::vector<Instr> round;
     round.push_back(Instr::config(zp[0], zp[1], false));
     const std::size_t set_w = round.size();
-    round.push_back(Instr::set_layout(Op::kSetWvnLayout, stimulus_layout(o, ah, aw)));
+    round.push_back(Instr::set_layout(Op::kSetWvnLayout, top::stimulus_layout(o, ah, aw)));
     const std::size_t set_i = round.size();
-    round.push_back(Instr::set_layout(Op::kSetIvnLayout, stimulus_layout((o + 2) % 6, 4, aw)));
+    round.push_back(Instr::set_layout(Op::kSetIvnLayout, top::stimulus_layout((o + 2) % 6, 4, aw)));
     const std::size_t set_o = round.size();
-    round.push_back(Instr::set_layout(Op::kSetOvnLayout, stimulus_layout((o + 4) % 6, 4, aw)));
+    round.push_back(Instr::set_layout(Op::kSetOvnLayout, top::stimulus_layout((o + 4) % 6, 4, aw)));
     round.push_back(Instr::load(Target::kWbuf, 0, wl, image(wl)));
     round.push_back(Instr::load(Target::kSbufActive, 0, sl, image(sl)));
     round.push_back(Instr::load(Target::kSbufInactive, 0, sl, image(sl)));
@@ -105,7 +106,7 @@ std::pair<std::vector<top::Instr>, top::Memory> directed_layouts(const top::TopP
     }
     round.push_back(Instr::map(0, 0, 0, 0, vnm1));
     const std::size_t mapped = round.size();
-    round.push_back(Instr::stream(0, 1, 1, o % 2 == 1, false, reduce_all_to_lane(p, 0)));
+    round.push_back(Instr::stream(0, 1, 1, o % 2 == 1, false, top::reduce_all_to_lane(p, 0)));
     std::size_t streamed = round.size();
     gm.merge(mem);
     auto pick = [&](std::size_t at, std::uint32_t order, std::size_t upto) {

@@ -10,22 +10,9 @@
 #include "feather/birrd/router.hpp"
 #include "feather/birrd/target.hpp"
 #include "feather/sim/gtkw.hpp"
+#include "feather/top/random_program.hpp"
 
 namespace feather::sim {
-
-top::Layout stimulus_layout(std::uint32_t order, std::uint64_t f1, std::uint64_t f2) {
-  top::Layout l;
-  l.order = order;
-  l.f1 = f1;
-  l.f2 = f2;
-  return l;
-}
-
-birrd::Config reduce_all_to_lane(const top::TopParams& p, int lane) {
-  std::vector<int> all(static_cast<std::size_t>(p.aw));
-  for (int c = 0; c < p.aw; ++c) all[static_cast<std::size_t>(c)] = c;
-  return birrd::route(p.topology(), birrd::Target::from_groups(p.aw, {all}, {lane})).config;
-}
 
 std::vector<ErrorProgram> directed_error_programs(const top::TopParams& p) {
   using top::Instr;
@@ -38,11 +25,11 @@ std::vector<ErrorProgram> directed_error_programs(const top::TopParams& p) {
     return std::vector<Instr>{
         Instr::config(3, 5, false),
         Instr::set_layout(Op::kSetWvnLayout,
-                          stimulus_layout(3, static_cast<std::uint64_t>(p.ah), aw)),
-        Instr::set_layout(Op::kSetIvnLayout, stimulus_layout(3, 4, aw)),
-        Instr::set_layout(Op::kSetOvnLayout, stimulus_layout(3, 4, aw)),
+                          top::stimulus_layout(3, static_cast<std::uint64_t>(p.ah), aw)),
+        Instr::set_layout(Op::kSetIvnLayout, top::stimulus_layout(3, 4, aw)),
+        Instr::set_layout(Op::kSetOvnLayout, top::stimulus_layout(3, 4, aw)),
         Instr::map(0, 0, 0, 0, vnm1),
-        Instr::stream(0, 1, 1, false, false, reduce_all_to_lane(p, 0))};
+        Instr::stream(0, 1, 1, false, false, top::reduce_all_to_lane(p, 0))};
   };
   std::vector<ErrorProgram> cases;
   cases.push_back({"legal base", top::Err::kNone, base()});
@@ -68,18 +55,18 @@ std::vector<ErrorProgram> directed_error_programs(const top::TopParams& p) {
   }
   {
     auto pr = base();
-    pr[2] = Instr::set_layout(Op::kSetIvnLayout, stimulus_layout(1, aw, aw));
+    pr[2] = Instr::set_layout(Op::kSetIvnLayout, top::stimulus_layout(1, aw, aw));
     cases.push_back({"columns read one bank at different lines", top::Err::kSConflict, pr});
   }
   {
     auto pr = base();
     pr[1] = Instr::set_layout(Op::kSetWvnLayout,
-                              stimulus_layout(1, static_cast<std::uint64_t>(p.ah), aw));
+                              top::stimulus_layout(1, static_cast<std::uint64_t>(p.ah), aw));
     cases.push_back({"weight columns in one bank", top::Err::kWConflict, pr});
   }
   {
     auto pr = base();
-    pr[3] = Instr::set_layout(Op::kSetOvnLayout, stimulus_layout(1, aw, aw));
+    pr[3] = Instr::set_layout(Op::kSetOvnLayout, top::stimulus_layout(1, aw, aw));
     pr[4] = Instr::map(0, 0, 1, 1, vnm1);
     cases.push_back({"two output groups in one bank", top::Err::kOConflict, pr});
   }
@@ -91,9 +78,9 @@ std::vector<ErrorProgram> directed_error_programs(const top::TopParams& p) {
   {
     auto pr = base();
     const auto q = static_cast<std::uint64_t>(p.qd / p.ah);
-    pr[3] = Instr::set_layout(Op::kSetOvnLayout, stimulus_layout(0, 4, q + 1));
+    pr[3] = Instr::set_layout(Op::kSetOvnLayout, top::stimulus_layout(0, 4, q + 1));
     pr[4] = Instr::map(0, static_cast<std::uint64_t>(p.qd), 0, 0, vnm1);
-    pr[5] = Instr::stream(0, 1, 1, false, true, reduce_all_to_lane(p, 0));
+    pr[5] = Instr::stream(0, 1, 1, false, true, top::reduce_all_to_lane(p, 0));
     cases.push_back({"requantization channel beyond QD", top::Err::kQRange, pr});
   }
   {
@@ -119,13 +106,15 @@ std::vector<top::Instr> random_instruction_stream(const top::TopParams& p, std::
     const auto aw = static_cast<std::uint64_t>(p.aw);
     prog.push_back(top::Instr::config(static_cast<std::uint32_t>(rng() & 0xff),
                                       static_cast<std::uint32_t>(rng() & 0xff), false));
-    prog.push_back(top::Instr::set_layout(top::Op::kSetWvnLayout,
-                                          stimulus_layout(static_cast<std::uint32_t>(rng() % 6),
-                                                          static_cast<std::uint64_t>(p.ah), aw)));
     prog.push_back(top::Instr::set_layout(
-        top::Op::kSetIvnLayout, stimulus_layout(static_cast<std::uint32_t>(rng() % 6), 4, aw)));
-    prog.push_back(top::Instr::set_layout(
-        top::Op::kSetOvnLayout, stimulus_layout(static_cast<std::uint32_t>(rng() % 6), 4, aw)));
+        top::Op::kSetWvnLayout, top::stimulus_layout(static_cast<std::uint32_t>(rng() % 6),
+                                                     static_cast<std::uint64_t>(p.ah), aw)));
+    prog.push_back(
+        top::Instr::set_layout(top::Op::kSetIvnLayout,
+                               top::stimulus_layout(static_cast<std::uint32_t>(rng() % 6), 4, aw)));
+    prog.push_back(
+        top::Instr::set_layout(top::Op::kSetOvnLayout,
+                               top::stimulus_layout(static_cast<std::uint32_t>(rng() % 6), 4, aw)));
     prog.push_back(top::Instr::load(top::Target::kWbuf, 0, 16, 0));
     prog.push_back(top::Instr::load(top::Target::kSbufActive, 0, 16, 16));
   }
@@ -175,76 +164,6 @@ std::vector<top::Instr> random_instruction_stream(const top::TopParams& p, std::
         break;
     }
     prog.push_back(in);
-  }
-  return prog;
-}
-
-std::vector<top::Instr> random_overlapped_program(const top::TopParams& p, std::mt19937_64& rng) {
-  using top::Instr;
-  using top::Op;
-  using top::Target;
-  using u64 = std::uint64_t;
-  const auto ah = static_cast<u64>(p.ah), aw = static_cast<u64>(p.aw);
-  const auto sd = static_cast<u64>(p.sd), wd = static_cast<u64>(p.wd), od = static_cast<u64>(p.od),
-             qd = static_cast<u64>(p.qd);
-  auto pick = [&](u64 lo, u64 hi) { return lo + rng() % (hi - lo + 1); };  // in [lo, hi]
-  // Layouts of the legal base of directed_error_programs: every access conflict-free, outputs
-  // of rows 0..3 in bank 0 (BIRRD reduces everything onto lane 0); random bases.
-  const u64 fw = ah * ah, fio = 4 * ah;  // footprints (lines)
-  auto layout = [&](Op op) {
-    top::Layout l =
-        op == Op::kSetWvnLayout ? stimulus_layout(3, ah, aw) : stimulus_layout(3, 4, aw);
-    const u64 depth = op == Op::kSetWvnLayout   ? wd
-                      : op == Op::kSetIvnLayout ? sd
-                                                : std::min(sd, od);
-    l.base = pick(0, depth - (op == Op::kSetWvnLayout ? fw : fio));
-    return Instr::set_layout(op, l);
-  };
-  auto load_or_store = [&](bool store) {
-    const auto tgt = static_cast<std::uint32_t>(store ? pick(0, 2) : pick(0, 4));
-    const u64 size = tgt == 0 ? wd : tgt <= 2 ? sd : tgt == 3 ? qd * 4 / aw : qd / aw;
-    const u64 count = pick(1, std::min<u64>(size, 16));
-    const u64 line = pick(0, size - count);
-    const u64 addr = store ? pick(64, 127) : pick(0, 64 - count);
-    return store ? Instr::store(static_cast<Target>(tgt), line, count, addr)
-                 : Instr::load(static_cast<Target>(tgt), line, count, addr);
-  };
-  const auto vnm1 = static_cast<std::uint32_t>(p.ah - 1);
-  auto map = [&] { return Instr::map(pick(0, 2 * aw), 0, 0, 0, vnm1); };
-  const birrd::Config route = reduce_all_to_lane(p, 0);
-
-  std::vector<Instr> prog = {Instr::config(static_cast<std::uint32_t>(rng() & 0xff),
-                                           static_cast<std::uint32_t>(rng() & 0xff), false),
-                             layout(Op::kSetWvnLayout),
-                             layout(Op::kSetIvnLayout),
-                             layout(Op::kSetOvnLayout),
-                             Instr::load(Target::kScale, 0, std::min<u64>(qd * 4 / aw, 32), 0),
-                             Instr::load(Target::kOzp, 0, std::min<u64>(qd / aw, 32), 32)};
-  prog.push_back(Instr::load(Target::kWbuf, prog[1].layout.base, std::min<u64>(fw, 64), 0));
-  prog.push_back(Instr::load(Target::kSbufActive, prog[2].layout.base, std::min<u64>(fio, 64), 0));
-  prog.push_back(map());
-  const u64 n = pick(10, 30);
-  for (u64 i = 0; i < n; ++i) {
-    const u64 r = pick(0, 99);
-    if (r < 25) {
-      prog.push_back(load_or_store(false));
-    } else if (r < 35) {
-      prog.push_back(load_or_store(true));
-    } else if (r < 52) {
-      prog.push_back(map());
-    } else if (r < 85) {
-      prog.push_back(Instr::stream(pick(0, 5), pick(0, 2), pick(1, 6), (rng() & 1) != 0,
-                                   (rng() & 1) != 0, route));
-    } else if (r < 91) {
-      prog.push_back(layout(Op::kSetIvnLayout));
-    } else if (r < 95) {
-      prog.push_back(layout(Op::kSetOvnLayout));
-    } else if (r < 97) {
-      prog.push_back(layout(Op::kSetWvnLayout));
-    } else {
-      prog.push_back(Instr::config(static_cast<std::uint32_t>(rng() & 0xff),
-                                   static_cast<std::uint32_t>(rng() & 0xff), (rng() & 1) != 0));
-    }
   }
   return prog;
 }
@@ -398,7 +317,7 @@ LayerReport run_random_streams(const TopDutInfo& info, std::uint64_t seed, int s
     if (s % 4 == 3) {
       st.name = fmt::format("random stream {} (legal, overlapped)", s);
       st.expect = top::Err::kNone;
-      st.prog = random_overlapped_program(p, rng);
+      st.prog = top::random_legal_program(p, rng);
     } else {
       st.name = fmt::format("random stream {}", s);
       st.prog = random_instruction_stream(p, rng);

@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <tuple>
+
+#include "layer_stream.hpp"
 
 namespace feather::map {
 
@@ -97,6 +100,7 @@ top::CompileOptions tile_options(const GemmShape& s, const Tile& t, const MapOpt
   co.timing = o.timing;
   co.accumulate = !t.first_chunk();
   co.finish = t.k0 + t.k == s.k;
+  co.swap_output = false;  // the output stays in the inactive half (layer_stream.hpp)
   if (!t.first_chunk()) {
     co.force = first->mapping;
     co.output_layout = first->out.layout;
@@ -194,17 +198,14 @@ class Compiles {
   std::map<std::tuple<bool, u64, u64, u64, u64, bool, bool>, bool> feasible_;
 };
 
-// Cycles of programs run back to back: each starts with a barrier that waits for the previous
-// one to be idle, so its first instruction is consumed in the previous one's idle cycle
-// instead of cycle 1 (top/timing.hpp: cycles = idle + 1).
-u64 chain_cycles(u64 acc, u64 next) { return acc == 0 ? next : acc + next - 2; }
-
-void add(Accesses& a, const Accesses& b) {
-  a.sbuf_reads += b.sbuf_reads;
-  a.wbuf_reads += b.wbuf_reads;
-  a.obuf_rmw += b.obuf_rmw;
-  a.sbuf_writes += b.sbuf_writes;
-  a.wbuf_writes += b.wbuf_writes;
+// A tile as the layer stream takes it (layer_stream.hpp): the operand keys of the GEMM it
+// compiles to (IO-S: A' = the weights' columns, B' = the inputs' rows).
+detail::TileProgram tile_program(const top::Program& prog, Dataflow df, const Tile& t) {
+  const detail::OperandKey rows{t.g0, t.groups, t.m0, t.m, t.k0, t.k};
+  const detail::OperandKey cols{t.g0, t.groups, t.n0, t.n, t.k0, t.k};
+  detail::TileProgram tp{&prog.instrs, prog.mem_words, t.first_chunk(), rows, cols};
+  if (df == Dataflow::kIoS) std::swap(tp.a_key, tp.w_key);
+  return tp;
 }
 
 }  // namespace
@@ -212,9 +213,9 @@ void add(Accesses& a, const Accesses& b) {
 std::string_view to_string(Dataflow d) { return d == Dataflow::kWoS ? "WO-S" : "IO-S"; }
 
 std::string LayerMap::describe() const {
-  return fmt::format("{} {}x{}x{} tiles (M<={} {}<={} K<={}) {}", map::to_string(dataflow), tiles_m,
-                     tiles_n, tiles_k, tile_m, shape.groups > 1 ? "groups" : "N", tile_n, tile_k,
-                     mapping.to_string());
+  return fmt::format("{} {}x{}x{} tiles (M<={} {}<={} K<={}{}) {}", map::to_string(dataflow),
+                     tiles_m, tiles_n, tiles_k, tile_m, shape.groups > 1 ? "groups" : "N", tile_n,
+                     tile_k, double_buffered ? ", double-buffered" : "", mapping.to_string());
 }
 
 Accesses count_accesses(const top::TopParams& p, const std::vector<top::Instr>& prog) {
@@ -264,9 +265,12 @@ LayerMap map_layer(const top::TopParams& p, const Layer& layer, const MapOptions
   return map_gemm(p, layer.as_gemm(), opt);
 }
 
-LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptions& opt) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const top::TopParams p = p_in.validated();
+namespace {
+
+// The search on the buffers `p` (the top's, or half of them: double_buffered) for a top
+// `run`: tiles are compiled for `p`, the layer's stream runs and is timed on `run`.
+LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmShape& s,
+                const MapOptions& opt) {
   const std::string name = s.name.empty() ? s.to_string() : s.name;
   if (s.groups < 1 || s.m < 1 || s.k < 1 || s.n < 1) {
     throw std::invalid_argument(fmt::format("{}: groups, M, K and N must be at least 1", name));
@@ -317,7 +321,8 @@ LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptio
   auto consider = [&](Dataflow df, const Grid& g) {
     ++stats.candidates;
     compiles.set_chunk(g.tile_k);
-    u64 cycles = 0;
+    // Scored on the layer's whole stream (operand reuse, the halves, the scheduler).
+    std::vector<detail::TileProgram> progs;
     for (const Tile& t : make_tiles(s, g)) {
       std::string why;
       const auto* e = compiles.get(df, t, &why);
@@ -325,8 +330,14 @@ LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptio
         reject(why);
         return false;
       }
-      cycles = chain_cycles(cycles, e->timing.cycles);
+      progs.push_back(tile_program(e->prog, df, t));
     }
+    const u64 cycles =
+        top::predict(
+            run,
+            detail::layer_stream(run, progs, detail::place_tiles(run, progs), true, opt.timing),
+            opt.timing)
+            .cycles;
     if (!have || cycles < best_cycles) {
       have = true;
       best_cycles = cycles;
@@ -354,6 +365,13 @@ LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptio
     return v;
   };
   const u64 vns = ceil_div(s.k, ah);
+  // Along N also the counts whose tiles are AH, 2 AH, 4 AH, ... columns (no idle PE rows).
+  std::vector<u64> n_steps = steps(nn);
+  if (s.groups == 1) {
+    for (u64 j = 1; j * ah < nn; j *= 2) n_steps.push_back(ceil_div(nn, j * ah));
+    std::sort(n_steps.begin(), n_steps.end());
+    n_steps.erase(std::unique(n_steps.begin(), n_steps.end()), n_steps.end());
+  }
   for (Dataflow df : dfs) {
     if (opt.tiles) {
       const auto [tm, tn, tk] = *opt.tiles;
@@ -374,7 +392,7 @@ LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptio
       bool one_m_tile = false;
       u64 prev_tiles_n = 0;
       int n_worse = 0;
-      for (u64 tn : steps(nn)) {
+      for (u64 tn : n_steps) {
         const Grid g1 = make_grid(s, ah, 1, tn, tk);
         if (g1.tiles_n == prev_tiles_n) continue;
         prev_tiles_n = g1.tiles_n;
@@ -400,6 +418,11 @@ LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptio
             lo = mid;
         }
         consider(df, make_grid(s, ah, hi, tn, tk));
+        // One M tile fits: two or four, so that the next tile's operands load while one
+        // streams.
+        for (u64 more = 2; hi == 1 && more <= std::min<u64>(s.m, 4); more *= 2) {
+          consider(df, make_grid(s, ah, more, tn, tk));
+        }
         const bool improved = !had_any || best_cycles < had;
         n_worse = improved ? 0 : n_worse + 1;
         if (hi == 1) one_m_tile = true;
@@ -427,12 +450,18 @@ LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptio
   const Grid g{best.tile_m, best.tile_n, best.tiles_m, best.tiles_n, best.tile_k, best.tiles_k};
   compiles.set_chunk(g.tile_k);
   best.tiles = make_tiles(s, g);
-  std::vector<top::Instr> all;
+  std::vector<detail::TileProgram> tile_progs;
   for (const Tile& t : best.tiles) {
     const top::Program& prog = compiles.get(best.dataflow, t, nullptr)->prog;
-    all.insert(all.end(), prog.instrs.begin(), prog.instrs.end());
-    add(best.accesses, count_accesses(p, prog.instrs));
+    tile_progs.push_back(tile_program(prog, best.dataflow, t));
   }
+  const auto places = detail::place_tiles(run, tile_progs);
+  const std::vector<top::Instr> all =
+      detail::layer_stream(run, tile_progs, places, true, opt.timing);
+  best.double_buffered = std::any_of(places.begin(), places.end(), [](const detail::TilePlace& t) {
+    return t.r.w != 0 || t.r.i != 0 || t.r.o != 0;
+  });
+  best.accesses = count_accesses(p, all);
   const top::Program* first = &compiles.get(best.dataflow, best.tiles.front(), nullptr)->prog;
   best.mapping = first->mapping;
   for (const auto& in : first->instrs) {
@@ -444,7 +473,7 @@ LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptio
   }
   best.lo = first->out.layout;
   best.tile_summary = first->summary;
-  best.timing = top::predict(p, all, opt.timing);
+  best.timing = top::predict(run, all, opt.timing);
   best.utilization =
       static_cast<double>(s.macs()) / (static_cast<double>(p.ah) * static_cast<double>(p.aw) *
                                        static_cast<double>(std::max<u64>(best.timing.cycles, 1)));
@@ -453,6 +482,47 @@ LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptio
   best.candidates = stats.candidates;
   best.rejected = stats.rejected;
   best.rejections = stats.rejections;
+  return best;
+}
+
+// The top's buffers halved (a tile compiled for them fits either half of the top's).
+std::optional<top::TopParams> half_buffers(const top::TopParams& p) {
+  top::TopParams h = p;
+  h.sd = p.sd / 2;
+  h.wd = p.wd / 2;
+  h.od = p.od / 2;
+  try {
+    return h.validated();
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;  // below AH lines
+  }
+}
+
+}  // namespace
+
+LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptions& opt) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const top::TopParams p = p_in.validated();
+  LayerMap best = search(p, p, s, opt);
+  // Tiles that fit half the buffers alternate between the halves, so that each tile's loads
+  // overlap the previous tile's streams (layer_stream.hpp). Tried when the plan on the whole
+  // buffers leaves the array idle for more than 2 % of its cycles.
+  const auto beats = best.timing.beat_cycles;
+  if (!best.double_buffered && beats > 0 && best.timing.cycles * 50 > beats * 51) {
+    if (const auto h = half_buffers(p)) {
+      try {
+        LayerMap alt = search(p, *h, s, opt);
+        if (alt.timing.cycles < best.timing.cycles) {
+          alt.candidates += best.candidates;
+          alt.rejected += best.rejected;
+          alt.half_buffers = true;
+          best = std::move(alt);
+        }
+      } catch (const std::invalid_argument&) {
+        // nothing fits half the buffers: keep the plan on the whole ones
+      }
+    }
+  }
   best.search_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return best;
@@ -540,17 +610,31 @@ MappedProgram build_program(const top::TopParams& p, const LayerMap& lm,
   MapOptions mo;
   mo.mapping = lm.forced_mapping;  // the same searches as map_gemm's shape-only compiles
   mo.timing = lm.timing_options;
+  // The tiles are compiled for the buffers the plan was made for.
+  const top::TopParams pc = lm.half_buffers ? *half_buffers(p) : p;
   u64 base = 0;
-  top::Program first;  // the first K chunk of the current output tile
+  std::vector<top::Program> progs;
+  progs.reserve(lm.tiles.size());
+  const top::Program* first = nullptr;  // the first K chunk of the current output tile
   for (const Tile& t : lm.tiles) {
-    top::CompileOptions co = tile_options(s, t, mo, &first);
+    top::CompileOptions co = tile_options(s, t, mo, first);
     co.mem_base = base;
-    top::Program prog = top::compile_grouped(p, tile_data(s, lm.dataflow, t, d), co);
-    mp.instrs.insert(mp.instrs.end(), prog.instrs.begin(), prog.instrs.end());
-    mp.memory.merge(prog.memory);
-    if (prog.out.stored) mp.outputs.emplace_back(t, prog.out);
-    base += prog.mem_words;
-    if (t.first_chunk()) first = std::move(prog);
+    progs.push_back(top::compile_grouped(pc, tile_data(s, lm.dataflow, t, d), co));
+    mp.memory.merge(progs.back().memory);
+    base += progs.back().mem_words;
+    if (t.first_chunk()) first = &progs.back();
+  }
+  // The same stream as map_gemm's (its programs are compiled at mem_base 0 and moved there).
+  std::vector<detail::TileProgram> tile_progs;
+  for (std::size_t k = 0; k < progs.size(); ++k) {
+    tile_progs.push_back(tile_program(progs[k], lm.dataflow, lm.tiles[k]));
+  }
+  const auto places = detail::place_tiles(p, tile_progs);
+  mp.instrs = detail::layer_stream(p, tile_progs, places, false, lm.timing_options);
+  for (std::size_t k = 0; k < progs.size(); ++k) {
+    if (progs[k].out.stored) {
+      mp.outputs.emplace_back(lm.tiles[k], detail::relocated(progs[k].out, places[k].r));
+    }
   }
   return mp;
 }

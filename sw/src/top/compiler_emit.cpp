@@ -167,8 +167,11 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
       }
     }
   }
-  if (opt.finish) ins.push_back(Instr::config(p.zp_a, p.zp_w, true));
-  if (store) em.copy(false, Target::kSbufActive, plan.lo.base, fp_o, out_addr);
+  if (opt.finish && opt.swap_output) ins.push_back(Instr::config(p.zp_a, p.zp_w, true));
+  if (store) {
+    em.copy(false, opt.swap_output ? Target::kSbufActive : Target::kSbufInactive, plan.lo.base,
+            fp_o, out_addr);
+  }
 
   // Every instruction must encode (field widths).
   for (std::size_t i = 0; i < ins.size(); ++i) {
@@ -183,6 +186,7 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
   prog.out.layout = plan.lo;
   prog.out.m = static_cast<int>(p.m);
   prog.out.n = static_cast<int>(p.n);
+  prog.out.inactive = opt.finish && !opt.swap_output;
   prog.out.stored = store;
   prog.out.store_addr = out_addr;
   prog.out.store_lines = store ? fp_o : 0;
@@ -250,7 +254,7 @@ void check_placement(const TopParams& p, const OutputPlacement& o) {
 std::vector<std::uint8_t> read_output(const TopParams& p, const OutputPlacement& o,
                                       const Golden& g) {
   check_placement(p, o);
-  const int half = g.half();
+  const int half = o.inactive ? 1 - g.half() : g.half();
   return gather(p, o, [&](int bank, u64 line) { return g.sbuf(half, bank, line); });
 }
 

@@ -93,6 +93,14 @@ std::pair<std::uint64_t, std::uint64_t> Timeline::ready2(const Instr& a, const I
   return {ta, step(s, tm, b)};
 }
 
+std::uint64_t Timeline::ready_seq(const std::vector<const Instr*>& seq) const {
+  State s = s_;
+  Timing tm;
+  u64 t = 0;
+  for (const Instr* in : seq) t = step(s, tm, *in);
+  return t;
+}
+
 std::uint64_t Timeline::add(const Instr& in) {
   const u64 t = step(s_, tm_, in);
   tm_.consume.push_back(t);

@@ -64,6 +64,12 @@ struct LayerMap {
   // Tiles along M, along N (columns or groups) and along K (chunks).
   std::uint64_t tiles_m = 1, tiles_n = 1, tiles_k = 1;
   std::uint64_t tile_m = 1, tile_n = 1, tile_k = 1;  // the largest tile: rows, columns, K
+  // The tiles alternate between the lower and upper halves of the buffers, so that a tile's
+  // loads overlap the previous tile's streams (when every tile fits in half of each buffer).
+  bool double_buffered = false;
+  // The tiles were sized for half of each buffer (searched when the plan on the whole buffers
+  // leaves the array idle and its tiles do not fit in half; kept when faster).
+  bool half_buffers = false;
   std::vector<Tile> tiles;
   top::MappingChoice mapping;                        // of the first tile
   std::optional<top::MappingChoice> forced_mapping;  // MapOptions::mapping, if given

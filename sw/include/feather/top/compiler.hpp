@@ -28,6 +28,9 @@ struct MappingChoice {
 struct OutputPlacement {
   Layout layout;  // OVN layout = the next layer's IVN layout
   int m = 0, n = 0;
+  // The requantized output is in the inactive streaming half (CompileOptions::swap_output
+  // false), else in the active one (after the swap).
+  bool inactive = false;
   bool stored = false;
   std::uint64_t store_addr = 0;
   std::uint64_t store_lines = 0;
@@ -59,6 +62,11 @@ struct CompileOptions {
   // and loads no requantization tables.
   bool accumulate = false;
   bool finish = true;
+  // With `finish`: swap the streaming halves at the end, so that the output is the active half
+  // (the next layer's input), and Store it from there. False: no swap; the output stays in the
+  // inactive half and is stored from there, and the next program's input loads go to the same
+  // half as this one's (the mapper's tiles: their Loads can then overlap this program's streams).
+  bool swap_output = true;
   std::optional<Layout> output_layout;  // force the OVN layout (every chunk of one output)
   TimingOptions timing;                 // the cycle model's memory, for scoring the mappings
   // Stop at the first legal plan instead of the best (a fit test: does the layer compile?).

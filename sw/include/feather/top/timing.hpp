@@ -49,6 +49,9 @@ class Timeline {
   std::uint64_t ready(const Instr& in) const;
   // The cycles `a` and `b` would be consumed in if they were the next two instructions.
   std::pair<std::uint64_t, std::uint64_t> ready2(const Instr& a, const Instr& b) const;
+  // The cycle the last of `seq` would be consumed in if they were the next instructions (0 for
+  // none).
+  std::uint64_t ready_seq(const std::vector<const Instr*>& seq) const;
   // Appends `in`; returns the cycle it is consumed in. Throws std::invalid_argument for an
   // ExecuteStreaming before any ExecuteMapping or with T = 0 (legal programs only).
   std::uint64_t add(const Instr& in);

@@ -18,12 +18,6 @@
 
 namespace feather::sim {
 
-// Pieces of the directed stimuli (this file's and `feather run --layer layouts`): a layout
-// {order, F0 = 1, F1 = f1, F2 = f2, base 0}, and the BIRRD command that reduces every column
-// onto output lane `lane`.
-top::Layout stimulus_layout(std::uint32_t order, std::uint64_t f1, std::uint64_t f2);
-birrd::Config reduce_all_to_lane(const top::TopParams& p, int lane);
-
 // A directed program and the error it must end with.
 struct ErrorProgram {
   std::string name;
@@ -41,14 +35,6 @@ std::vector<ErrorProgram> directed_error_programs(const top::TopParams& p);
 // (Config, the three layouts, two Loads) so that the instructions after it reach mappings,
 // streams and their run-time checks. 1..14 random instructions.
 std::vector<top::Instr> random_instruction_stream(const top::TopParams& p, std::mt19937_64& rng);
-
-// A random *legal* program that exercises the interlocks between the engines (docs/isa.md,
-// "Interlocks"): after a set-up (Config, the three layouts at random bases, the tables, the
-// operands), 10..30 instructions mixing Loads and Stores of every target and random lines
-// (inside and outside the current layouts), ExecuteMappings, ExecuteStreamings with and without
-// quant, new layouts at other bases and Configs with swaps. It ends without error, so the
-// whole state and the off-chip memory can be compared, and its cycles equal the cycle model's.
-std::vector<top::Instr> random_overlapped_program(const top::TopParams& p, std::mt19937_64& rng);
 
 // The off-chip memory a random stream reads: words 0..63 random, the rest 0.
 top::Memory random_stream_memory(const top::TopParams& p, std::mt19937_64& rng);
@@ -72,7 +58,7 @@ StreamCheck check_stream(TopDut& dut, top::Golden& golden, const std::vector<top
 // every stream), first a fill of the stationary buffer and both streaming halves with random
 // data (so that the directed programs, which load nothing, write values that are not 0), then
 // every directed_error_programs program, then `streams` random streams from `seed` (every
-// fourth a random_overlapped_program, which must end without error), each
+// fourth a top::random_legal_program, which must end without error), each
 // checked by check_stream (a directed program must also end with its expected error). After a
 // stream that ended in an error (where the RTL may have written more lines than the golden
 // model before stopping) the golden model's buffers are set to the RTL's and both

@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "layer_stream.hpp"
+#include "mapper_internal.hpp"
 
 namespace feather::map {
 
@@ -74,6 +75,10 @@ std::vector<Tile> make_tiles(const GemmShape& s, const Grid& g) {
   return tiles;
 }
 
+}  // namespace
+
+namespace detail {
+
 // The GEMM a tile compiles to (IO-S: transposed).
 top::GroupedGemm tile_shape(const GemmShape& s, Dataflow df, const Tile& t) {
   top::GroupedGemm g;
@@ -107,6 +112,13 @@ top::CompileOptions tile_options(const GemmShape& s, const Tile& t, const MapOpt
   }
   return co;
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::tile_options;
+using detail::tile_shape;
 
 // Shape-only compiles, cached by the tile's shape and role; a failure is cached as its message.
 class Compiles {
@@ -198,6 +210,10 @@ class Compiles {
   std::map<std::tuple<bool, u64, u64, u64, u64, bool, bool>, bool> feasible_;
 };
 
+}  // namespace
+
+namespace detail {
+
 // A tile as the layer stream takes it (layer_stream.hpp): the operand keys of the GEMM it
 // compiles to (IO-S: A' = the weights' columns, B' = the inputs' rows).
 detail::TileProgram tile_program(const top::Program& prog, Dataflow df, const Tile& t) {
@@ -208,7 +224,7 @@ detail::TileProgram tile_program(const top::Program& prog, Dataflow df, const Ti
   return tp;
 }
 
-}  // namespace
+}  // namespace detail
 
 std::string_view to_string(Dataflow d) { return d == Dataflow::kWoS ? "WO-S" : "IO-S"; }
 
@@ -330,7 +346,7 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
         reject(why);
         return false;
       }
-      progs.push_back(tile_program(e->prog, df, t));
+      progs.push_back(detail::tile_program(e->prog, df, t));
     }
     const u64 cycles =
         top::predict(
@@ -453,7 +469,7 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
   std::vector<detail::TileProgram> tile_progs;
   for (const Tile& t : best.tiles) {
     const top::Program& prog = compiles.get(best.dataflow, t, nullptr)->prog;
-    tile_progs.push_back(tile_program(prog, best.dataflow, t));
+    tile_progs.push_back(detail::tile_program(prog, best.dataflow, t));
   }
   const auto places = detail::place_tiles(run, tile_progs);
   const std::vector<top::Instr> all =
@@ -485,6 +501,10 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
   return best;
 }
 
+}  // namespace
+
+namespace detail {
+
 // The top's buffers halved (a tile compiled for them fits either half of the top's).
 std::optional<top::TopParams> half_buffers(const top::TopParams& p) {
   top::TopParams h = p;
@@ -498,7 +518,7 @@ std::optional<top::TopParams> half_buffers(const top::TopParams& p) {
   }
 }
 
-}  // namespace
+}  // namespace detail
 
 LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -509,7 +529,7 @@ LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptio
   // buffers leaves the array idle for more than 2 % of its cycles.
   const auto beats = best.timing.beat_cycles;
   if (!best.double_buffered && beats > 0 && best.timing.cycles * 50 > beats * 51) {
-    if (const auto h = half_buffers(p)) {
+    if (const auto h = detail::half_buffers(p)) {
       try {
         LayerMap alt = search(p, *h, s, opt);
         if (alt.timing.cycles < best.timing.cycles) {
@@ -526,142 +546,6 @@ LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptio
   best.search_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return best;
-}
-
-namespace {
-
-// The data of one tile, as the GEMM it compiles to.
-top::GroupedGemm tile_data(const GemmShape& s, Dataflow df, const Tile& t,
-                           const top::GroupedGemm& d) {
-  top::GroupedGemm g = tile_shape(s, df, t);
-  g.zp_a = df == Dataflow::kWoS ? d.zp_a : d.zp_w;
-  g.zp_w = df == Dataflow::kWoS ? d.zp_w : d.zp_a;
-  const u64 k = t.k;
-  for (u64 grp = t.g0; grp < t.g0 + t.groups; ++grp) {
-    const auto& a = d.a[grp];  // [m][K]
-    const auto& b = d.b[grp];  // [K][n]
-    auto at = [&](u64 i, u64 kk) { return a[(t.m0 + i) * s.k + t.k0 + kk]; };
-    auto bt = [&](u64 kk, u64 j) { return b[(t.k0 + kk) * s.n + t.n0 + j]; };
-    std::vector<std::uint8_t> ta, tb;
-    if (df == Dataflow::kWoS) {
-      ta.resize(t.m * k);
-      tb.resize(k * t.n);
-      for (u64 i = 0; i < t.m; ++i) {
-        for (u64 kk = 0; kk < k; ++kk) ta[i * k + kk] = at(i, kk);
-      }
-      for (u64 kk = 0; kk < k; ++kk) {
-        for (u64 j = 0; j < t.n; ++j) tb[kk * t.n + j] = bt(kk, j);
-      }
-    } else {
-      // A' = B[k-chunk, n0:n0+n]^T (n x k), B' = A[m0:m0+m, k-chunk]^T (k x m).
-      ta.resize(t.n * k);
-      tb.resize(k * t.m);
-      for (u64 j = 0; j < t.n; ++j) {
-        for (u64 kk = 0; kk < k; ++kk) ta[j * k + kk] = bt(kk, j);
-      }
-      for (u64 kk = 0; kk < k; ++kk) {
-        for (u64 i = 0; i < t.m; ++i) tb[kk * t.m + i] = at(i, kk);
-      }
-    }
-    g.a.push_back(std::move(ta));
-    g.b.push_back(std::move(tb));
-  }
-  if (df == Dataflow::kWoS) {
-    for (u64 grp = t.g0; grp < t.g0 + t.groups; ++grp) {
-      for (u64 j = 0; j < t.n; ++j) {
-        const u64 ch = grp * s.n + t.n0 + j;
-        g.quant.scale.push_back(d.quant.scale[ch]);
-        g.quant.ozp.push_back(d.quant.ozp[ch]);
-      }
-    }
-  } else {
-    g.quant.scale.assign(t.m, d.quant.scale.front());
-    g.quant.ozp.assign(t.m, d.quant.ozp.front());
-  }
-  return g;
-}
-
-}  // namespace
-
-MappedProgram build_program(const top::TopParams& p, const LayerMap& lm,
-                            const top::GroupedGemm& d) {
-  const GemmShape& s = lm.shape;
-  const std::string name = s.name;
-  if (static_cast<u64>(d.groups) != s.groups || static_cast<u64>(d.m) != s.m ||
-      static_cast<u64>(d.k) != s.k || static_cast<u64>(d.n) != s.n) {
-    throw std::invalid_argument(fmt::format("{}: data of shape {} x {}x{}x{}, mapped {}", name,
-                                            d.groups, d.m, d.k, d.n, s.to_string()));
-  }
-  if (d.a.size() != s.groups || d.b.size() != s.groups || d.quant.scale.size() != s.groups * s.n ||
-      d.quant.ozp.size() != s.groups * s.n) {
-    throw std::invalid_argument(fmt::format("{}: incomplete data (A, B, quantization)", name));
-  }
-  if (lm.dataflow == Dataflow::kIoS) {
-    const auto& q = d.quant;
-    if (std::adjacent_find(q.scale.begin(), q.scale.end(), std::not_equal_to<>()) !=
-            q.scale.end() ||
-        std::adjacent_find(q.ozp.begin(), q.ozp.end(), std::not_equal_to<>()) != q.ozp.end()) {
-      throw std::invalid_argument(
-          fmt::format("{}: IO-S needs per-tensor requantization (one scale and zero point)", name));
-    }
-  }
-  MappedProgram mp;
-  mp.memory = top::Memory(p.aw);
-  MapOptions mo;
-  mo.mapping = lm.forced_mapping;  // the same searches as map_gemm's shape-only compiles
-  mo.timing = lm.timing_options;
-  // The tiles are compiled for the buffers the plan was made for.
-  const top::TopParams pc = lm.half_buffers ? *half_buffers(p) : p;
-  u64 base = 0;
-  std::vector<top::Program> progs;
-  progs.reserve(lm.tiles.size());
-  const top::Program* first = nullptr;  // the first K chunk of the current output tile
-  for (const Tile& t : lm.tiles) {
-    top::CompileOptions co = tile_options(s, t, mo, first);
-    co.mem_base = base;
-    progs.push_back(top::compile_grouped(pc, tile_data(s, lm.dataflow, t, d), co));
-    mp.memory.merge(progs.back().memory);
-    base += progs.back().mem_words;
-    if (t.first_chunk()) first = &progs.back();
-  }
-  // The same stream as map_gemm's (its programs are compiled at mem_base 0 and moved there).
-  std::vector<detail::TileProgram> tile_progs;
-  for (std::size_t k = 0; k < progs.size(); ++k) {
-    tile_progs.push_back(tile_program(progs[k], lm.dataflow, lm.tiles[k]));
-  }
-  const auto places = detail::place_tiles(p, tile_progs);
-  mp.instrs = detail::layer_stream(p, tile_progs, places, false, lm.timing_options);
-  for (std::size_t k = 0; k < progs.size(); ++k) {
-    if (progs[k].out.stored) {
-      mp.outputs.emplace_back(lm.tiles[k], detail::relocated(progs[k].out, places[k].r));
-    }
-  }
-  return mp;
-}
-
-std::vector<std::uint8_t> read_output(const top::TopParams& p, const LayerMap& lm,
-                                      const MappedProgram& mp, const top::Memory& mem) {
-  const GemmShape& s = lm.shape;
-  const u64 width = s.groups * s.n;
-  std::vector<std::uint8_t> out(s.m * width, 0);
-  for (const auto& [t, place] : mp.outputs) {
-    const auto tile = top::read_output(p, place, mem);
-    if (lm.dataflow == Dataflow::kWoS) {
-      const u64 tw = t.groups * t.n;  // tile output [m][tw]
-      for (u64 i = 0; i < t.m; ++i) {
-        for (u64 grp = 0; grp < t.groups; ++grp) {
-          for (u64 j = 0; j < t.n; ++j) {
-            out[(t.m0 + i) * width + (t.g0 + grp) * s.n + t.n0 + j] = tile[i * tw + grp * t.n + j];
-          }
-        }
-      }
-    } else {
-      for (u64 j = 0; j < t.n; ++j) {  // tile output [n][m]
-        for (u64 i = 0; i < t.m; ++i) out[(t.m0 + i) * width + t.n0 + j] = tile[j * t.m + i];
-      }
-    }
-  }
-  return out;
 }
 
 }  // namespace feather::map

@@ -23,4 +23,15 @@ void expect_invalid(F&& f, const std::vector<std::string>& parts) {
   }
 }
 
+// The message of the exception of type E that `f` throws, "(no error)" if it throws none.
+template <class E, class F>
+std::string error_of(const F& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 }  // namespace feather::test

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "../common/expect.hpp"
 #include "../common/seed.hpp"
 #include "feather/map/workload.hpp"
 #include "feather/net/reference.hpp"
@@ -26,14 +27,10 @@ map::Network net_of(const std::string& layers) {
   return map::parse_network("layers:\n" + layers, "t.yaml");
 }
 
+// The message of the NetError `f` throws ("(no error)" if none).
 template <typename F>
 std::string error_of(const F& f) {
-  try {
-    f();
-  } catch (const NetError& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return test::error_of<NetError>(f);
 }
 
 std::size_t index_of(const map::Network& net, const std::string& name) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/expect.hpp"
 #include "feather/map/workload.hpp"
 #include "feather/net/reference.hpp"
 
@@ -33,12 +34,7 @@ LayerQuant lq(const std::string& name, Quant out) {
 // The message of the NetError `f` throws ("(no error)" if none).
 template <typename F>
 std::string error_of(const F& f) {
-  try {
-    f();
-  } catch (const NetError& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return test::error_of<NetError>(f);
 }
 
 constexpr std::int32_t kOne = 1 << 24;  // multiplier 1.0 in Q24

@@ -447,6 +447,65 @@ TEST_P(TopCosim, OverlappedMemoryAndComputeMatchTheGoldenAndCycleModels) {
   EXPECT_GT(overlapped, 0u) << "no program overlapped memory traffic with a stream";
 }
 
+// A quant stream must wait for a requantization-table Load in flight, even when the entries it
+// uses are the last ones the Load writes. The Load replaces the whole zero-point table; the
+// stream's products are 0 (its weights are out of range of LW), so its outputs are exactly the
+// zero points it read: stale ones if it overtook the Load. At long memory latencies the Load is
+// still writing when the stream's first requantization happens, so the state check (not only
+// the cycle count) sees an overtaking stream.
+TEST_P(TopCosim, QuantStreamWaitsForATableLoadStillWritingItsEntries) {
+  const std::uint64_t seed = test::test_seed();
+  std::mt19937_64 rng(seed);
+  const top::TopParams p = dut_->params();
+  using u64 = std::uint64_t;
+  const auto ah = static_cast<u64>(p.ah), aw = static_cast<u64>(p.aw), qd = static_cast<u64>(p.qd);
+  const u64 q = qd / ah - 1;      // the output VN of the table's last AH entries
+  const u64 ozp_words = qd / aw;  // the zero-point table, in off-chip words
+  const u64 scale_words = qd * 4 / aw;
+  top::Memory memory(p.aw);
+  for (u64 a = 0; a < 2 * ozp_words; ++a) {  // two different zero-point tables
+    std::vector<std::uint8_t> w(static_cast<std::size_t>(p.aw));
+    for (auto& b : w) b = static_cast<std::uint8_t>(rng());
+    memory.write(a, w);
+  }
+  const u64 zeros = 2 * ozp_words;  // scale = 0 everywhere: requant(v, n) = ozp[n]
+  for (u64 a = 0; a < scale_words; ++a) memory.write(zeros + a, std::vector<std::uint8_t>(aw, 0));
+  const top::Layout lo = top::stimulus_layout(3, 1, qd / ah);  // OVN(0, q): bank q mod AW
+  const std::vector<top::Instr> prog = {
+      top::Instr::config(static_cast<std::uint32_t>(rng() % 255 + 1),
+                         static_cast<std::uint32_t>(rng() % 255 + 1), false),
+      top::Instr::set_layout(top::Op::kSetWvnLayout, top::stimulus_layout(3, ah, aw)),
+      top::Instr::set_layout(top::Op::kSetIvnLayout, top::stimulus_layout(3, 4, aw)),
+      top::Instr::set_layout(top::Op::kSetOvnLayout, lo),
+      top::Instr::load(top::Target::kScale, 0, scale_words, zeros),
+      top::Instr::load(top::Target::kOzp, 0, ozp_words, 0),
+      // Channels qd-AH .. qd-1: out of range of LW, so every product is 0.
+      top::Instr::map(0, q * ah, 0, 0, static_cast<std::uint32_t>(p.ah - 1)),
+      top::Instr::load(top::Target::kOzp, 0, ozp_words, ozp_words),
+      top::Instr::stream(0, 1, 1, false, true,
+                         top::reduce_all_to_lane(p, static_cast<int>(q % aw))),
+  };
+  std::string listing;
+  for (const auto& in : prog) listing += "  " + top::disassemble(in) + "\n";
+  for (const int latency : {1, 8, 32, 64}) {
+    for (const double bp : {0.0, 0.3}) {
+      sim::RunOptions opt;
+      opt.latency = latency;
+      opt.backpressure = bp;
+      opt.seed = rng();
+      top::Golden golden(p);
+      dut_ = info_->make();
+      const auto c = sim::check_stream(*dut_, golden, prog, memory, opt);
+      ASSERT_TRUE(c.ok) << "seed " << seed << ", latency " << latency << ", back-pressure " << bp
+                        << ": " << c.failure << "\n"
+                        << listing;
+      if (bp > 0) continue;
+      EXPECT_EQ(c.run.cycles, top::predict(p, prog, {.latency = latency}).cycles)
+          << "latency " << latency << ": RTL cycles vs the cycle model";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace feather
 

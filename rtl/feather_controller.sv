@@ -39,7 +39,8 @@ module feather_controller #(
   localparam int VW     = feather_pkg::vn_width(AH),
   localparam int IW     = feather_pkg::instr_width(AH, AW, WIRING, SD, WD, OD, MAW),
   localparam int LYW    = feather_pkg::layout_width(XW, LA),
-  localparam int CTXW   = feather_pkg::ctx_width(XW, AW, AH)
+  localparam int CTXW   = feather_pkg::ctx_width(XW, AW, AH),
+  localparam int WINW   = feather_pkg::win_width(XW)
 ) (
   input  logic            clk_i,
   input  logic            rst_ni,
@@ -55,6 +56,7 @@ module feather_controller #(
   input  logic [XW-1:0]   f1_i,
   input  logic [XW-1:0]   f2_i,
   input  logic [LA-1:0]   base_i,
+  input  logic [WINW-1:0] win_i,           // SetIVNLayout's window {stride, iw, ih, on}
   input  logic [XW-1:0]   t_i,
   input  logic            quant_i,
   input  logic [feather_pkg::TgtW-1:0] tgt_i,
@@ -99,6 +101,7 @@ module feather_controller #(
   // Architectural state.
   output logic [3*LYW-1:0]  lay_o,
   output logic [2:0]        lay_valid_o,
+  output logic [WINW-1:0]   win_o,         // the window of LI (direct convolution)
   output logic [2*CTXW-1:0] ctx_o,
   output logic              map_valid_o,
   output logic              map_ctx_o,
@@ -150,6 +153,7 @@ module feather_controller #(
   logic [XW-1:0]  lay_st2_q   [3];
   (* mem2reg *)
   logic [LA-1:0]  lay_last_q  [3];  // the layout's last line
+  logic [WINW-1:0] win_q;           // LI's window
   // Lines [ls_lo_q, ls_hi_q) of the memory engine's Load/Store.
   logic [LA-1:0]  ls_lo_q;
   logic [LA1-1:0]    ls_hi_q;
@@ -182,6 +186,7 @@ module feather_controller #(
       ctx_o[k*CTXW + Vnm1Lsb  +: VW]  = ctx_vnm1_q[k];
     end
   end
+  assign win_o       = win_q;
   assign map_valid_o = map_valid_q;
   assign map_ctx_o   = map_ctx_q;
   assign zpa_o       = zpa_q;
@@ -199,6 +204,17 @@ module feather_controller #(
   // Dispatch checks       //
   ///////////////////////////
 
+  // The window: only on the streaming layout, with a stride and both sides nonzero.
+  logic          set_win_on, set_win_ok;
+  logic [XW-1:0] set_win_ih, set_win_iw;
+  logic [feather_pkg::WinStW-1:0] set_win_st;
+  assign set_win_on = win_i[0];
+  assign set_win_ih = win_i[1 +: XW];
+  assign set_win_iw = win_i[1 + XW +: XW];
+  assign set_win_st = win_i[1 + 2*XW +: feather_pkg::WinStW];
+  assign set_win_ok = !set_win_on || ((op_i == feather_pkg::OpSetI) && (set_win_ih != '0) &&
+                                      (set_win_iw != '0) && (set_win_st != '0));
+
   // Layout legality for Set*Layout: last line below the buffer depth.
   logic [TW-1:0] set_total;
   logic [TW-1:0] set_last;
@@ -213,7 +229,7 @@ module feather_controller #(
       default:             set_depth = TW'(OD);
     endcase
     set_field_ok = (order_i <= feather_pkg::LastOrder) && (32'(f0log_i) <= 32'(XW - 1)) &&
-                   (f1_i != '0) && (f2_i != '0);
+                   (f1_i != '0) && (f2_i != '0) && set_win_ok;
     set_range_ok = (set_last < set_depth);
   end
 
@@ -500,6 +516,7 @@ module feather_controller #(
         lay_st2_q[l]   <= '0;
         lay_last_q[l]  <= '0;
       end
+      win_q <= '0;
       for (int k = 0; k < 2; k++) begin
         ctx_j0_q[k]    <= '0;
         ctx_n0_q[k]    <= '0;
@@ -522,6 +539,9 @@ module feather_controller #(
         lay_st1_q[op_i[1:0]]   <= set_st1;
         lay_st2_q[op_i[1:0]]   <= set_st2;
         lay_last_q[op_i[1:0]]  <= LA'(set_last);
+      end
+      if (do_set && (op_i == feather_pkg::OpSetI)) begin
+        win_q <= set_win_on ? win_i : '0;
       end
       if (do_ls_o) begin
         ls_lo_q <= line_i;

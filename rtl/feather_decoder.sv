@@ -21,6 +21,7 @@ module feather_decoder #(
   localparam int GLW    = feather_pkg::glog_width(AW),
   localparam int VW     = feather_pkg::vn_width(AH),
   localparam int CW     = STAGES * AW,
+  localparam int WINW   = feather_pkg::win_width(XW),
   localparam int IW     = feather_pkg::instr_width(AH, AW, WIRING, SD, WD, OD, MAW)
 ) (
   input  logic [IW-1:0]  instr_i,
@@ -31,6 +32,7 @@ module feather_decoder #(
   output logic [XW-1:0]  f1_o,
   output logic [XW-1:0]  f2_o,
   output logic [LA-1:0]  base_o,
+  output logic [WINW-1:0] win_o,  // SetIVNLayout's window {stride, iw, ih, on}
   // ExecuteStreaming
   output logic [XW-1:0]  m0_o,
   output logic [XW-1:0]  sm_o,
@@ -39,6 +41,8 @@ module feather_decoder #(
   output logic           quant_o,
   output logic [CW-1:0]  cmd_o,
   output logic [AW-1:0]  mask_o,
+  output logic [XW:0]    iy0_o,   // window origin (two's complement)
+  output logic [XW:0]    ix0_o,
   // Load / Store
   output logic [feather_pkg::TgtW-1:0] tgt_o,
   output logic [LA-1:0]  line_o,
@@ -63,6 +67,7 @@ module feather_decoder #(
   assign f1_o    = instr_i[6 + FLW +: XW];
   assign f2_o    = instr_i[6 + FLW + XW +: XW];
   assign base_o  = instr_i[6 + FLW + 2*XW +: LA];
+  assign win_o   = instr_i[6 + FLW + 2*XW + LA +: WINW];
 
   assign m0_o    = instr_i[3 +: XW];
   assign sm_o    = instr_i[3 + XW +: XW];
@@ -71,6 +76,8 @@ module feather_decoder #(
   assign quant_o = instr_i[4 + 3*XW];
   assign cmd_o   = instr_i[5 + 3*XW +: CW];
   assign mask_o  = instr_i[5 + 3*XW + CW +: AW];
+  assign iy0_o   = instr_i[5 + 3*XW + CW + AW +: XW + 1];
+  assign ix0_o   = instr_i[5 + 4*XW + CW + AW + 1 +: XW + 1];
 
   assign tgt_o   = instr_i[3 +: 3];
   assign line_o  = instr_i[6 +: LA];

@@ -54,6 +54,8 @@ package feather_pkg;
   localparam logic [2:0] LastOrder = 3'd5;
   // Config: zero points of the activations and weights (8 bits each) and the swap bit.
   localparam int CfgW = 17;
+  // The window of SetIVNLayout (direct convolution): its stride field.
+  localparam int WinStW = 3;
 
   ///////////////////////////
   // Sizes                 //
@@ -95,14 +97,20 @@ package feather_pkg;
     vn_width = ($clog2(ah) > 0) ? $clog2(ah) : 1;
   endfunction
 
+  // The streaming window (fields from bit 0 up): on [1], ih [XW], iw [XW], stride [WinStW].
+  // SetIVNLayout carries it after the layout fields; the controller holds it beside LI.
+  function automatic int win_width(input int xw);
+    win_width = 1 + 2 * xw + WinStW;
+  endfunction
+
   // Payload widths of the instruction formats (after the opcode) and the instruction width.
   function automatic int instr_width(input int ah, input int aw, input int wiring, input int sd,
                                      input int wd, input int od, input int maw);
     int xw, la, w_set, w_es, w_ls, w_em;
     xw = index_width(aw, sd, wd, od);
     la = line_width(sd, wd, od);
-    w_set = 3 + f0log_width(xw) + 2 * xw + la;
-    w_es  = 3 * xw + 2 + birrd_stages(aw, wiring) * aw + aw;
+    w_set = 3 + f0log_width(xw) + 2 * xw + la + win_width(xw);
+    w_es  = 3 * xw + 2 + birrd_stages(aw, wiring) * aw + aw + 2 * (xw + 1);
     w_ls  = 3 + la + xw + maw;
     w_em  = 2 * xw + 2 * glog_width(aw) + vn_width(ah);
     instr_width = OpW + max_int(max_int(w_set, w_es), max_int(max_int(w_ls, CfgW), w_em));

@@ -10,6 +10,13 @@
 // lines of one bank is a streaming bank conflict: the engine stops and
 // reports conflict_o; so does any error (ok_i low).
 //
+// Window (direct convolution, win_i on): column c's VN is instead (iy*iw +
+// ix, j0 + kg) with iy = iy0 and ix = ix0 + (sm*t + rep)*stride, and a
+// column whose (iy, ix) falls outside the ih x iw image reads nothing
+// (padding: the zero point, no buffer access). The step base x is kept as a
+// running sum (ixb += sm*stride per step); once past 2^XW it stays out of the
+// image (xpast).
+//
 // At the last beat of a step (step_o) the step's metadata {ctx, m, acc,
 // quant, cmd, mask} goes to feather_meta_pipe, one entry per row 0 ..
 // step_vnm1_o. cur_vnm1_o is the vn of the stream in NEST (its PE row mask
@@ -29,7 +36,8 @@ module feather_stream_engine #(
   localparam int VW     = feather_pkg::vn_width(AH),
   localparam int CW     = feather_pkg::birrd_stages(AW, WIRING) * AW,
   localparam int LYW    = feather_pkg::layout_width(XW, LA),
-  localparam int CTXW   = feather_pkg::ctx_width(XW, AW, AH)
+  localparam int CTXW   = feather_pkg::ctx_width(XW, AW, AH),
+  localparam int WINW   = feather_pkg::win_width(XW)
 ) (
   input  logic              clk_i,
   input  logic              rst_ni,
@@ -46,6 +54,9 @@ module feather_stream_engine #(
   input  logic [AW-1:0]     mask_i,
   input  logic [2*CTXW-1:0] ctx_i,
   input  logic [LYW-1:0]    lay_i,         // streaming layout
+  input  logic [WINW-1:0]   win_i,         // its window {stride, iw, ih, on}
+  input  logic [XW:0]       iy0_i,         // window origin (two's complement)
+  input  logic [XW:0]       ix0_i,
   input  logic [7:0]        zpa_i,
   // Streaming buffer reads.
   output logic [AW*LA-1:0]  bank_line_o,   // line read from each bank
@@ -85,6 +96,8 @@ module feather_stream_engine #(
   logic [VW-1:0] cur_vnm1_q;  // vn of the stream in NEST (pe_mask, red_len)
   logic          beat_valid_q /* verilator public_flat_rd */;
   logic          beat_ctx_q;
+  logic signed [XW:0] st_iy_q, st_ixb_q;  // window row and the step base's x
+  logic          st_xpast_q;              // the step base's x has passed 2^XW
 
   // The running ES's context (fields at feather_pkg's context offsets).
   localparam int J0Lsb    = feather_pkg::CtxJ0Lsb;
@@ -115,6 +128,24 @@ module feather_stream_engine #(
   logic [AW*XW-1:0] sa_a, sa_b;  // m and j of each column's IVN
   logic [AW-1:0]    sa_ovf;
 
+  // The window.
+  localparam int WSW = feather_pkg::WinStW;
+  logic           win_on;
+  logic [XW-1:0]  win_ih, win_iw;
+  logic [WSW-1:0] win_st;
+  assign win_on = win_i[0];
+  assign win_ih = win_i[1 +: XW];
+  assign win_iw = win_i[1 + XW +: XW];
+  assign win_st = win_i[1 + 2*XW +: WSW];
+  logic              win_row_in;  // 0 <= iy < ih
+  logic [2*XW-1:0]   win_row;     // iy * iw
+  logic [XW+WSW-1:0] win_xstep;   // sm * stride
+  logic signed [XW+4:0] win_xnext;  // the next step base's x
+  assign win_row_in = !st_iy_q[XW] && (st_iy_q[XW-1:0] < win_ih);
+  assign win_row    = (2*XW)'(st_iy_q[XW-1:0]) * (2*XW)'(win_iw);
+  assign win_xstep  = (XW+WSW)'(st_sm_q) * (XW+WSW)'(win_st);
+  assign win_xnext  = (XW+5)'(st_ixb_q) + $signed({2'b00, win_xstep});
+
   for (genvar c = 0; c < AW; c++) begin : g_addr
     logic [AWL-1:0] kg, x, rep;
     logic [XW+1:0]  sa_bw, sa_aw;  // exact sums (an index past XW bits is out of range)
@@ -123,9 +154,18 @@ module feather_stream_engine #(
     assign rep = x >> ctx_gclog;
     assign sa_bw = (XW+2)'(ctx_j0) + (XW+2)'(kg);
     assign sa_aw = (XW+2)'(st_mbase_q) + (XW+2)'(rep);
-    assign sa_a[c*XW +: XW] = sa_aw[XW-1:0];
+    // The window's pixel: x = step base + rep*stride, inside the image or padding.
+    logic signed [XW+2:0] wx;
+    logic                 wx_in;
+    logic [2*XW:0]        wa;
+    assign wx    = (XW+3)'(st_ixb_q) + $signed({3'b000, (XW)'(rep) * (XW)'(win_st)});
+    assign wx_in = !st_xpast_q && !wx[XW+2] && (wx[XW+1:0] < (XW+2)'(win_iw));
+    assign wa    = (2*XW+1)'(win_row) + (2*XW+1)'(wx[XW-1:0]);
+    assign sa_a[c*XW +: XW] = win_on ? wa[XW-1:0] : sa_aw[XW-1:0];
     assign sa_b[c*XW +: XW] = sa_bw[XW-1:0];
-    assign sa_ovf[c] = st_movf_q || (sa_bw[XW+1:XW] != 2'b00) || (sa_aw[XW+1:XW] != 2'b00);
+    assign sa_ovf[c] = (sa_bw[XW+1:XW] != 2'b00) ||
+                       (win_on ? (!win_row_in || !wx_in || (wa[2*XW:XW] != '0))
+                               : (st_movf_q || (sa_aw[XW+1:XW] != 2'b00)));
   end
 
   feather_vn_reader #(.AW(AW), .AH(AH), .LA(LA)) u_reader (
@@ -167,6 +207,9 @@ module feather_stream_engine #(
       cur_vnm1_q   <= '0;
       beat_valid_q <= 1'b0;
       beat_ctx_q   <= 1'b0;
+      st_iy_q      <= '0;
+      st_ixb_q     <= '0;
+      st_xpast_q   <= 1'b0;
     end else begin
       beat_valid_q <= st_issue;
       beat_ctx_q   <= st_ctx_q;
@@ -182,6 +225,9 @@ module feather_stream_engine #(
         st_quant_q <= quant_i;
         st_cmd_q   <= cmd_i;
         st_mask_q  <= mask_i;
+        st_iy_q    <= iy0_i;
+        st_ixb_q   <= ix0_i;
+        st_xpast_q <= 1'b0;
         cur_vnm1_q <= ctx_sel_i ? ctx_i[CTXW + Vnm1Lsb +: VW] : ctx_i[Vnm1Lsb +: VW];
       end else if (st_busy_q && (!ok_i || conflict_o)) begin
         st_busy_q <= 1'b0;
@@ -191,6 +237,8 @@ module feather_stream_engine #(
           {st_movf_q, st_mbase_q} <= {1'b0, st_mbase_q} + {1'b0, st_sm_q} |
                                      {st_movf_q, {XW{1'b0}}};
           st_tleft_q <= st_tleft_q - XW'(1);
+          st_ixb_q   <= win_xnext[XW:0];
+          st_xpast_q <= st_xpast_q || (win_xnext >= $signed((XW+5)'(1) << XW));
           if (last_step_o) begin
             st_busy_q <= 1'b0;
           end

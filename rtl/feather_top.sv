@@ -102,6 +102,7 @@ module feather_top #(
 
   localparam int LYW  = feather_pkg::layout_width(XW, LA);
   localparam int CTXW = feather_pkg::ctx_width(XW, AW, AH);
+  localparam int WINW = feather_pkg::win_width(XW);
   localparam int RW   = (AH > 1) ? $clog2(AH) : 1;
 
   ///////////////////////////
@@ -118,6 +119,8 @@ module feather_top #(
   logic           acc, quant, swap;
   logic [CW-1:0]  cmd;
   logic [AW-1:0]  mask;
+  logic [WINW-1:0] win_set, win;  // SetIVNLayout's window; LI's window
+  logic [XW:0]     iy0, ix0;
   logic [MAW-1:0] addr;
   logic [7:0]     zpa_f, zpw_f;
   logic [GLW-1:0] grlog, gclog;
@@ -133,6 +136,7 @@ module feather_top #(
     .f1_o   (f1),
     .f2_o   (f2),
     .base_o (base),
+    .win_o  (win_set),
     .m0_o   (m0),
     .sm_o   (sm),
     .t_o    (t),
@@ -140,6 +144,8 @@ module feather_top #(
     .quant_o(quant),
     .cmd_o  (cmd),
     .mask_o (mask),
+    .iy0_o  (iy0),
+    .ix0_o  (ix0),
     .tgt_o  (tgt),
     .line_o (line),
     .count_o(count),
@@ -189,6 +195,7 @@ module feather_top #(
     .f1_i          (f1),
     .f2_i          (f2),
     .base_i        (base),
+    .win_i         (win_set),
     .t_i           (t),
     .quant_i       (quant),
     .tgt_i         (tgt),
@@ -230,6 +237,7 @@ module feather_top #(
     .do_es_o       (do_es),
     .lay_o         (lay),
     .lay_valid_o   (lay_valid),
+    .win_o         (win),
     .ctx_o         (ctx),
     .map_valid_o   (map_valid),
     .map_ctx_o     (map_ctx),
@@ -365,6 +373,9 @@ module feather_top #(
     .mask_i      (mask),
     .ctx_i       (ctx),
     .lay_i       (lay[LYW +: LYW]),
+    .win_i       (win),
+    .iy0_i       (iy0),
+    .ix0_i       (ix0),
     .zpa_i       (zpa),
     .bank_line_o (st_line),
     .sb_rdata_i  (sb_rdata),

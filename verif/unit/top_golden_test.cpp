@@ -64,8 +64,9 @@ TEST(TopParams, DerivedWidthsFollowTheSpec) {
   EXPECT_EQ(p.vw(), 2);
   EXPECT_EQ(p.stages(), 3);
   EXPECT_EQ(p.cw(), 12);
-  // widest: ExecuteStreaming 3*10 + 2 + 12 + 4 = 48 (Load/Store: 3 + 8 + 10 + 24 = 45)
-  EXPECT_EQ(p.iw(), 51);
+  // widest: ExecuteStreaming 3*10 + 2 + 12 + 4 + 2*11 = 70 (SetIVNLayout: 3 + 4 + 10 + 10 + 8
+  // + 1 + 10 + 10 + 3 = 59; Load/Store: 3 + 8 + 10 + 24 = 45)
+  EXPECT_EQ(p.iw(), 73);
 
   TopParams q;
   q.ah = 16;
@@ -81,7 +82,7 @@ TEST(TopParams, DerivedWidthsFollowTheSpec) {
   EXPECT_EQ(q.vw(), 4);
   EXPECT_EQ(q.stages(), 7);
   EXPECT_EQ(q.cw(), 112);
-  EXPECT_EQ(q.iw(), 3 + 3 * 14 + 2 + 112 + 16);
+  EXPECT_EQ(q.iw(), 3 + 3 * 14 + 2 + 112 + 16 + 2 * 15);
 
   // AH = 2: VW = max(1, 1); a large MAW makes Load/Store the widest instruction.
   TopParams r = params(2, 4, 8);
@@ -159,9 +160,9 @@ std::vector<int> field_widths(const TopParams& p, Op op) {
     case Op::kSetWvnLayout:
     case Op::kSetIvnLayout:
     case Op::kSetOvnLayout:
-      return {3, p.flw(), p.xw(), p.xw(), p.la()};
+      return {3, p.flw(), p.xw(), p.xw(), p.la(), 1, p.xw(), p.xw(), kWindowStrideBits};
     case Op::kStream:
-      return {p.xw(), p.xw(), p.xw(), 1, 1, p.cw(), p.aw};
+      return {p.xw(), p.xw(), p.xw(), 1, 1, p.cw(), p.aw, p.xw() + 1, p.xw() + 1};
     case Op::kStore:
     case Op::kLoad:
       return {3, p.la(), p.xw(), p.maw};
@@ -210,8 +211,13 @@ Instr random_instr(const TopParams& p, std::mt19937_64& rng) {
     case Op::kSetWvnLayout:
     case Op::kSetIvnLayout:
     case Op::kSetOvnLayout:
-      in.layout =
-          Layout{b32(3), b32(p.flw()), rand_bits(rng, xw), rand_bits(rng, xw), rand_bits(rng, la)};
+      in.layout = Layout{b32(3),
+                         b32(p.flw()),
+                         rand_bits(rng, xw),
+                         rand_bits(rng, xw),
+                         rand_bits(rng, la),
+                         Window{(rng() & 1U) != 0, rand_bits(rng, xw), rand_bits(rng, xw),
+                                b32(kWindowStrideBits)}};
       break;
     case Op::kStream:
       in.m0 = rand_bits(rng, xw);
@@ -220,6 +226,8 @@ Instr random_instr(const TopParams& p, std::mt19937_64& rng) {
       in.acc = (rng() & 1U) != 0;
       in.quant = (rng() & 1U) != 0;
       in.birrd = random_config(p, rng);
+      in.iy0 = static_cast<std::int64_t>(rand_bits(rng, xw + 1)) - (std::int64_t{1} << xw);
+      in.ix0 = static_cast<std::int64_t>(rand_bits(rng, xw + 1)) - (std::int64_t{1} << xw);
       break;
     case Op::kStore:
     case Op::kLoad:
@@ -259,6 +267,8 @@ void expect_same(const Instr& a, const Instr& b, const std::string& ctx) {
       EXPECT_EQ(a.t, b.t) << ctx;
       EXPECT_EQ(a.acc, b.acc) << ctx;
       EXPECT_EQ(a.quant, b.quant) << ctx;
+      EXPECT_EQ(a.iy0, b.iy0) << ctx;
+      EXPECT_EQ(a.ix0, b.ix0) << ctx;
       if (a.birrd.lanes == 0) {
         for (auto m : b.birrd.modes) EXPECT_EQ(m, birrd::Mode::kPass) << ctx;
         EXPECT_TRUE(b.birrd.mask.none()) << ctx;
@@ -308,9 +318,10 @@ std::vector<TopParams> isa_param_sets() {
 TEST(TopIsa, FieldsSitWhereTheSpecSays) {
   const TopParams p = params(4, 4);  // XW 10, LA 8, FLW 4, GLW 2, VW 2, CW 12
   Word w = encode(p, Instr::config(0x12, 0x34, true));
-  ASSERT_EQ(w.size(), 2U);  // IW = 51
+  ASSERT_EQ(w.size(), 3U);  // IW = 73
   EXPECT_EQ(w[0], 6U | (0x12U << 3) | (0x34U << 11) | (1U << 19));
   EXPECT_EQ(w[1], 0U);
+  EXPECT_EQ(w[2], 0U);
 
   w = encode(p, Instr::load(Target::kSbufInactive, 0xAB, 0x3FF, 0xABCDEF));
   EXPECT_EQ(bits_at(w, 0, 3), 5U);
@@ -328,6 +339,15 @@ TEST(TopIsa, FieldsSitWhereTheSpecSays) {
   EXPECT_EQ(bits_at(w, 10, 10), 1000U);
   EXPECT_EQ(bits_at(w, 20, 10), 7U);
   EXPECT_EQ(bits_at(w, 30, 8), 200U);
+  EXPECT_EQ(bits_at(w, 38, 24), 0U);  // the window, off
+
+  // SetIVNLayout's window: on, ih, iw, stride after base.
+  Layout lw{1, 0, 6, 3, 0, Window{true, 28, 30, 2}};
+  w = encode(p, Instr::set_layout(Op::kSetIvnLayout, lw));
+  EXPECT_EQ(bits_at(w, 38, 1), 1U);
+  EXPECT_EQ(bits_at(w, 39, 10), 28U);
+  EXPECT_EQ(bits_at(w, 49, 10), 30U);
+  EXPECT_EQ(bits_at(w, 59, 3), 2U);
 
   w = encode(p, Instr::map(1000, 3, 2, 1, 3));
   EXPECT_EQ(bits_at(w, 0, 3), 7U);
@@ -354,6 +374,17 @@ TEST(TopIsa, FieldsSitWhereTheSpecSays) {
   EXPECT_EQ(bits_at(w, 35, 12), 0b1110000100U);
   EXPECT_EQ(bits_at(w, 35, 12), U64{c.pack_cmd()[0]});
   EXPECT_EQ(bits_at(w, 47, 4), 0b0100U);
+  EXPECT_EQ(bits_at(w, 51, 22), 0U);  // window origin (0, 0)
+  // The window origin: iy0 and ix0, XW + 1 = 11 bits each, two's complement.
+  Instr es = Instr::stream(5, 6, 7, true, false, c);
+  es.iy0 = -3;
+  es.ix0 = 1023;
+  w = encode(p, es);
+  EXPECT_EQ(bits_at(w, 51, 11), 2048U - 3U);
+  EXPECT_EQ(bits_at(w, 62, 11), 1023U);
+  EXPECT_EQ(decode(p, w).iy0, -3);
+  es.ix0 = 1024;
+  EXPECT_THROW((void)encode(p, es), std::invalid_argument);
   // an empty configuration encodes as all-zero cmd and mask
   w = encode(p, Instr::stream(5, 6, 7, true, true, birrd::Config{}));
   EXPECT_EQ(bits_at(w, 35, 16), 0U);
@@ -1283,6 +1314,13 @@ TEST(TopGoldenErrors, Field) {
       {Instr::store(Target::kOzp, 0, 0, 0), {"Store", "target 4"}},
       {Instr::map(0, 0, 3, 0, 3), {"ExecuteMapping", "grlog 3"}},
       {Instr::map(0, 0, 1, 2, 3), {"ExecuteMapping", "gclog 2 > grlog 1"}},
+      {lay(Op::kSetWvnLayout, Layout{0, 0, 1, 1, 0, Window{true, 2, 2, 1}}),
+       {"SetWVNLayout", "window", "only for the IVN layout"}},
+      {lay(Op::kSetOvnLayout, Layout{0, 0, 1, 1, 0, Window{true, 2, 2, 1}}),
+       {"SetOVNLayout", "window"}},
+      {lay(Op::kSetIvnLayout, Layout{0, 0, 1, 1, 0, Window{true, 2, 2, 0}}), {"stride = 0"}},
+      {lay(Op::kSetIvnLayout, Layout{0, 0, 1, 1, 0, Window{true, 0, 2, 1}}), {"ih = 0"}},
+      {lay(Op::kSetIvnLayout, Layout{0, 0, 1, 1, 0, Window{true, 2, 0, 1}}), {"iw = 0"}},
   };
   for (const auto& c : cases) {
     Machine m;  // no layouts set: FIELD is checked before STATE
@@ -1296,6 +1334,61 @@ TEST(TopGoldenErrors, Field) {
   EXPECT_THROW((void)m.g.execute(Instr::config(256, 0, false), m.mem), std::invalid_argument);
   Machine m2;
   EXPECT_THROW((void)m2.g.execute(Instr::map(0, 0, 0, 0, 4), m2.mem), std::invalid_argument);
+}
+
+// The streaming window (direct convolution): column c reads pixel (iy0, ix0 + (sm*t + rep)*stride)
+// of the image, or the zero point outside it. A 3x3 image of one-VN pixels, the value of pixel
+// a at element e is 10*a + e + 1; G_r = 4, G_c = 1: four columns (reps 0..3) with their own
+// output pixels, each alone in its group, so column c's sum is its own products.
+TEST(TopGoldenWindow, ColumnsReadTheWindowsPixelsOrPadding) {
+  const TopParams p = params(4, 4, 64, 4);
+  Golden g(p);
+  Memory mem(4);
+  // IVN layout order 1, F1 = 9, F2 = 1: L = a -> bank a mod 4, lines 4*(a/4) + e.
+  for (std::uint64_t line = 0; line < 12; ++line) {
+    std::vector<std::uint8_t> w(4, 0);
+    for (std::uint64_t b = 0; b < 4; ++b) {
+      const std::uint64_t a = (line / 4) * 4 + b;
+      w[b] = static_cast<std::uint8_t>(10 * a + line % 4 + 1);
+    }
+    mem.write(line, w);
+  }
+  // Weights: every stationary value 1 (WVN layout F1 = 4 columns, one K-VN).
+  for (std::uint64_t line = 0; line < 4; ++line) mem.write(100 + line, {1, 1, 1, 1});
+  const Layout li{1, 0, 9, 1, 0, Window{true, 3, 3, 2}};
+  const std::vector<Instr> setup = {
+      Instr::config(0, 0, false),
+      Instr::set_layout(Op::kSetWvnLayout, Layout{1, 0, 4, 1, 0}),
+      Instr::set_layout(Op::kSetIvnLayout, li),
+      Instr::set_layout(Op::kSetOvnLayout, Layout{1, 0, 4, 1, 0}),  // OVN(m, 0): bank m
+      Instr::load(Target::kSbufActive, 0, 12, 0),
+      Instr::load(Target::kWbuf, 0, 4, 100),
+      Instr::map(0, 0, 2, 0, 3),  // G_r = 4, G_c = 1: rep = column
+  };
+  ASSERT_EQ(g.run(setup, mem).err, Err::kNone) << g.err_detail();
+  birrd::Config id(p.topology());  // identity: column c -> lane c
+  for (int l = 0; l < 4; ++l) id.mask.set(static_cast<std::size_t>(l));
+  // Row iy0 = 1, ix0 = -1, stride 2: columns read ix = -1, 1, 3, 5 -> padding, pixel 4,
+  // padding, padding.
+  Instr es = Instr::stream(0, 4, 1, false, false, id);
+  es.iy0 = 1;
+  es.ix0 = -1;
+  ASSERT_EQ(g.execute(es, mem), Err::kNone) << g.err_detail();
+  auto sum_of = [](std::uint32_t a) {  // one VN of pixel a, times weights 1
+    std::uint32_t s = 0;
+    for (std::uint32_t e = 0; e < 4; ++e) s += 10 * a + e + 1;
+    return s;
+  };
+  EXPECT_EQ(g.obuf(0, 0), 0U);         // padding reads zp_a = 0
+  EXPECT_EQ(g.obuf(1, 0), sum_of(4));  // pixel (1, 1)
+  EXPECT_EQ(g.obuf(2, 0), 0U);
+  EXPECT_EQ(g.obuf(3, 0), 0U);
+  // Row iy0 = 3 is below the image: every column is padding.
+  es.iy0 = 3;
+  es.ix0 = 0;
+  es.acc = true;
+  ASSERT_EQ(g.execute(es, mem), Err::kNone) << g.err_detail();
+  EXPECT_EQ(g.obuf(1, 0), sum_of(4));
 }
 
 TEST(TopGoldenErrors, LayoutRange) {

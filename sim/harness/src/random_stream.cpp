@@ -109,9 +109,9 @@ std::vector<top::Instr> random_instruction_stream(const top::TopParams& p, std::
     prog.push_back(top::Instr::set_layout(
         top::Op::kSetWvnLayout, top::stimulus_layout(static_cast<std::uint32_t>(rng() % 6),
                                                      static_cast<std::uint64_t>(p.ah), aw)));
-    prog.push_back(
-        top::Instr::set_layout(top::Op::kSetIvnLayout,
-                               top::stimulus_layout(static_cast<std::uint32_t>(rng() % 6), 4, aw)));
+    top::Layout li = top::stimulus_layout(static_cast<std::uint32_t>(rng() % 6), 4, aw);
+    if (coin(rng) == 0) li.window = {true, 2, 2, static_cast<std::uint32_t>(1 + rng() % 3)};
+    prog.push_back(top::Instr::set_layout(top::Op::kSetIvnLayout, li));
     prog.push_back(
         top::Instr::set_layout(top::Op::kSetOvnLayout,
                                top::stimulus_layout(static_cast<std::uint32_t>(rng() % 6), 4, aw)));
@@ -131,6 +131,12 @@ std::vector<top::Instr> random_instruction_stream(const top::TopParams& p, std::
         in.layout.f1 = val(p.xw());
         in.layout.f2 = val(p.xw());
         in.layout.base = val(p.la());
+        if (coin(rng) == 0) {  // a window (FIELD on W/O layouts and with a zero field)
+          in.layout.window.on = true;
+          in.layout.window.ih = val(p.xw());
+          in.layout.window.iw = val(p.xw());
+          in.layout.window.stride = static_cast<std::uint32_t>(val(top::kWindowStrideBits));
+        }
         break;
       case top::Op::kStream: {
         in.m0 = val(p.xw());
@@ -141,6 +147,13 @@ std::vector<top::Instr> random_instruction_stream(const top::TopParams& p, std::
         in.birrd = birrd::Config(p.topology());
         for (auto& m : in.birrd.modes) m = static_cast<birrd::Mode>(rng() & 3);
         for (int l = 0; l < p.aw; ++l) in.birrd.mask[static_cast<std::size_t>(l)] = rng() & 1;
+        // A window origin, mostly near the image (negative: in the padding), sometimes anywhere.
+        for (std::int64_t* o : {&in.iy0, &in.ix0}) {
+          const std::int64_t lim = std::int64_t{1} << p.xw();
+          *o = coin(rng) != 0
+                   ? static_cast<std::int64_t>(small(rng)) - 3
+                   : static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(2 * lim)) - lim;
+        }
         break;
       }
       case top::Op::kLoad:

@@ -237,6 +237,16 @@ Err Golden::set_layout(const Instr& in) {
   }
   if (l.f1 == 0) return fail(Err::kField, fmt::format("{}: F1 = 0", name));
   if (l.f2 == 0) return fail(Err::kField, fmt::format("{}: F2 = 0", name));
+  if (const Window& w = l.window; w.on) {
+    if (in.op != Op::kSetIvnLayout) {
+      return fail(Err::kField, fmt::format("{}: a window is only for the IVN layout", name));
+    }
+    if (w.ih == 0 || w.iw == 0 || w.stride == 0) {
+      return fail(Err::kField, fmt::format("{}: window ih = {}, iw = {}, stride = {} (none may "
+                                           "be 0)",
+                                           name, w.ih, w.iw, w.stride));
+    }
+  }
   const char* buf = in.op == Op::kSetWvnLayout ? "WD" : in.op == Op::kSetIvnLayout ? "SD" : "OD";
   const int depth = in.op == Op::kSetWvnLayout ? p_.wd : in.op == Op::kSetIvnLayout ? p_.sd : p_.od;
   const std::uint64_t end = l.end_line(p_.aw, p_.ah);
@@ -247,7 +257,10 @@ Err Golden::set_layout(const Instr& in) {
                             buf, depth));
   }
   if (in.op == Op::kSetWvnLayout) lw_ = l;
-  if (in.op == Op::kSetIvnLayout) li_ = l;
+  if (in.op == Op::kSetIvnLayout) {
+    li_ = l;
+    if (!l.window.on) li_->window = Window{};  // a window that is off has no fields
+  }
   if (in.op == Op::kSetOvnLayout) lo_ = l;
   return Err::kNone;
 }
@@ -438,6 +451,21 @@ Err Golden::stream(const Instr& in) {
       const std::uint32_t x = uc & gr_mask;
       col_m[c] = sat_add(mt, x >> mp.gclog);
       col_j[c] = mp.j0 + (uc >> mp.grlog);
+      if (const Window& w = li.window; w.on) {
+        // Direct convolution: the pixel of output position sm*t + rep, or padding.
+        const std::uint64_t pos = sat_add(sat_mul(in.sm, t), x >> mp.gclog);
+        const std::uint64_t dx = sat_mul(pos, w.stride);
+        const bool x_in = dx < kSatMax / 2 && in.ix0 + static_cast<std::int64_t>(dx) >= 0 &&
+                          in.ix0 + static_cast<std::int64_t>(dx) < static_cast<std::int64_t>(w.iw);
+        const bool y_in = in.iy0 >= 0 && in.iy0 < static_cast<std::int64_t>(w.ih);
+        col_in[c] = false;
+        if (x_in && y_in) {
+          col_m[c] = static_cast<std::uint64_t>(in.iy0) * w.iw +
+                     static_cast<std::uint64_t>(in.ix0 + static_cast<std::int64_t>(dx));
+          col_in[c] = li.in_range(col_m[c], col_j[c]);
+        }
+        continue;
+      }
       col_in[c] = li.in_range(col_m[c], col_j[c]);
     }
     // Beats: every column reads element e of its IVN.

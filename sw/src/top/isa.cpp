@@ -104,6 +104,16 @@ class BitWriter {
     }
     put(v, width);
   }
+  // A two's-complement field of `width` bits.
+  void signed_field(std::string_view name, std::int64_t v, int width) {
+    const std::int64_t lim = std::int64_t{1} << (width - 1);
+    if (v < -lim || v >= lim) {
+      throw std::invalid_argument(
+          fmt::format("encode {}: field {} = {} does not fit {} signed bits", to_string(in_.op),
+                      name, v, width));
+    }
+    put(static_cast<std::uint64_t>(v), width);
+  }
   void put(std::uint64_t v, int width) {
     for (int i = 0; i < width; ++i, ++pos_) {
       if ((v >> i) & 1U) words_[static_cast<std::size_t>(pos_ / 32)] |= 1U << (pos_ % 32);
@@ -140,6 +150,11 @@ class BitReader {
     return v;
   }
   std::uint32_t get32(int width) { return static_cast<std::uint32_t>(get(width)); }
+  std::int64_t get_signed(int width) {
+    const std::uint64_t v = get(width);
+    const std::uint64_t sign = std::uint64_t{1} << (width - 1);
+    return static_cast<std::int64_t>(v ^ sign) - static_cast<std::int64_t>(sign);
+  }
 
  private:
   const Word& w_;
@@ -185,7 +200,12 @@ std::uint64_t Layout::end_line(int aw, int ah) const {
 }
 
 std::string Layout::to_string() const {
-  return fmt::format("{{order={} f0log={} F1={} F2={} base={}}}", order, f0log, f1, f2, base);
+  std::string s =
+      fmt::format("{{order={} f0log={} F1={} F2={} base={}", order, f0log, f1, f2, base);
+  if (window.on) {
+    s += fmt::format(" window={}x{} stride {}", window.ih, window.iw, window.stride);
+  }
+  return s + "}";
 }
 
 Instr Instr::set_layout(Op op, const Layout& l) {
@@ -261,6 +281,10 @@ Word encode(const TopParams& p, const Instr& in) {
       w.field("F1", in.layout.f1, xw);
       w.field("F2", in.layout.f2, xw);
       w.field("base", in.layout.base, la);
+      w.put(in.layout.window.on ? 1 : 0, 1);
+      w.field("ih", in.layout.window.ih, xw);
+      w.field("iw", in.layout.window.iw, xw);
+      w.field("stride", in.layout.window.stride, kWindowStrideBits);
       break;
     case Op::kStream: {
       w.field("m0", in.m0, xw);
@@ -272,6 +296,8 @@ Word encode(const TopParams& p, const Instr& in) {
       if (c.lanes == 0) {
         w.put_words({}, p.cw());
         w.put_words({}, p.aw);
+        w.signed_field("iy0", in.iy0, xw + 1);
+        w.signed_field("ix0", in.ix0, xw + 1);
         break;
       }
       if (c.lanes != p.aw || c.stages != p.stages() ||
@@ -289,6 +315,8 @@ Word encode(const TopParams& p, const Instr& in) {
       }
       w.put_words(c.pack_cmd(), p.cw());
       w.put_words(c.pack_mask(), p.aw);
+      w.signed_field("iy0", in.iy0, xw + 1);
+      w.signed_field("ix0", in.ix0, xw + 1);
       break;
     }
     case Op::kStore:
@@ -328,6 +356,10 @@ Instr decode(const TopParams& p, const Word& word) {
       in.layout.f1 = r.get(xw);
       in.layout.f2 = r.get(xw);
       in.layout.base = r.get(la);
+      in.layout.window.on = r.get(1) != 0;
+      in.layout.window.ih = r.get(xw);
+      in.layout.window.iw = r.get(xw);
+      in.layout.window.stride = r.get32(kWindowStrideBits);
       break;
     case Op::kStream: {
       in.m0 = r.get(xw);
@@ -343,6 +375,8 @@ Instr decode(const TopParams& p, const Word& word) {
         if (r.get(1) != 0) c.mask.set(static_cast<std::size_t>(lane));
       }
       in.birrd = std::move(c);
+      in.iy0 = r.get_signed(xw + 1);
+      in.ix0 = r.get_signed(xw + 1);
       break;
     }
     case Op::kStore:
@@ -374,13 +408,19 @@ std::string disassemble(const Instr& in) {
     case Op::kSetIvnLayout:
     case Op::kSetOvnLayout: {
       const auto& l = in.layout;
-      return fmt::format("{} order={} f0log={} F1={} F2={} base={}", to_string(in.op), l.order,
-                         l.f0log, l.f1, l.f2, l.base);
+      std::string s = fmt::format("{} order={} f0log={} F1={} F2={} base={}", to_string(in.op),
+                                  l.order, l.f0log, l.f1, l.f2, l.base);
+      const Window& w = l.window;
+      if (w.on || w.ih != 0 || w.iw != 0 || w.stride != 0) {
+        s += fmt::format(" window={}:{}x{}/{}", w.on ? "on" : "off", w.ih, w.iw, w.stride);
+      }
+      return s;
     }
     case Op::kStream: {
       const auto& c = in.birrd;
       std::string s = fmt::format("ES m0={} sm={} T={} acc={} quant={}", in.m0, in.sm, in.t,
                                   in.acc ? 1 : 0, in.quant ? 1 : 0);
+      if (in.iy0 != 0 || in.ix0 != 0) s += fmt::format(" iy0={} ix0={}", in.iy0, in.ix0);
       if (c.lanes == 0) return s + " cmd=pass mask=0";
       return s + fmt::format(" cmd={} mask={}", hex_bits(c.pack_cmd(), c.stages * c.lanes),
                              hex_bits(c.pack_mask(), c.lanes));

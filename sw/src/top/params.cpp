@@ -57,8 +57,9 @@ int TopParams::stages() const { return birrd::Topology::default_stages(aw, wirin
 int TopParams::cw() const { return stages() * aw; }
 
 int TopParams::iw() const {
-  const int layout = 3 + flw() + xw() + xw() + la();
-  const int stream = 3 * xw() + 2 + cw() + aw;
+  const int window = 1 + 2 * xw() + kWindowStrideBits;
+  const int layout = 3 + flw() + xw() + xw() + la() + window;
+  const int stream = 3 * xw() + 2 + cw() + aw + 2 * (xw() + 1);
   const int mem = 3 + la() + xw() + maw;
   const int config = 8 + 8 + 1;
   const int map = 2 * xw() + 2 * glw() + vw();

@@ -40,6 +40,10 @@ std::vector<Instr> random_legal_program(const TopParams& p, std::mt19937_64& rng
                                                 : std::min(sd, od);
     l.base = pick(0, depth - (op == Op::kSetWvnLayout ? fw : fio));
     base[static_cast<int>(op)] = l.base;
+    // A quarter of the IVN layouts have a 2x2 window (pixels 0..3 = m, all in range).
+    if (op == Op::kSetIvnLayout && pick(0, 3) == 0) {
+      l.window = Window{true, 2, 2, static_cast<std::uint32_t>(pick(1, 3))};
+    }
     return Instr::set_layout(op, l);
   };
   // Lines [line, line+count) of a target of `size` lines: half of the time inside the current
@@ -68,9 +72,13 @@ std::vector<Instr> random_legal_program(const TopParams& p, std::mt19937_64& rng
   const birrd::Config route = reduce_all_to_lane(p, 0);
   // Half of the streams read every row of the IVN layout (m = 0..3, in range), the last one
   // last: a Load into those lines right after must wait for the whole stream.
+  // Window origins (used when the IVN layout has a window) around the 2x2 image.
   auto stream = [&] {
-    if (coin()) return Instr::stream(0, 1, 4, coin(), coin(), route);
-    return Instr::stream(pick(0, 5), pick(0, 2), pick(1, 6), coin(), coin(), route);
+    Instr in = coin() ? Instr::stream(0, 1, 4, coin(), coin(), route)
+                      : Instr::stream(pick(0, 5), pick(0, 2), pick(1, 6), coin(), coin(), route);
+    in.iy0 = static_cast<std::int64_t>(pick(0, 4)) - 2;
+    in.ix0 = static_cast<std::int64_t>(pick(0, 4)) - 2;
+    return in;
   };
 
   std::vector<Instr> prog = {Instr::config(static_cast<std::uint32_t>(rng() & 0xff),

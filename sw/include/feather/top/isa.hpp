@@ -48,13 +48,30 @@ enum class Target : std::uint8_t {
   kOzp = 4,
 };
 
-// A layout descriptor {order, f0log, F1, F2, base}.
+// The window of a streaming layout (direct convolution, docs/isa.md "Window"): the IVN index
+// a of the layout is the pixel iy * iw + ix of an ih x iw image; an ExecuteStreaming walks it
+// from its origin (iy0, ix0) with `stride` pixels per output position, and a pixel outside the
+// image reads as the zero point.
+struct Window {
+  bool on = false;
+  std::uint64_t ih = 0, iw = 0;
+  std::uint32_t stride = 0;
+  bool operator==(const Window&) const = default;
+};
+
+// A layout descriptor {order, f0log, F1, F2, base} (and, for SetIVNLayout, its window).
 struct Layout {
+  Layout() = default;
+  Layout(std::uint32_t order_, std::uint32_t f0log_, std::uint64_t f1_, std::uint64_t f2_,
+         std::uint64_t base_, Window window_ = {})
+      : order(order_), f0log(f0log_), f1(f1_), f2(f2_), base(base_), window(window_) {}
+
   std::uint32_t order = 0;
   std::uint32_t f0log = 0;
   std::uint64_t f1 = 1;
   std::uint64_t f2 = 1;
   std::uint64_t base = 0;
+  Window window;
 
   std::uint64_t f0() const { return std::uint64_t{1} << f0log; }
   // Whether VN (a, b) is in range.
@@ -83,7 +100,8 @@ struct Instr {
   // ExecuteStreaming
   std::uint64_t m0 = 0, sm = 0, t = 1;
   bool acc = false, quant = false;
-  birrd::Config birrd;  // modes and mask; empty (lanes == 0) = all pass, mask 0
+  birrd::Config birrd;            // modes and mask; empty (lanes == 0) = all pass, mask 0
+  std::int64_t iy0 = 0, ix0 = 0;  // window origin (used when LI has a window)
   // Load / Store
   std::uint32_t target = 0;
   std::uint64_t line = 0, count = 0, addr = 0;

@@ -9,6 +9,9 @@
 
 namespace feather::top {
 
+// Bits of the window stride field of SetIVNLayout (feather_pkg::WinStW).
+inline constexpr int kWindowStrideBits = 3;
+
 struct TopParams {
   int ah = 4;  // NEST rows (power of two, 2..64)
   int aw = 4;  // NEST columns = BIRRD lanes = banks (pow2 4..64)

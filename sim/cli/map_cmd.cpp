@@ -24,6 +24,7 @@ struct MapArgs {
   int latency = 2;
   double bandwidth = 1.0;
   std::string dataflow;
+  std::string conv;  // auto, direct, im2col
   std::string json;  // write the plan as JSON here
   LayerArgs layer;   // a single layer instead of a network
 };
@@ -44,6 +45,7 @@ nlohmann::json map_json(const top::TopParams& p, const std::string& layer, const
             {"n", m.shape.n},
             {"per_tensor_quant", m.shape.per_tensor_quant}}},
           {"dataflow", std::string(map::to_string(m.dataflow))},
+          {"conv", m.direct ? "direct" : (m.shape.conv ? "im2col" : "gemm")},
           {"tiles",
            {{"m", m.tiles_m},
             {"n", m.tiles_n},
@@ -87,6 +89,9 @@ void add_map_options(CLI::App* cmd, MapArgs& a) {
   cmd->add_option("--latency", a.latency, "off-chip read latency (cycles) for the cost model");
   cmd->add_option("--bandwidth", a.bandwidth, "off-chip words per cycle for the cost model (0, 1]");
   cmd->add_option("--dataflow", a.dataflow, "force wos or ios");
+  cmd->add_option("--conv", a.conv,
+                  "convolution algorithm: auto (the faster), direct (the streaming window) or "
+                  "im2col");
   cmd->add_option("--json", a.json, "write the plan (every layer) as JSON to this file");
   add_layer_options(cmd, a.layer, false);
 }
@@ -99,6 +104,7 @@ int run_map(const MapArgs& a, const map::Layer* layer) {
   opt.map.timing.latency = a.latency;
   opt.map.timing.bandwidth = a.bandwidth;
   if (!a.dataflow.empty()) opt.map.dataflow = parse_dataflow(a.dataflow);
+  opt.map.direct = parse_conv(a.conv);
   opt.per_tensor_quant = a.layer.per_tensor;
   opt.only_layer = a.layer_name;
 

@@ -36,6 +36,13 @@ map::Dataflow parse_dataflow(const std::string& text) {
   throw CLI::ValidationError("--dataflow", "expected wos or ios, got '" + text + "'");
 }
 
+std::optional<bool> parse_conv(const std::string& text) {
+  if (text.empty() || text == "auto") return std::nullopt;
+  if (text == "direct") return true;
+  if (text == "im2col") return false;
+  throw CLI::ValidationError("--conv", "expected auto, direct or im2col, got '" + text + "'");
+}
+
 birrd::Wiring parse_wiring(const std::string& text) {
   auto w = birrd::parse_wiring(text);
   if (!w) {

@@ -1,6 +1,7 @@
 // Option values shared by several subcommands: the array, the dataflow, the BIRRD wiring.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -15,6 +16,10 @@ std::pair<int, int> parse_array(const std::string& text);
 
 // "wos" / "ios" (also "WO-S", "IO-S"); throws CLI::ValidationError otherwise.
 map::Dataflow parse_dataflow(const std::string& text);
+
+// The convolution algorithm of --conv: "auto" (unset: the mapper picks the faster), "direct"
+// (true) or "im2col" (false); throws CLI::ValidationError naming --conv otherwise.
+std::optional<bool> parse_conv(const std::string& text);
 
 // "benes" / "feather"; throws CLI::ValidationError naming --wiring otherwise.
 birrd::Wiring parse_wiring(const std::string& text);

@@ -27,14 +27,14 @@ struct RunArgs {
   sim::RunOptions opt;
   RunDebugArgs debug;
   bool listing = false;
-  std::string network, layer_name, dataflow;
+  std::string network, layer_name, dataflow, conv;
   std::string coverage;
   sim::Coverage counters;
 };
 
 int run_stimulus(const sim::Stimulus& stim, const std::string& array, std::uint64_t seed,
                  const sim::RunOptions& opt, const std::string& mapping,
-                 const std::string& dataflow, bool listing) {
+                 const std::string& dataflow, const std::string& conv, bool listing) {
   const auto [ah, aw] = parse_array(array);
   map::MapOptions mopt;
   if (!mapping.empty()) {
@@ -53,6 +53,7 @@ int run_stimulus(const sim::Stimulus& stim, const std::string& array, std::uint6
              seed);
   std::fflush(stdout);
   if (!dataflow.empty()) mopt.dataflow = parse_dataflow(dataflow);
+  mopt.direct = parse_conv(conv);
   const auto rep = sim::run_stimulus(stim, ah, aw, seed, opt, mopt);
   const double mcps =
       rep.run.seconds > 0 ? static_cast<double>(rep.run.cycles) / rep.run.seconds / 1e3 : 0.0;
@@ -135,7 +136,8 @@ int run(RunArgs& a, const CLI::App* cmd) {
   a.opt.seed = a.seed;
   apply_run_debug(a.debug, cmd, a.opt);
   if (!a.coverage.empty()) a.opt.coverage = &a.counters;
-  const int rc = run_stimulus(stim, a.array, a.seed, a.opt, a.mapping, a.dataflow, a.listing);
+  const int rc =
+      run_stimulus(stim, a.array, a.seed, a.opt, a.mapping, a.dataflow, a.conv, a.listing);
   if (!a.coverage.empty()) {
     const auto dir = std::filesystem::path(a.coverage).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir);
@@ -166,6 +168,9 @@ Command add_run(CLI::App& app) {
                       "run one layer (--layer-name) of a built-in network or network file");
   run_cmd->add_option("--layer-name", a->layer_name, "the layer of --network to run");
   run_cmd->add_option("--dataflow", a->dataflow, "force wos or ios");
+  run_cmd->add_option("--conv", a->conv,
+                      "convolution algorithm: auto (the faster), direct (the streaming window) "
+                      "or im2col");
   run_cmd->add_option("--coverage", a->coverage,
                       "write the functional coverage counters of the top (JSON)");
   return {run_cmd, [a, run_cmd] { return run(*a, run_cmd); }};

@@ -18,6 +18,7 @@
 #include <ctime>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -38,6 +39,7 @@ struct Case {
   bool conv = true;     // for a random case: draw a conv, else a GEMM
   map::Layer layer;     // per-tensor requantization (layer.per_tensor_quant) lets IO-S be chosen
   bool random = false;  // the shape is drawn from the test's seed
+  std::optional<bool> direct;  // force direct convolution (true) or im2col (MapOptions::direct)
 };
 
 Case conv(std::string name, int array, int h, int c, int co, int r, int stride, int pad,
@@ -47,6 +49,12 @@ Case conv(std::string name, int array, int h, int c, int co, int r, int stride, 
   k.name = std::move(name);
   k.array = array;
   return k;
+}
+
+Case direct(Case c) {
+  c.name += " direct";
+  c.direct = true;
+  return c;
 }
 
 Case gemm(std::string name, int array, int m, int k, int n, bool per_tensor) {
@@ -101,6 +109,12 @@ std::vector<Case> cases() {
       conv("mobilenetv3.last 1x1 160->960 (7->4)", 16, 4, 160, 960, 1, 1, 0),
       gemm("mobilenetv3.classifier.fc1 960->1280 (halved)", 16, 1, 480, 640, false),
       conv("mobilenetv3.dw 3x3 dilated 2 (atrous variant) 32ch", 4, 10, 32, 32, 3, 1, 2, 32, 2),
+      // Direct convolution (the streaming window) forced where the mapper would pick im2col
+      // at these scaled sizes, so that its plans meet the RTL at every array size.
+      direct(conv("resnet50.layer1.0.conv2 3x3 64->64 (56->14)", 16, 14, 64, 64, 3, 1, 1)),
+      direct(conv("resnet50.layer2.0.conv2 3x3/2 128->128 (56->10)", 8, 10, 128, 128, 3, 2, 1)),
+      direct(conv("resnet50.layer3.1.conv2 3x3 256->256 (14->7)", 16, 7, 256, 256, 3, 1, 1)),
+      direct(conv("dilated 3x3 d2 grouped 32->32 g2", 4, 10, 32, 32, 3, 1, 2, 2, 2)),
       // BERT-base encoder (sequence 128), per-tensor requantization.
       gemm("bert.attn.qkv 128x768x768 (->64x256x256)", 16, 64, 256, 256, true),
       gemm("bert.attn.scores 128x64x128 (one head)", 16, 128, 64, 128, true),
@@ -187,10 +201,14 @@ TEST_P(MapperAgreement, CyclesAndTrafficMatchTheRtl) {
 
   map::MapOptions mo;
   mo.timing.latency = 2;
+  mo.direct = c.direct;
   const map::CompiledLayer cl =
       map::compile_layer(p, c.layer, map::random_operands(c.layer, rng), mo);
   const map::LayerMap& lm = cl.map;
   const map::MappedProgram& mp = cl.program;
+  if (c.direct) {
+    EXPECT_EQ(lm.direct, *c.direct) << lm.describe();
+  }
   // The program built with data is the one the mapper timed.
   const top::Timing again = top::predict(p, mp.instrs, mo.timing);
   EXPECT_EQ(again.cycles, lm.timing.cycles) << "the data program differs from the shape-only one";

@@ -1,5 +1,6 @@
 // The layer compiler (sw/include/feather/top/compiler.hpp): every compiled program runs on the
 // golden model without an error and produces exactly the reference results.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -237,6 +238,65 @@ TEST(TopCompiler, ConvsMatchReference) {
   }
 }
 
+// Direct convolution: the window walks the input image (no im2col image): exact on every
+// stride, padding, dilation, kernel shape and grouping, and on random shapes, at several array
+// sizes; the streamed image is the input itself (far fewer off-chip words for a 3x3 conv).
+TEST(TopCompiler, DirectConvsMatchReference) {
+  const std::uint64_t seed = test::test_seed();
+  Rng rng(seed);
+  struct Shape {
+    int h, w, c, co, k, stride, pad, dilation, groups;
+  };
+  std::vector<Shape> shapes = {
+      {6, 6, 3, 5, 3, 1, 1, 1, 1},    // 3x3 same
+      {7, 5, 4, 8, 3, 2, 1, 1, 1},    // stride 2
+      {8, 8, 2, 6, 3, 1, 2, 2, 1},    // dilation 2
+      {5, 6, 10, 7, 1, 1, 0, 1, 1},   // 1x1
+      {6, 6, 6, 10, 3, 1, 1, 1, 2},   // groups = 2
+      {6, 5, 8, 8, 3, 1, 1, 1, 8},    // depthwise
+      {7, 7, 4, 8, 3, 2, 0, 1, 4},    // groups 4, stride 2
+      {9, 9, 20, 9, 5, 3, 2, 1, 1},   // 5x5 stride 3, channels past one VN
+      {8, 8, 16, 16, 3, 1, 3, 3, 1},  // dilation 3, padding 3
+      {6, 7, 5, 4, 1, 2, 1, 1, 1},    // 1x1 with padding and stride 2
+  };
+  for (int i = 0; i < 8; ++i) {  // random shapes
+    Shape s{uni(rng, 1, 9),  uni(rng, 1, 9), uni(rng, 1, 24),
+            uni(rng, 1, 24), uni(rng, 1, 4), uni(rng, 1, 3),
+            uni(rng, 0, 2),  uni(rng, 1, 2), 1};
+    if (s.h + 2 * s.pad < s.dilation * (s.k - 1) + 1 ||
+        s.w + 2 * s.pad < s.dilation * (s.k - 1) + 1) {
+      s.pad = s.dilation * (s.k - 1);
+    }
+    shapes.push_back(s);
+  }
+  for (auto [ah, aw] : {std::pair{4, 4}, std::pair{8, 8}, std::pair{16, 16}, std::pair{4, 8}}) {
+    const TopParams p = params(ah, aw, 1024);
+    for (const Shape& s : shapes) {
+      ConvLayer c =
+          random_conv(rng, s.h, s.w, s.c, s.co, s.k, s.stride, s.pad, s.dilation, s.groups);
+      SCOPED_TRACE(fmt::format("seed {} {} {}", seed, p.to_string(), conv_name(c)));
+      CompileOptions o;
+      o.direct_conv = true;
+      const Program prog = compile_conv(p, c, o);
+      ASSERT_EQ(run(prog, p), conv_ref(c)) << prog.summary;
+      EXPECT_EQ(prog.macs, c.macs());
+      bool windowed = false;
+      for (const Instr& in : prog.instrs) windowed |= in.layout.window.on;
+      EXPECT_TRUE(windowed) << "no SetIVNLayout with a window";
+      // Fewer off-chip words than the im2col image when the channels fill whole VNs (with fewer
+      // channels than AH, im2col packs several taps into one VN and direct pads every tap's).
+      if (c.r * c.s > 1 && c.groups == 1 && c.stride == 1 && c.c % ah == 0) {
+        // (im2col may not even fit the streaming buffer: then direct is the only way.)
+        try {
+          EXPECT_LT(prog.mem_words, compile_conv(p, c).mem_words) << "direct image not smaller";
+        } catch (const std::invalid_argument& e) {
+          EXPECT_NE(std::string(e.what()).find("does not fit"), std::string::npos) << e.what();
+        }
+      }
+    }
+  }
+}
+
 // Layer 2 reads layer 1's output where layer 1 left it (no off-chip copy).
 TEST(TopCompiler, ChainedLayersMatchComposedReference) {
   Rng rng(test::test_seed());
@@ -257,6 +317,42 @@ TEST(TopCompiler, ChainedLayersMatchComposedReference) {
       Golden gold(p);
       ASSERT_EQ(run(gold, p1, p), c2.input) << p1.summary;
       ASSERT_EQ(run(gold, p2, p), conv_ref(c2)) << p1.summary << "\n" << p2.summary;
+    }
+    // 3x3 conv -> 3x3 direct conv (stride 2, padding) -> 3x3 direct conv (dilation 2): each
+    // streams its predecessor's output where that layer wrote it, through the window.
+    {
+      const int ch = uni(rng, 1, 2 * ah);
+      ConvLayer c1 = random_conv(rng, 9, 8, uni(rng, 1, 4), ch, 3, 1, 1, 1, 1);
+      ConvLayer c2 = random_conv(rng, c1.ho(), c1.wo(), c1.co, uni(rng, 1, 2 * ah), 3, 2, 1, 1, 1);
+      ConvLayer c3 = random_conv(rng, c2.ho(), c2.wo(), c2.co, uni(rng, 1, 2 * ah), 3, 1, 2, 2, 1);
+      SCOPED_TRACE(p.to_string() + " " + conv_name(c1) + " then " + conv_name(c2) + " then " +
+                   conv_name(c3));
+      CompileOptions o1;
+      o1.store_output = false;
+      o1.direct_conv = uni(rng, 0, 1) == 1;
+      const Program p1 = compile_conv(p, c1, o1);
+      c2.input = conv_ref(c1);
+      CompileOptions o2;
+      o2.direct_conv = true;
+      o2.store_output = false;
+      o2.input_in_buffer = p1.out.layout;
+      const Program p2 = compile_conv(p, c2, o2);
+      c3.input = conv_ref(c2);
+      CompileOptions o3;
+      o3.direct_conv = true;
+      o3.input_in_buffer = p2.out.layout;
+      const Program p3 = compile_conv(p, c3, o3);
+      Golden gold(p);
+      ASSERT_EQ(run(gold, p1, p), c2.input) << p1.summary;
+      ASSERT_EQ(run(gold, p2, p), c3.input) << p1.summary << "\n" << p2.summary;
+      ASSERT_EQ(run(gold, p3, p), conv_ref(c3)) << p2.summary << "\n" << p3.summary;
+      for (const Program* q : {&p2, &p3}) {
+        for (const Instr& in : q->instrs) {
+          EXPECT_FALSE(in.op == Op::kLoad &&
+                       in.target == static_cast<std::uint32_t>(Target::kSbufActive))
+              << "a chained layer loads its input: " << disassemble(in);
+        }
+      }
     }
     // GEMM -> GEMM -> GEMM
     {

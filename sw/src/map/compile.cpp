@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 
 #include "feather/top/compiler.hpp"
@@ -110,16 +111,17 @@ CompiledLayer compile_layer(const top::TopParams& p, const Layer& layer, const O
   CompiledLayer c;
   c.layer = layer;
   top::GroupedGemm data;
+  std::optional<top::ConvLayer> cv;
   if (layer.kind == OpKind::kConv) {
-    const top::ConvLayer cv = conv_of(layer, operands);
-    data = top::as_grouped(cv);
-    c.expected = top::conv_ref(cv);
+    cv = conv_of(layer, operands);
+    c.expected = top::conv_ref(*cv);
   } else {
     const top::GemmLayer g = gemm_of(layer, operands);
     data = top::as_grouped(g);
     c.expected = top::gemm_ref(g);
   }
   c.map = map_layer(p, layer, opt);
+  if (cv) data = c.map.direct ? top::as_grouped_direct(*cv) : top::as_grouped(*cv);
   c.program = build_program(p, c.map, data);
   return c;
 }

@@ -67,6 +67,11 @@ GemmShape Layer::as_gemm(bool per_tensor) const {
       g.m = u64(batch) * u64(ho()) * u64(wo());
       g.k = u64(r) * u64(s) * (u64(c) / g.groups);
       g.n = u64(co) / g.groups;
+      if (batch == 1 && stride_h == stride_w && pad_h == pad_w && dil_h == dil_w && h > 0 &&
+          w > 0 && r > 0 && s > 0 && stride_h > 0 && pad_h >= 0 && dil_h > 0 && ho() > 0 &&
+          wo() > 0) {
+        g.conv = top::ConvWindow{h, w, r, s, stride_h, pad_h, dil_h};
+      }
       break;
     case OpKind::kGemm:
       g.groups = 1;

@@ -80,10 +80,14 @@ std::vector<Tile> make_tiles(const GemmShape& s, const Grid& g) {
 namespace detail {
 
 // The GEMM a tile compiles to (IO-S: transposed).
-top::GroupedGemm tile_shape(const GemmShape& s, Dataflow df, const Tile& t) {
+top::GroupedGemm tile_shape(const GemmShape& s, Dataflow df, const Tile& t, bool direct) {
   top::GroupedGemm g;
   g.groups = static_cast<int>(t.groups);
   g.k = static_cast<int>(t.k);
+  if (direct) {  // one tap's K: the group's input channels
+    g.window = *s.conv;
+    g.k = static_cast<int>(t.k / static_cast<u64>(s.conv->taps()));
+  }
   if (df == Dataflow::kWoS) {
     g.m = static_cast<int>(t.m);
     g.n = static_cast<int>(t.n);
@@ -91,8 +95,9 @@ top::GroupedGemm tile_shape(const GemmShape& s, Dataflow df, const Tile& t) {
     g.m = static_cast<int>(t.n);
     g.n = static_cast<int>(t.m);
   }
-  g.what = fmt::format("{} tile {}{}x{}x{}", s.name.empty() ? "layer" : s.name,
-                       g.groups > 1 ? fmt::format("{} x ", g.groups) : "", g.m, g.k, g.n);
+  g.what = fmt::format("{} tile {}{}x{}x{}{}", s.name.empty() ? "layer" : s.name,
+                       g.groups > 1 ? fmt::format("{} x ", g.groups) : "", g.m, g.k, g.n,
+                       direct ? " (direct)" : "");
   return g;
 }
 
@@ -130,8 +135,8 @@ class Compiles {
     std::string why;
   };
 
-  Compiles(const top::TopParams& p, const GemmShape& s, const MapOptions& o)
-      : p_(p), s_(s), o_(o) {}
+  Compiles(const top::TopParams& p, const GemmShape& s, const MapOptions& o, bool direct)
+      : p_(p), s_(s), o_(o), direct_(direct) {}
 
   // The shape-only program of tile `t` (nullptr and the reason when it does not compile). A K
   // chunk after the first needs the first chunk of its output tile.
@@ -154,7 +159,7 @@ class Compiles {
       try {
         top::CompileOptions c = co;
         c.shape_only = true;
-        e.prog = top::compile_grouped(p_, tile_shape(s_, df, t), c);
+        e.prog = top::compile_grouped(p_, tile_shape(s_, df, t, direct_), c);
         e.ok = true;
         e.timing = top::predict(p_, e.prog.instrs, o_.timing);
       } catch (const std::invalid_argument& ex) {
@@ -182,7 +187,7 @@ class Compiles {
         top::CompileOptions c = co;
         c.shape_only = true;
         c.any_plan = true;
-        (void)top::compile_grouped(p_, tile_shape(s_, df, t), c);
+        (void)top::compile_grouped(p_, tile_shape(s_, df, t, direct_), c);
       } catch (const std::invalid_argument&) {
         ok = false;
       }
@@ -205,6 +210,7 @@ class Compiles {
   const top::TopParams& p_;
   const GemmShape& s_;
   const MapOptions& o_;
+  bool direct_ = false;
   u64 first_k_ = 0;
   std::map<std::tuple<bool, u64, u64, u64, u64, bool, bool>, Entry> cache_;
   std::map<std::tuple<bool, u64, u64, u64, u64, bool, bool>, bool> feasible_;
@@ -229,9 +235,10 @@ detail::TileProgram tile_program(const top::Program& prog, Dataflow df, const Ti
 std::string_view to_string(Dataflow d) { return d == Dataflow::kWoS ? "WO-S" : "IO-S"; }
 
 std::string LayerMap::describe() const {
-  return fmt::format("{} {}x{}x{} tiles (M<={} {}<={} K<={}{}) {}", map::to_string(dataflow),
-                     tiles_m, tiles_n, tiles_k, tile_m, shape.groups > 1 ? "groups" : "N", tile_n,
-                     tile_k, double_buffered ? ", double-buffered" : "", mapping.to_string());
+  return fmt::format("{}{} {}x{}x{} tiles (M<={} {}<={} K<={}{}) {}", map::to_string(dataflow),
+                     direct ? " direct" : "", tiles_m, tiles_n, tiles_k, tile_m,
+                     shape.groups > 1 ? "groups" : "N", tile_n, tile_k,
+                     double_buffered ? ", double-buffered" : "", mapping.to_string());
 }
 
 Accesses count_accesses(const top::TopParams& p, const std::vector<top::Instr>& prog) {
@@ -284,9 +291,10 @@ LayerMap map_layer(const top::TopParams& p, const Layer& layer, const MapOptions
 namespace {
 
 // The search on the buffers `p` (the top's, or half of them: double_buffered) for a top
-// `run`: tiles are compiled for `p`, the layer's stream runs and is timed on `run`.
+// `run`: tiles are compiled for `p`, the layer's stream runs and is timed on `run`. Direct
+// convolution plans (`direct`, LayerMap::direct) or the GEMM lowering's.
 LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmShape& s,
-                const MapOptions& opt) {
+                const MapOptions& opt, bool direct) {
   const std::string name = s.name.empty() ? s.to_string() : s.name;
   if (s.groups < 1 || s.m < 1 || s.k < 1 || s.n < 1) {
     throw std::invalid_argument(fmt::format("{}: groups, M, K and N must be at least 1", name));
@@ -310,7 +318,10 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
   const auto ah = static_cast<u64>(p.ah);
   const u64 nn = s.groups > 1 ? s.groups : s.n;
 
-  Compiles compiles(p, s, opt);
+  const auto& win = s.conv;
+  const bool try_direct = direct && win, try_gemm = !direct;
+  Compiles compiles(p, s, opt, false);
+  Compiles direct_compiles(p, s, opt, true);
   LayerMap best;
   bool have = false;
   u64 best_cycles = 0;
@@ -333,18 +344,19 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
     }
     return true;
   };
-  // Whether every tile of the grid compiles, and the grid's score.
-  auto consider = [&](Dataflow df, const Grid& g) {
+  // Whether every tile of the grid compiles, and the grid's score (nullopt: rejected).
+  auto consider = [&](Dataflow df, const Grid& g, bool as_direct = false) -> std::optional<u64> {
     ++stats.candidates;
-    compiles.set_chunk(g.tile_k);
+    Compiles& cs = as_direct ? direct_compiles : compiles;
+    cs.set_chunk(g.tile_k);
     // Scored on the layer's whole stream (operand reuse, the halves, the scheduler).
     std::vector<detail::TileProgram> progs;
     for (const Tile& t : make_tiles(s, g)) {
       std::string why;
-      const auto* e = compiles.get(df, t, &why);
+      const auto* e = cs.get(df, t, &why);
       if (!e) {
         reject(why);
-        return false;
+        return std::nullopt;
       }
       progs.push_back(detail::tile_program(e->prog, df, t));
     }
@@ -359,6 +371,7 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
       best_cycles = cycles;
       best = {};
       best.dataflow = df;
+      best.direct = as_direct;
       best.tiles_m = g.tiles_m;
       best.tiles_n = g.tiles_n;
       best.tiles_k = g.tiles_k;
@@ -366,7 +379,7 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
       best.tile_n = g.tile_n;
       best.tile_k = g.tile_k;
     }
-    return true;
+    return cycles;
   };
 
   // Chunks along K and tiles along N: 1, 2, 3, 4, 6, 9, 13, ... (distinct grids only); along M:
@@ -389,6 +402,7 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
     n_steps.erase(std::unique(n_steps.begin(), n_steps.end()), n_steps.end());
   }
   for (Dataflow df : dfs) {
+    if (!try_gemm) break;
     if (opt.tiles) {
       const auto [tm, tn, tk] = *opt.tiles;
       if (tm < 1 || tn < 1 || tk < 1) {
@@ -449,6 +463,26 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
       if ((one_m_tile && gk.tiles_k == 1) || (have && k_worse >= 1)) break;
     }
   }
+  // Direct convolution: tiles along N only (each streams the whole image), the fewest that
+  // compile, then more while that improves the score.
+  if (try_direct) {
+    if (opt.tiles) {
+      const auto [tm, tn, tk] = *opt.tiles;
+      if (tm == 1 && tk == 1 && tn >= 1) consider(Dataflow::kWoS, make_grid(s, ah, 1, tn, 1), true);
+    } else {
+      u64 prev_tiles_n = 0;
+      std::optional<u64> prev;
+      for (u64 tn : n_steps) {
+        const Grid g = make_grid(s, ah, 1, tn, 1);
+        if (g.tiles_n == prev_tiles_n) continue;
+        prev_tiles_n = g.tiles_n;
+        const auto c = consider(Dataflow::kWoS, g, true);
+        if (!c) continue;  // does not fit: more N tiles
+        if (prev && *c >= *prev) break;
+        prev = c;
+      }
+    }
+  }
   if (!have) {
     std::string msg =
         fmt::format("{} ({}) cannot be mapped on {}", name, s.to_string(), p.to_string());
@@ -464,11 +498,12 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
   best.shape = s;
   best.shape.name = name;
   const Grid g{best.tile_m, best.tile_n, best.tiles_m, best.tiles_n, best.tile_k, best.tiles_k};
-  compiles.set_chunk(g.tile_k);
+  Compiles& chosen = best.direct ? direct_compiles : compiles;
+  chosen.set_chunk(g.tile_k);
   best.tiles = make_tiles(s, g);
   std::vector<detail::TileProgram> tile_progs;
   for (const Tile& t : best.tiles) {
-    const top::Program& prog = compiles.get(best.dataflow, t, nullptr)->prog;
+    const top::Program& prog = chosen.get(best.dataflow, t, nullptr)->prog;
     tile_progs.push_back(detail::tile_program(prog, best.dataflow, t));
   }
   const auto places = detail::place_tiles(run, tile_progs);
@@ -478,7 +513,7 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
     return t.r.w != 0 || t.r.i != 0 || t.r.o != 0;
   });
   best.accesses = count_accesses(p, all);
-  const top::Program* first = &compiles.get(best.dataflow, best.tiles.front(), nullptr)->prog;
+  const top::Program* first = &chosen.get(best.dataflow, best.tiles.front(), nullptr)->prog;
   best.mapping = first->mapping;
   for (const auto& in : first->instrs) {
     if (in.op == top::Op::kSetWvnLayout) best.lw = in.layout;
@@ -520,10 +555,12 @@ std::optional<top::TopParams> half_buffers(const top::TopParams& p) {
 
 }  // namespace detail
 
-LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptions& opt) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const top::TopParams p = p_in.validated();
-  LayerMap best = search(p, p, s, opt);
+namespace {
+
+// The best plan of one kind (direct convolution or the GEMM lowering), on the whole buffers or
+// on half of them.
+LayerMap plan(const top::TopParams& p, const GemmShape& s, const MapOptions& opt, bool direct) {
+  LayerMap best = search(p, p, s, opt, direct);
   // Tiles that fit half the buffers alternate between the halves, so that each tile's loads
   // overlap the previous tile's streams (layer_stream.hpp). Tried when the plan on the whole
   // buffers leaves the array idle for more than 2 % of its cycles.
@@ -531,7 +568,7 @@ LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptio
   if (!best.double_buffered && beats > 0 && best.timing.cycles * 50 > beats * 51) {
     if (const auto h = detail::half_buffers(p)) {
       try {
-        LayerMap alt = search(p, *h, s, opt);
+        LayerMap alt = search(p, *h, s, opt, direct);
         if (alt.timing.cycles < best.timing.cycles) {
           alt.candidates += best.candidates;
           alt.rejected += best.rejected;
@@ -543,9 +580,64 @@ LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptio
       }
     }
   }
-  best.search_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return best;
+}
+
+}  // namespace
+
+// Whether map_gemm weighs direct convolution (LayerMap::direct) against im2col: a convolution
+// with a window that is not a plain GEMM already (a 1x1 kernel without stride or padding), with
+// a stride the window takes, streaming not clearly more K-VNs than im2col (direct pads every
+// tap's channels to whole VNs: a depthwise or 3-channel conv loses), and whose group images fit
+// the streaming buffer (one group's image for a grouped conv: no N tiling shrinks it).
+bool direct_candidate(const top::TopParams& p, const GemmShape& s) {
+  if (!s.conv) return false;
+  const top::ConvWindow& w = *s.conv;
+  const auto ah = static_cast<u64>(p.ah), taps = static_cast<u64>(w.taps());
+  if (taps == 1 && w.stride == 1 && w.pad == 0) return false;
+  if (w.stride > (1 << top::kWindowStrideBits) - 1) return false;
+  const u64 cv = ceil_div(s.k / taps, ah);  // channel VNs per tap
+  if (taps * cv * 4 > ceil_div(s.k, ah) * 5) return false;
+  const u64 image_lines = ceil_div(u64(w.h) * u64(w.w) * cv, u64(p.aw)) * ah;
+  return image_lines <= u64(p.sd);
+}
+
+LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptions& opt) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const top::TopParams p = p_in.validated();
+  const std::string name = s.name.empty() ? s.to_string() : s.name;
+  if (opt.direct && *opt.direct && !s.conv) {
+    throw std::invalid_argument(fmt::format(
+        "{}: direct convolution needs a batch-1 convolution with the same stride, padding and "
+        "dilation on both axes",
+        name));
+  }
+  // Direct convolution and im2col are searched apart (each with its half-buffer plan) and the
+  // faster kept, unless MapOptions::direct forces one.
+  const bool want_gemm = !(opt.direct && *opt.direct);
+  const bool want_direct = opt.direct ? *opt.direct : direct_candidate(p, s);
+  std::optional<LayerMap> best;
+  if (want_gemm) best = plan(p, s, opt, false);
+  if (want_direct) {
+    try {
+      LayerMap d = plan(p, s, opt, true);
+      if (best && d.timing.cycles >= best->timing.cycles) {
+        best->candidates += d.candidates;
+        best->rejected += d.rejected;
+      } else {
+        if (best) {
+          d.candidates += best->candidates;
+          d.rejected += best->rejected;
+        }
+        best = std::move(d);
+      }
+    } catch (const std::invalid_argument&) {
+      if (!want_gemm) throw;  // forced direct: its reason
+    }
+  }
+  best->search_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return *best;
 }
 
 }  // namespace feather::map

@@ -17,10 +17,33 @@ using detail::tile_shape;
 
 namespace {
 
+// The data of one direct-convolution tile: its groups' images and its columns of the weights.
+top::GroupedGemm direct_tile_data(const GemmShape& s, const Tile& t, const top::GroupedGemm& d) {
+  top::GroupedGemm g = tile_shape(s, Dataflow::kWoS, t, true);
+  g.zp_a = d.zp_a;
+  g.zp_w = d.zp_w;
+  const u64 rows = t.k;  // taps * the group's channels
+  for (u64 grp = t.g0; grp < t.g0 + t.groups; ++grp) {
+    g.a.push_back(d.a[grp]);
+    const auto& b = d.b[grp];  // [taps*K][n]
+    std::vector<std::uint8_t> tb(rows * t.n);
+    for (u64 kk = 0; kk < rows; ++kk) {
+      for (u64 j = 0; j < t.n; ++j) tb[kk * t.n + j] = b[kk * s.n + t.n0 + j];
+    }
+    g.b.push_back(std::move(tb));
+    for (u64 j = 0; j < t.n; ++j) {
+      const u64 ch = grp * s.n + t.n0 + j;
+      g.quant.scale.push_back(d.quant.scale[ch]);
+      g.quant.ozp.push_back(d.quant.ozp[ch]);
+    }
+  }
+  return g;
+}
+
 // The data of one tile, as the GEMM it compiles to.
 top::GroupedGemm tile_data(const GemmShape& s, Dataflow df, const Tile& t,
                            const top::GroupedGemm& d) {
-  top::GroupedGemm g = tile_shape(s, df, t);
+  top::GroupedGemm g = tile_shape(s, df, t, false);
   g.zp_a = df == Dataflow::kWoS ? d.zp_a : d.zp_w;
   g.zp_w = df == Dataflow::kWoS ? d.zp_w : d.zp_a;
   const u64 k = t.k;
@@ -74,8 +97,15 @@ MappedProgram build_program(const top::TopParams& p, const LayerMap& lm,
                             const top::GroupedGemm& d) {
   const GemmShape& s = lm.shape;
   const std::string name = s.name;
+  // Direct convolution takes the image form (top::as_grouped_direct): K per tap.
+  const u64 taps = lm.direct && s.conv ? static_cast<u64>(s.conv->taps()) : 1;
+  if (lm.direct != d.window.has_value() || (lm.direct && (!s.conv || *d.window != *s.conv))) {
+    throw std::invalid_argument(fmt::format(
+        "{}: the plan is {} convolution, the data {}", name, lm.direct ? "direct" : "an im2col",
+        d.window ? "is an image with a window" : "has no window"));
+  }
   if (static_cast<u64>(d.groups) != s.groups || static_cast<u64>(d.m) != s.m ||
-      static_cast<u64>(d.k) != s.k || static_cast<u64>(d.n) != s.n) {
+      static_cast<u64>(d.k) * taps != s.k || static_cast<u64>(d.n) != s.n) {
     throw std::invalid_argument(fmt::format("{}: data of shape {} x {}x{}x{}, mapped {}", name,
                                             d.groups, d.m, d.k, d.n, s.to_string()));
   }
@@ -106,7 +136,8 @@ MappedProgram build_program(const top::TopParams& p, const LayerMap& lm,
   for (const Tile& t : lm.tiles) {
     top::CompileOptions co = tile_options(s, t, mo, first);
     co.mem_base = base;
-    progs.push_back(top::compile_grouped(pc, tile_data(s, lm.dataflow, t, d), co));
+    progs.push_back(top::compile_grouped(
+        pc, lm.direct ? direct_tile_data(s, t, d) : tile_data(s, lm.dataflow, t, d), co));
     mp.memory.merge(progs.back().memory);
     base += progs.back().mem_words;
     if (t.first_chunk()) first = &progs.back();

@@ -11,7 +11,7 @@
 namespace feather::map::detail {
 
 // The GEMM a tile compiles to (IO-S: transposed), without data.
-top::GroupedGemm tile_shape(const GemmShape& s, Dataflow df, const Tile& t);
+top::GroupedGemm tile_shape(const GemmShape& s, Dataflow df, const Tile& t, bool direct);
 // The compile options of a tile: a K chunk after the first accumulates, with the first chunk's
 // mapping and output layout (`first`, unused for a first chunk); only the last chunk
 // requantizes and stores, from the inactive half.

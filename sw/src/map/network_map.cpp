@@ -2,10 +2,14 @@
 // per distinct shape, totals and the per-layer table of `feather map`.
 #include <fmt/format.h>
 
+#include <array>
 #include <chrono>
 #include <map>
+#include <optional>
+#include <set>
 #include <stdexcept>
 #include <tuple>
+#include <utility>
 
 #include "feather/map/mapper.hpp"
 #include "feather/map/workload.hpp"
@@ -23,8 +27,13 @@ NetworkMap map_network(const top::TopParams& p_in, const Network& net,
   NetworkMap nm;
   nm.network = net.name;
   nm.params = p.to_string();
-  std::map<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, bool>, LayerMap>
-      cache;
+  // The GEMM lowering's plans by GEMM shape, direct convolution's by GEMM shape and window (a
+  // stride-2 conv and the stride-1 conv after it share the first, not the second).
+  using GemmKey = std::tuple<std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, bool>;
+  std::map<GemmKey, LayerMap> gemm_plans;
+  using ShapeKey = std::pair<GemmKey, std::array<int, 7>>;
+  std::map<ShapeKey, LayerMap> direct_plans;
+  std::set<ShapeKey> shapes;  // distinct (GEMM shape, window) pairs
   bool found = opt.only_layer.empty();
   for (const Layer& l : net.layers) {
     if (!opt.only_layer.empty() && l.name != opt.only_layer) continue;
@@ -34,21 +43,53 @@ NetworkMap map_network(const top::TopParams& p_in, const Network& net,
       continue;
     }
     const GemmShape s = l.as_gemm(opt.per_tensor_quant);
-    const auto key = std::make_tuple(s.groups, s.m, s.k, s.n, s.per_tensor_quant);
-    auto it = cache.find(key);
-    if (it == cache.end()) {
-      try {
-        it = cache.emplace(key, map_gemm(p, s, opt.map)).first;
-      } catch (const std::invalid_argument& e) {
-        throw std::invalid_argument(
-            fmt::format("{}: layer '{}' ({}): {}", net.name, l.name, l.shape_string(), e.what()));
+    const GemmKey key{s.groups, s.m, s.k, s.n, s.per_tensor_quant};
+    const top::ConvWindow w0 = s.conv.value_or(top::ConvWindow{0, 0, 0, 0, 0, 0, 0});
+    shapes.emplace(key, std::array{w0.h, w0.w, w0.r, w0.s, w0.stride, w0.pad, w0.dilation});
+    // As map_gemm decides: im2col unless direct is forced, direct when forced or a candidate.
+    const std::optional<bool>& force = opt.map.direct;
+    const bool want_gemm = !(force && *force);
+    const bool want_direct = force ? *force && s.conv.has_value() : direct_candidate(p, s);
+    std::optional<LayerMap> chosen;
+    try {
+      if (want_gemm) {
+        auto it = gemm_plans.find(key);
+        if (it == gemm_plans.end()) {
+          MapOptions o = opt.map;
+          o.direct = false;
+          it = gemm_plans.emplace(key, map_gemm(p, s, o)).first;
+        }
+        chosen = it->second;
       }
+      if (want_direct) {
+        const top::ConvWindow& w = *s.conv;
+        const auto dkey =
+            std::make_pair(key, std::array{w.h, w.w, w.r, w.s, w.stride, w.pad, w.dilation});
+        auto it = direct_plans.find(dkey);
+        if (it == direct_plans.end()) {
+          MapOptions o = opt.map;
+          o.direct = true;
+          try {
+            it = direct_plans.emplace(dkey, map_gemm(p, s, o)).first;
+          } catch (const std::invalid_argument&) {
+            if (!want_gemm) throw;  // forced direct: its reason
+          }
+        }
+        if (it != direct_plans.end() &&
+            (!chosen || it->second.timing.cycles < chosen->timing.cycles)) {
+          chosen = it->second;
+        }
+      }
+      if (!chosen) map_gemm(p, s, opt.map);  // throws the reason (e.g. forced direct on a GEMM)
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(
+          fmt::format("{}: layer '{}' ({}): {}", net.name, l.name, l.shape_string(), e.what()));
     }
     NetworkEntry e;
     e.layer = l.name;
     e.shape = l.shape_string();
     e.count = static_cast<std::uint64_t>(l.count);
-    e.map = it->second;
+    e.map = *chosen;
     e.map.shape.name = l.name;
     nm.macs += s.macs() * e.count;
     nm.cycles += e.map.timing.cycles * e.count;
@@ -59,7 +100,7 @@ NetworkMap map_network(const top::TopParams& p_in, const Network& net,
     throw std::invalid_argument(
         fmt::format("network '{}' has no layer named '{}'", net.name, opt.only_layer));
   }
-  nm.distinct = cache.size();
+  nm.distinct = shapes.size();
   nm.utilization = nm.cycles ? static_cast<double>(nm.macs) /
                                    (static_cast<double>(p.ah) * static_cast<double>(p.aw) *
                                     static_cast<double>(nm.cycles))
@@ -77,11 +118,11 @@ std::string format_table(const top::TopParams& p, const NetworkMap& nm) {
   for (const NetworkEntry& e : nm.layers) {
     const LayerMap& m = e.map;
     t += fmt::format(
-        "| {} | {} | {} | {} {}x{}x{} | {} | {} | {} | {} | {} | {:.1f}% | {:.1f} | {:.0f} |\n",
-        e.layer, e.shape, e.count, to_string(m.dataflow), m.tiles_m, m.tiles_n, m.tiles_k,
-        m.mapping.to_string(), short_layout(m.li), short_layout(m.lw), short_layout(m.lo),
-        m.timing.cycles, 100.0 * m.utilization, static_cast<double>(m.offchip_bytes(p.aw)) / 1024.0,
-        1e3 * m.search_seconds);
+        "| {} | {} | {} | {}{} {}x{}x{} | {} | {} | {} | {} | {} | {:.1f}% | {:.1f} | {:.0f} |\n",
+        e.layer, e.shape, e.count, to_string(m.dataflow), m.direct ? " direct" : "", m.tiles_m,
+        m.tiles_n, m.tiles_k, m.mapping.to_string(), short_layout(m.li), short_layout(m.lw),
+        short_layout(m.lo), m.timing.cycles, 100.0 * m.utilization,
+        static_cast<double>(m.offchip_bytes(p.aw)) / 1024.0, 1e3 * m.search_seconds);
   }
   t += fmt::format(
       "\ntotal: {} layers mapped ({} distinct shapes, {} layers without MACs skipped), {} MACs, "

@@ -28,6 +28,15 @@
 // overwrite (acc = 0 on their first pass). With n0 not a multiple of AH, the rows of one group
 // column fall into two OVNs: only output layouts giving both the same bank are accepted.
 //
+// Direct convolution (CompileOptions::direct_conv; docs/isa.md "Window"): each group's A image
+// is the input image itself ([h*w] pixels of the group's channels, K-VNs = channel VNs), and K
+// is walked per kernel tap: per tile, per tap (ky, kx), per K-pass an ExecuteMapping of the
+// tap's weights (a copy of the WVN layout per tap, or reloaded per tap when they do not all fit)
+// and the runs split at output-row boundaries, each ExecuteStreaming with the window origin
+// (oy*stride + ky*dil - pad, ox0*stride + kx*dil - pad). Taps after the first accumulate. A
+// step's reps output positions must lie in one row (reps divides the output width); the IVN
+// conflict check walks the window's pixels, padding included (no reads).
+//
 // Files: compiler.cpp (this: the mapping search and the entry points), compiler_layouts.cpp (the
 // layout search with its conflict checks and the output runs), compiler_route.cpp (the BIRRD
 // routes), compiler_emit.cpp (the instruction stream, the off-chip image, read_output);
@@ -109,7 +118,7 @@ namespace {
 
 u64 lower_bound_cycles(const Geo& g, const Problem& p, const Map& m) {
   const u64 nt = make_tiles(g, p, m).size();
-  return nt * passes(g, p, m) * pair_cycles(g, blocks(p, m), m.vn, 1);
+  return nt * taps(p) * passes(g, p, m) * pair_cycles(g, blocks(p, m), m.vn, 1);
 }
 
 Program compile_problem(const TopParams& tp_in, const Problem& p, const CompileOptions& opt) {
@@ -123,16 +132,22 @@ Program compile_problem(const TopParams& tp_in, const Problem& p, const CompileO
                     "requantization entries, QD = {}",
                     p.what, p.n, g.ah, round_up(p.n, g.ah), g.qd));
   }
+  if (opt.input_in_buffer && p.direct && p.groups > 1) {
+    throw std::invalid_argument(
+        fmt::format("{}: direct convolution of a grouped layer's input already in the buffer is "
+                    "not supported (each group streams its own image region)",
+                    p.what));
+  }
   if (opt.input_in_buffer) {
     const Layout& l = *opt.input_in_buffer;
     if (l.order > 5 || l.f1 == 0 || l.f2 == 0) {
       throw std::invalid_argument(
           fmt::format("{}: the given input layout {} is malformed", p.what, l.to_string()));
     }
-    if (extent_a(l) < p.m || l.f2 < jg) {
+    if (extent_a(l) < a_extent(p) || l.f2 < jg) {
       throw std::invalid_argument(fmt::format(
           "{}: the given input layout {} covers {} x {} input VNs, the layer needs {} x {}", p.what,
-          l.to_string(), extent_a(l), l.f2, p.m, jg));
+          l.to_string(), extent_a(l), l.f2, a_extent(p), jg));
     }
     if (l.base + footprint(l, g) > g.sd) {
       throw std::invalid_argument(
@@ -186,7 +201,7 @@ Program compile_problem(const TopParams& tp_in, const Problem& p, const CompileO
   RouteCache best_routes;
   u64 best_cycles = kNone;
   for (const auto& [lb, m] : order) {
-    const u64 beats = make_tiles(g, p, m).size() * passes(g, p, m) * blocks(p, m) * m.vn;
+    const u64 beats = make_tiles(g, p, m).size() * taps(p) * passes(g, p, m) * blocks(p, m) * m.vn;
     if (best && beats >= best_cycles) continue;
     auto plan = evaluate(g, p, m, opt.input_in_buffer, opt.output_layout, needs);
     if (!plan) continue;
@@ -304,7 +319,7 @@ Program compile_conv(const TopParams& tp, const ConvLayer& c, const CompileOptio
   const std::string what = fmt::format("conv {}x{}x{} -> {} k{}x{} s{} p{} d{} g{}", c.h, c.w, c.c,
                                        c.co, c.r, c.s, c.stride, c.pad, c.dilation, c.groups);
   check_quant(what, c.quant, static_cast<u64>(c.co));
-  if (opt.input_in_buffer &&
+  if (opt.input_in_buffer && !opt.direct_conv &&
       (c.groups != 1 || c.r != 1 || c.s != 1 || c.stride != 1 || c.pad != 0)) {
     throw std::invalid_argument(fmt::format(
         "{}: an input already in the buffer needs a 1x1 conv with stride 1, no padding and one "
@@ -322,6 +337,7 @@ Program compile_conv(const TopParams& tp, const ConvLayer& c, const CompileOptio
   p.zp_w = c.zp_w;
   p.quant = c.quant;
   p.macs = p.m * p.kg * p.n;
+  if (opt.direct_conv) return compile_grouped(tp, as_grouped_direct(c), opt);
   for (int grp = 0; grp < c.groups; ++grp) {
     GemmLayer gl = conv_group_as_gemm(c, grp);
     if (static_cast<u64>(gl.m) != p.m || static_cast<u64>(gl.k) != p.kg ||
@@ -370,6 +386,42 @@ GroupedGemm as_grouped(const ConvLayer& c) {
   return g;
 }
 
+GroupedGemm as_grouped_direct(const ConvLayer& c) {
+  c.validate();
+  GroupedGemm g;
+  g.what = fmt::format("conv {}x{}x{} -> {} k{}x{} s{} p{} d{} g{} (direct)", c.h, c.w, c.c, c.co,
+                       c.r, c.s, c.stride, c.pad, c.dilation, c.groups);
+  g.groups = c.groups;
+  g.m = c.ho() * c.wo();
+  g.k = c.c / c.groups;  // one tap's K
+  g.n = c.co / c.groups;
+  g.zp_a = c.zp_a;
+  g.zp_w = c.zp_w;
+  g.quant = c.quant;
+  g.window = c.window();
+  const auto cg = static_cast<u64>(g.k), cog = static_cast<u64>(g.n);
+  const u64 pixels = static_cast<u64>(c.h) * static_cast<u64>(c.w), taps = u64(c.r) * u64(c.s);
+  for (u64 grp = 0; grp < static_cast<u64>(c.groups); ++grp) {
+    std::vector<std::uint8_t> a(pixels * cg);  // the group's channels of the image
+    for (u64 px = 0; px < pixels; ++px) {
+      for (u64 ci = 0; ci < cg; ++ci) a[px * cg + ci] = c.input[px * u64(c.c) + grp * cg + ci];
+    }
+    std::vector<std::uint8_t> b(taps * cg * cog);  // [taps*cg][cog], rows (ky, kx, ci)
+    for (u64 n = 0; n < cog; ++n) {
+      for (u64 k = 0; k < taps * cg; ++k)
+        b[k * cog + n] = c.weight[(grp * cog + n) * taps * cg + k];
+    }
+    g.a.push_back(std::move(a));
+    g.b.push_back(std::move(b));
+  }
+  return g;
+}
+
+std::uint64_t GroupedGemm::macs() const {
+  const u64 taps = window ? static_cast<u64>(window->taps()) : 1;
+  return u64(groups) * u64(m) * u64(k) * taps * u64(n);
+}
+
 Program compile_grouped(const TopParams& tp, const GroupedGemm& gg, const CompileOptions& opt) {
   const std::string what =
       gg.what.empty() ? fmt::format("grouped GEMM {} x {}x{}x{}", gg.groups, gg.m, gg.k, gg.n)
@@ -393,7 +445,32 @@ Program compile_grouped(const TopParams& tp, const GroupedGemm& gg, const Compil
   p.n = groups * n;
   p.zp_a = gg.zp_a;
   p.zp_w = gg.zp_w;
-  p.macs = groups * m * k * n;
+  p.macs = gg.macs();
+  u64 a_size = m * k, b_size = k * n;  // per group
+  if (const auto& w = gg.window) {
+    if (w->h < 1 || w->w < 1 || w->r < 1 || w->s < 1 || w->stride < 1 || w->pad < 0 ||
+        w->dilation < 1 || w->ho() < 1 || w->wo() < 1) {
+      throw std::invalid_argument(fmt::format(
+          "{}: illegal window (image {}x{}, kernel {}x{}, stride {}, padding {}, dilation {})",
+          what, w->h, w->w, w->r, w->s, w->stride, w->pad, w->dilation));
+    }
+    if (w->stride > (1 << kWindowStrideBits) - 1) {
+      throw std::invalid_argument(fmt::format(
+          "{}: direct convolution supports strides up to {} (the window's stride field), not {}",
+          what, (1 << kWindowStrideBits) - 1, w->stride));
+    }
+    if (u64(w->ho()) * u64(w->wo()) != m) {
+      throw std::invalid_argument(
+          fmt::format("{}: M = {} is not the window's {}x{} outputs", what, m, w->ho(), w->wo()));
+    }
+    Direct d;
+    d.h = u64(w->h), d.w = u64(w->w), d.r = u64(w->r), d.s = u64(w->s);
+    d.stride = u64(w->stride), d.pad = u64(w->pad), d.dil = u64(w->dilation);
+    d.oh = u64(w->ho()), d.ow = u64(w->wo());
+    p.direct = d;
+    a_size = d.h * d.w * k;
+    b_size = d.taps() * k * n;
+  }
   if (!opt.shape_only) {
     const bool need_a = !opt.input_in_buffer;
     if ((need_a && gg.a.size() != groups) || gg.b.size() != groups) {
@@ -403,13 +480,13 @@ Program compile_grouped(const TopParams& tp, const GroupedGemm& gg, const Compil
                       what, groups, gg.a.size(), gg.b.size()));
     }
     for (u64 grp = 0; grp < groups; ++grp) {
-      if (need_a && gg.a[grp].size() != m * k) {
-        throw std::invalid_argument(fmt::format("{}: A of group {} has {} elements, M*K = {}", what,
-                                                grp, gg.a[grp].size(), m * k));
+      if (need_a && gg.a[grp].size() != a_size) {
+        throw std::invalid_argument(fmt::format("{}: A of group {} has {} elements, need {}", what,
+                                                grp, gg.a[grp].size(), a_size));
       }
-      if (gg.b[grp].size() != k * n) {
-        throw std::invalid_argument(fmt::format("{}: B of group {} has {} elements, K*N = {}", what,
-                                                grp, gg.b[grp].size(), k * n));
+      if (gg.b[grp].size() != b_size) {
+        throw std::invalid_argument(fmt::format("{}: B of group {} has {} elements, need {}", what,
+                                                grp, gg.b[grp].size(), b_size));
       }
     }
     check_quant(what, gg.quant, p.n);

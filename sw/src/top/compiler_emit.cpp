@@ -96,33 +96,38 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
     em.write_words(scale_addr, sbytes, 0, scale_words);
     em.write_words(ozp_addr, obytes, 0, ozp_words);
   }
-  std::vector<u64> a_addr(p.groups, 0), w_addr(p.groups, 0);
+  // Direct convolution: every tap has its own weights, in a copy of the WVN layout at
+  // tap * w_stride (all taps resident), or reloaded at the same lines (w_stride 0) when they do
+  // not all fit.
+  const u64 ntaps = taps(p), fp_w = footprint(plan.lw, g);
+  const u64 w_stride = ntaps > 1 && ntaps * fp_w <= g.wd ? fp_w : 0;
+  std::vector<u64> a_addr(p.groups, 0);
+  std::vector<std::vector<u64>> w_addr(p.groups, std::vector<u64>(ntaps, 0));
   for (u64 grp = 0; grp < p.groups; ++grp) {
     if (!plan.ivn_given && !data) {
       a_addr[grp] = em.alloc(fp_i);
     } else if (!plan.ivn_given) {
       const auto& a = p.a[grp];
+      const u64 ea = a_extent(p);
       auto img = image(g, plan.li, p.zp_a, [&](u64 mm, u64 j, u64 e) {
         const u64 k = j * g.ah + e;
-        return mm < p.m && k < p.kg ? a[mm * p.kg + k] : p.zp_a;
+        return mm < ea && k < p.kg ? a[mm * p.kg + k] : p.zp_a;
       });
       a_addr[grp] = em.alloc(fp_i);
       em.write_words(a_addr[grp], img, 0, fp_i);
     }
     const auto [first, end] = plan.w_ranges[grp];
-    if (!data) {
-      if (first < end) w_addr[grp] = em.alloc(end - first);
-      continue;
-    }
-    const auto& b = p.b[grp];
-    const u64 lo = grp * p.cog, hi = lo + p.cog;
-    auto img = image(g, plan.lw, p.zp_w, [&](u64 n, u64 j, u64 e) {
-      const u64 k = j * g.ah + e;
-      return n >= lo && n < hi && k < p.kg ? b[k * p.cog + (n - lo)] : p.zp_w;
-    });
-    if (first < end) {
-      w_addr[grp] = em.alloc(end - first);
-      em.write_words(w_addr[grp], img, first, end - first);
+    for (u64 tap = 0; tap < ntaps; ++tap) {
+      if (first >= end) continue;
+      w_addr[grp][tap] = em.alloc(end - first);
+      if (!data) continue;
+      const auto& b = p.b[grp];
+      const u64 lo = grp * p.cog, hi = lo + p.cog;
+      auto img = image(g, plan.lw, p.zp_w, [&](u64 n, u64 j, u64 e) {
+        const u64 k = j * g.ah + e;
+        return n >= lo && n < hi && k < p.kg ? b[(tap * p.kg + k) * p.cog + (n - lo)] : p.zp_w;
+      });
+      em.write_words(w_addr[grp][tap], img, first, end - first);
     }
   }
   const u64 fp_o = footprint(plan.lo, g);
@@ -138,10 +143,42 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
   auto li_at = [&](u64 grp) {
     Layout l = plan.li;
     if (!plan.ivn_given) l.base = plan.ivn_stacked ? grp * fp_i : 0;
+    if (p.direct)
+      l.window =
+          Window{true, p.direct->h, p.direct->w, static_cast<std::uint32_t>(p.direct->stride)};
     return l;
   };
+  auto lw_at = [&](u64 tap) {
+    Layout l = plan.lw;
+    l.base = tap * w_stride;
+    return l;
+  };
+  // The ExecuteStreaming instructions of one run: one per output row segment with direct
+  // convolution (the window origin of tap (ry, sx)), else the run itself.
+  auto streams = [&](const EsRun& run, u64 tap, bool acc, bool quant) {
+    const birrd::Config& route = routes.at(run.ports);
+    if (!p.direct) {
+      ins.push_back(Instr::stream(run.m0, run.sm, run.t, acc, quant, route));
+      return;
+    }
+    const Direct& d = *p.direct;
+    const auto dy =
+        static_cast<std::int64_t>((tap / d.s) * d.dil) - static_cast<std::int64_t>(d.pad);
+    const auto dx =
+        static_cast<std::int64_t>((tap % d.s) * d.dil) - static_cast<std::int64_t>(d.pad);
+    for (u64 k = 0; k < run.t;) {
+      const u64 m0 = run.m0 + k * run.sm, oy = m0 / d.ow;
+      u64 t = 1;
+      while (k + t < run.t && (m0 + t * run.sm) / d.ow == oy) ++t;
+      Instr es = Instr::stream(m0, run.sm, t, acc, quant, route);
+      es.iy0 = static_cast<std::int64_t>(oy * d.stride) + dy;
+      es.ix0 = static_cast<std::int64_t>((m0 % d.ow) * d.stride) + dx;
+      ins.push_back(es);
+      k += t;
+    }
+  };
   ins.push_back(Instr::config(p.zp_a, p.zp_w, false));
-  ins.push_back(Instr::set_layout(Op::kSetWvnLayout, plan.lw));
+  ins.push_back(Instr::set_layout(Op::kSetWvnLayout, lw_at(0)));
   ins.push_back(Instr::set_layout(Op::kSetIvnLayout, li_at(0)));
   ins.push_back(Instr::set_layout(Op::kSetOvnLayout, plan.lo));
   if (opt.finish) {
@@ -155,14 +192,27 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
     }
     if (!plan.ivn_given) em.copy(true, Target::kSbufActive, li_at(grp).base, fp_i, a_addr[grp]);
     const auto [first, end] = plan.w_ranges[grp];
-    if (first < end) em.copy(true, Target::kWbuf, first, end - first, w_addr[grp]);
+    auto load_w = [&](u64 tap) {
+      if (first < end) {
+        em.copy(true, Target::kWbuf, tap * w_stride + first, end - first, w_addr[grp][tap]);
+      }
+    };
+    const bool resident = ntaps == 1 || w_stride > 0;
+    if (resident) {
+      for (u64 tap = 0; tap < ntaps; ++tap) load_w(tap);
+    }
     for (; tile_index < plan.tiles.size() && plan.tiles[tile_index].group == grp; ++tile_index) {
       const Tile& t = plan.tiles[tile_index];
-      for (u64 pass = 0; pass < np; ++pass) {
-        ins.push_back(Instr::map(pass * m.kpar, t.n0, m.grlog, m.gclog, m.vn - 1));
-        for (const EsRun& run : plan.runs[tile_index]) {
-          ins.push_back(Instr::stream(run.m0, run.sm, run.t, pass > 0 || opt.accumulate,
-                                      pass + 1 == np && opt.finish, routes.at(run.ports)));
+      for (u64 tap = 0; tap < ntaps; ++tap) {
+        if (ntaps > 1) {
+          if (!resident) load_w(tap);
+          ins.push_back(Instr::set_layout(Op::kSetWvnLayout, lw_at(tap)));
+        }
+        for (u64 pass = 0; pass < np; ++pass) {
+          ins.push_back(Instr::map(pass * m.kpar, t.n0, m.grlog, m.gclog, m.vn - 1));
+          const bool acc = tap > 0 || pass > 0 || opt.accumulate;
+          const bool quant = tap + 1 == ntaps && pass + 1 == np && opt.finish;
+          for (const EsRun& run : plan.runs[tile_index]) streams(run, tap, acc, quant);
         }
       }
     }
@@ -209,11 +259,13 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
       "  WVN      {} ({} lines)\n"
       "  IVN      {}{} ({} lines)\n"
       "  OVN      {} ({} lines)\n"
-      "  groups {}, N-tiles {}, K-passes {}, ExecuteMapping {}, ExecuteStreaming {}\n"
+      "  groups {}, N-tiles {}, K-passes {}{}, ExecuteMapping {}, ExecuteStreaming {}\n"
       "  MACs {}, model cycles {}, instructions {}",
       p.what, tp.to_string(), prog.mapping.to_string(), map_details(m), plan.lw.to_string(),
       footprint(plan.lw, g), plan.li.to_string(), in_desc, fp_i, plan.lo.to_string(), fp_o,
-      p.groups, plan.tiles.size(), np, n_em, n_es, p.macs, plan.cycles, ins.size());
+      p.groups, plan.tiles.size(), np,
+      p.direct ? fmt::format(" x {} taps (direct convolution)", ntaps) : std::string(), n_em, n_es,
+      p.macs, plan.cycles, ins.size());
   return prog;
 }
 

@@ -69,6 +69,16 @@ inline bool fits(const Layout& l, const Geo& g, u64 depth) {
 // The layer as the compiler sees it: `groups` GEMMs M x Kg x cog sharing one output tensor
 // O[m][n], n = g*cog + (channel within the group).
 
+// Direct convolution (docs/isa.md, "Window"): the streamed operand is each group's input image
+// itself, walked through the window of the IVN layout, one ExecuteStreaming per output row
+// segment and kernel tap; the taps accumulate in the output buffer.
+struct Direct {
+  u64 h = 1, w = 1;  // input image (pixels)
+  u64 r = 1, s = 1, stride = 1, pad = 0, dil = 1;
+  u64 oh = 1, ow = 1;
+  u64 taps() const { return r * s; }
+};
+
 struct Problem {
   std::string what;
   u64 m = 1, kg = 1, cog = 1, n = 1;
@@ -78,7 +88,14 @@ struct Problem {
   std::vector<std::vector<std::uint8_t>> b;  // per group [kg][cog]
   Quant quant;                               // [n]
   u64 macs = 0;
+  // Direct convolution: kg is one tap's K (the group's input channels), a per group is the
+  // image [h*w][kg], b per group is [r*s*kg][cog] with rows ordered (r, s, ci); m = oh*ow.
+  std::optional<Direct> direct;
 };
+
+inline u64 taps(const Problem& p) { return p.direct ? p.direct->taps() : 1; }
+// The IVN index range of the streamed operand: output rows, or the image's pixels.
+inline u64 a_extent(const Problem& p) { return p.direct ? p.direct->h * p.direct->w : p.m; }
 
 struct Map {
   std::uint32_t grlog = 0, gclog = 0, vn = 1;
@@ -98,6 +115,7 @@ struct Tile {
 // two tiles cover get the same value twice.
 std::vector<Tile> make_tiles(const Geo& g, const Problem& p, const Map& m);
 
+// K-VNs and K-passes per tap (direct convolution: every tap has them all).
 inline u64 k_vns(const Geo& g, const Problem& p) { return ceil_div(p.kg, g.ah); }
 inline u64 passes(const Geo& g, const Problem& p, const Map& m) {
   return ceil_div(k_vns(g, p), m.kpar);

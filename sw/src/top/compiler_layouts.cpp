@@ -68,8 +68,60 @@ std::vector<Layout> layout_candidates(const Geo& g, u64 ea, u64 eb, u64 kpar, bo
 // ---------------------------------------------------------------------------------------------
 // Conflict checks (brute force, the rules of docs/isa.md).
 
+// Direct convolution: in the step of block b of output row oy and tap (ry, sx), column (rep, kg)
+// reads IVN(iy*w + ix, j0 + kg) with iy = oy*stride + ry*dil - pad, ix = (b*reps + rep)*stride +
+// sx*dil - pad, or nothing (padding) outside the image.
+//
+// Rows repeat: moving every pixel of a step by F0*AW moves every flat index by AW times the
+// d1 stride, which keeps the banks and which reads coincide. So per tap only one row of each
+// residue of iy*w modulo F0*AW is checked.
+bool ivn_window_ok(const Geo& g, const Problem& p, const Map& m, const Layout& l) {
+  const Direct& d = *p.direct;
+  const u64 np = passes(g, p, m), row_blocks = d.ow / m.reps;
+  const auto sh = static_cast<std::int64_t>(d.h), sw = static_cast<std::int64_t>(d.w);
+  // (No row is skipped for an absurd F0 of a given layout: the period would not fit memory.)
+  const u64 period = l.f0log + g.awl <= 20 ? l.f0() * g.aw : 0;
+  std::vector<char> seen(period);
+  BankSet banks(g.aw);
+  for (u64 pass = 0; pass < np; ++pass) {
+    const u64 j0 = pass * m.kpar;
+    for (u64 ry = 0; ry < d.r; ++ry) {
+      for (u64 sx = 0; sx < d.s; ++sx) {
+        const auto dy = static_cast<std::int64_t>(ry * d.dil) - static_cast<std::int64_t>(d.pad);
+        const auto dx = static_cast<std::int64_t>(sx * d.dil) - static_cast<std::int64_t>(d.pad);
+        std::fill(seen.begin(), seen.end(), 0);
+        for (u64 oy = 0; oy < d.oh; ++oy) {
+          const std::int64_t iy = static_cast<std::int64_t>(oy * d.stride) + dy;
+          if (iy < 0 || iy >= sh) continue;
+          if (period > 0) {
+            char& done = seen[static_cast<u64>(iy * sw) % period];
+            if (done) continue;
+            done = 1;
+          }
+          for (u64 b = 0; b < row_blocks; ++b) {
+            banks.next();
+            for (u64 rep = 0; rep < m.reps; ++rep) {
+              const std::int64_t ix = static_cast<std::int64_t>((b * m.reps + rep) * d.stride) + dx;
+              if (ix < 0 || ix >= sw) continue;
+              const u64 a = static_cast<u64>(iy * sw + ix);
+              for (u64 kg = 0; kg < m.kpar; ++kg) {
+                const u64 j = j0 + kg;
+                if (j >= l.f2) break;
+                const u64 fl = flat(l, a, j);
+                if (!banks.claim(fl & (g.aw - 1), fl)) return false;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
 // ExecuteStreaming reads: in one step, column (rep, kg) reads IVN(b*reps + rep, j0 + kg).
 bool ivn_ok(const Geo& g, const Problem& p, const Map& m, const Layout& l) {
+  if (p.direct) return ivn_window_ok(g, p, m, l);
   const u64 np = passes(g, p, m), nb = blocks(p, m), ea = extent_a(l);
   BankSet banks(g.aw);
   for (u64 pass = 0; pass < np; ++pass) {
@@ -259,6 +311,15 @@ std::optional<Plan> evaluate(const Geo& g, const Problem& p, const Map& m,
     needs.conflicts.push_back(
         fmt::format("no conflict-free {} layout for mapping {}", buffer, map_details(m)));
   };
+  // Direct convolution streams one output row per ExecuteStreaming: a step's reps output
+  // positions must not straddle two rows.
+  if (p.direct && p.direct->ow % m.reps != 0) {
+    needs.conflicts.push_back(fmt::format(
+        "mapping {} streams {} output positions per step, which does not divide the output row "
+        "of {} (direct convolution)",
+        map_details(m), m.reps, p.direct->ow));
+    return std::nullopt;
+  }
 
   // Streaming buffer (input).
   if (given) {
@@ -272,7 +333,7 @@ std::optional<Plan> evaluate(const Geo& g, const Problem& p, const Map& m,
   } else {
     u64 need = kNone;
     auto l = first_fit(
-        g, p.m, jg, m.kpar, [&](const Layout& c) { return ivn_ok(g, p, m, c); },
+        g, a_extent(p), jg, m.kpar, [&](const Layout& c) { return ivn_ok(g, p, m, c); },
         [&](const Layout& c) { return fits(c, g, g.sd); }, need);
     if (l) {
       plan.li = *l;
@@ -360,7 +421,7 @@ std::optional<Plan> evaluate(const Geo& g, const Problem& p, const Map& m,
 
   plan.cycles = 0;
   for (const auto& r : plan.runs) {
-    plan.cycles += np * pair_cycles(g, nb, m.vn, r.size());
+    plan.cycles += taps(p) * np * pair_cycles(g, nb, m.vn, r.size());
   }
   return plan;
 }

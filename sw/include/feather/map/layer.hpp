@@ -12,9 +12,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "feather/top/reference.hpp"
 
 namespace feather::map {
 
@@ -39,6 +42,10 @@ struct GemmShape {
   std::string name;  // the layer's, for messages
   std::uint64_t groups = 1, m = 1, k = 1, n = 1;
   bool per_tensor_quant = false;  // one scale and zero point for every output channel
+  // A convolution the layer compiler can also run directly (batch 1, the same stride, padding
+  // and dilation on both axes; top/compiler.hpp): its window. The mapper then weighs direct
+  // convolution against im2col.
+  std::optional<top::ConvWindow> conv;
   std::uint64_t macs() const { return groups * m * k * n; }
   std::string to_string() const;  // e.g. "2 x 196x576x32 (per-tensor quant)"
 };

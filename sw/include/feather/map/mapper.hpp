@@ -38,6 +38,8 @@ struct MapOptions {
   std::optional<top::MappingChoice> mapping;  // force the PE mapping of every tile
   // Force the tiling (tiles_m, tiles_n, tiles_k).
   std::optional<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>> tiles;
+  // Force direct convolution (true) or im2col (false) for a convolution; unset: the faster.
+  std::optional<bool> direct;
 };
 
 // One outer tile, in the layer's coordinates: groups [g0, g0+groups), rows [m0, m0+m),
@@ -61,6 +63,9 @@ struct Accesses {
 struct LayerMap {
   GemmShape shape;
   Dataflow dataflow = Dataflow::kWoS;
+  // Direct convolution: the stream engine's window walks the input image (no im2col image);
+  // tiles along N (columns or groups) only, each tile streams the whole image.
+  bool direct = false;
   // Tiles along M, along N (columns or groups) and along K (chunks).
   std::uint64_t tiles_m = 1, tiles_n = 1, tiles_k = 1;
   std::uint64_t tile_m = 1, tile_n = 1, tile_k = 1;  // the largest tile: rows, columns, K
@@ -95,6 +100,11 @@ LayerMap map_layer(const top::TopParams& p, const Layer& layer, const MapOptions
 // The same for a layer already lowered to GEMMs (the network mapper maps each distinct shape
 // once; the tests sweep shapes directly).
 LayerMap map_gemm(const top::TopParams& p, const GemmShape& shape, const MapOptions& opt = {});
+// Whether map_gemm weighs direct convolution against im2col for a shape (unless forced by
+// MapOptions::direct): a convolution with a window that is not a plain GEMM already, a stride
+// the window takes, not clearly more K-VNs than im2col, and group images that fit the streaming
+// buffer.
+bool direct_candidate(const top::TopParams& p, const GemmShape& s);
 
 // The mapped layer with data: instructions and off-chip image of every tile in sequence.
 struct MappedProgram {
@@ -130,7 +140,7 @@ struct NetworkMap {
   std::uint64_t macs = 0, cycles = 0, offchip_bytes = 0;  // totals (counts included)
   double utilization = 0;                                 // macs / (AH * AW * cycles)
   double search_seconds = 0;                              // wall time of the whole mapping
-  std::uint64_t distinct = 0;                             // distinct shapes searched
+  std::uint64_t distinct = 0;  // distinct layer shapes (GEMM shape and convolution window)
 };
 
 struct NetworkMapOptions {

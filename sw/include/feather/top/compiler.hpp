@@ -71,11 +71,15 @@ struct CompileOptions {
   TimingOptions timing;                 // the cycle model's memory, for scoring the mappings
   // Stop at the first legal plan instead of the best (a fit test: does the layer compile?).
   bool any_plan = false;
+  // compile_conv: direct convolution (the streaming window walks the input image itself, one
+  // ExecuteStreaming per output row segment and kernel tap) instead of an im2col image.
+  bool direct_conv = false;
 };
 
 // A layer as the compiler sees it: `groups` GEMMs O_g = A_g (M x K) * B_g (K x N) writing the
 // channels g*N .. g*N+N-1 of one output tensor O[M][groups*N] (a conv after im2col, or one
-// GEMM with groups = 1).
+// GEMM with groups = 1), or, with a window, a direct convolution: A_g is the image [h*w][K] of
+// the group's K input channels, B_g is [taps*K][N] (rows ordered (ky, kx, ci)) and M = ho*wo.
 struct GroupedGemm {
   std::string what;  // for messages
   int groups = 1, m = 1, k = 1, n = 1;
@@ -83,15 +87,19 @@ struct GroupedGemm {
   std::vector<std::vector<std::uint8_t>> a;  // per group [m][k] (empty: shape only / in buffer)
   std::vector<std::vector<std::uint8_t>> b;  // per group [k][n] (empty: shape only)
   Quant quant;                               // groups*n entries (empty: shape only)
+  std::optional<ConvWindow> window;          // direct convolution
+  std::uint64_t macs() const;
 };
 GroupedGemm as_grouped(const GemmLayer& g);
-GroupedGemm as_grouped(const ConvLayer& c);  // im2col per group (conv_group_as_gemm)
+GroupedGemm as_grouped(const ConvLayer& c);         // im2col per group (conv_group_as_gemm)
+GroupedGemm as_grouped_direct(const ConvLayer& c);  // the image per group, with the window
 Program compile_grouped(const TopParams& p, const GroupedGemm& g, const CompileOptions& opt = {});
 
 // Throws std::invalid_argument (bad layer, does not fit the buffers, unroutable) with a message
 // naming the cause.
 Program compile_gemm(const TopParams& p, const GemmLayer& g, const CompileOptions& opt = {});
-// A conv (any stride, padding, dilation, groups incl. depthwise) via im2col per group.
+// A conv (any stride, padding, dilation, groups incl. depthwise) via im2col per group, or with
+// CompileOptions::direct_conv by direct convolution (stride at most 7).
 Program compile_conv(const TopParams& p, const ConvLayer& c, const CompileOptions& opt = {});
 
 // Reads the layer's uint8 output [m][n] from a golden model's (or RTL peek's) streaming buffer

@@ -25,6 +25,16 @@ struct GemmLayer {
   void validate() const;
 };
 
+// The sliding window of a convolution over one image (batch 1, the same stride, padding and
+// dilation on both axes): what direct convolution walks (top/compiler.hpp).
+struct ConvWindow {
+  int h = 1, w = 1, r = 1, s = 1, stride = 1, pad = 0, dilation = 1;
+  int ho() const { return (h + 2 * pad - dilation * (r - 1) - 1) / stride + 1; }
+  int wo() const { return (w + 2 * pad - dilation * (s - 1) - 1) / stride + 1; }
+  int taps() const { return r * s; }
+  bool operator==(const ConvWindow&) const = default;
+};
+
 // NHWC input, weights [co][r][s][ci/groups], output NHWC (batch 1).
 struct ConvLayer {
   int h = 1, w = 1, c = 1;   // input
@@ -36,6 +46,7 @@ struct ConvLayer {
   Quant quant;
   int ho() const;
   int wo() const;
+  ConvWindow window() const { return {h, w, r, s, stride, pad, dilation}; }
   void validate() const;  // throws std::invalid_argument naming the bad field
   std::uint64_t macs() const;
 };

@@ -115,6 +115,9 @@ std::vector<Case> cases() {
       direct(conv("resnet50.layer2.0.conv2 3x3/2 128->128 (56->10)", 8, 10, 128, 128, 3, 2, 1)),
       direct(conv("resnet50.layer3.1.conv2 3x3 256->256 (14->7)", 16, 7, 256, 256, 3, 1, 1)),
       direct(conv("dilated 3x3 d2 grouped 32->32 g2", 4, 10, 32, 32, 3, 1, 2, 2, 2)),
+      // An image larger than the streaming buffer: bands of output rows with their input rows.
+      direct(
+          conv("resnet50.layer1.0.conv2 3x3 64->64 (56->24, 16 ch) bands", 4, 24, 16, 16, 3, 1, 1)),
       // BERT-base encoder (sequence 128), per-tensor requantization.
       gemm("bert.attn.qkv 128x768x768 (->64x256x256)", 16, 64, 256, 256, true),
       gemm("bert.attn.scores 128x64x128 (one head)", 16, 128, 64, 128, true),

@@ -227,6 +227,25 @@ TEST(Mapper, DirectConvolutionPlansMatchTheReference) {
     tiled += ck.lm.tiles.size() > 1;
   }
   std::cout << fmt::format("[ mapper   ] direct: {} of 12 with N tiles\n", tiled);
+  // Bands of output rows (M tiles with their input rows): forced, and chosen when the image
+  // does not fit the streaming buffer; the first band meets the top padding, the last the
+  // bottom one (and is shorter).
+  {
+    const auto pb = small(4, 4, 256, 256, 256, 64);
+    map::MapOptions bands = direct;
+    bands.tiles = std::make_tuple(3u, 1u, 1u);
+    const auto b3 =
+        map_and_check(pb, map::Layer::conv("b", 11, 9, 5, 6, 3, 1, 1, 1, 1), rng, bands);
+    EXPECT_TRUE(b3.lm.direct);
+    EXPECT_EQ(b3.lm.tiles_m, 3u);
+    const auto b2 =
+        map_and_check(pb, map::Layer::conv("b2", 13, 7, 8, 4, 3, 2, 2, 2, 1), rng, bands);
+    EXPECT_EQ(b2.lm.tiles_m, 3u);
+    const auto big = map_and_check(pb, map::Layer::conv("big", 20, 20, 8, 8, 3, 1, 1, 1, 1), rng,
+                                   direct);  // 400 pixels x 2 VNs: 800 lines > 256
+    EXPECT_TRUE(big.lm.direct);
+    EXPECT_GT(big.lm.tiles_m, 1u) << big.lm.describe();
+  }
   // Auto: ResNet-50's layer3 3x3 conv on 16x16 streams its 14x14 image directly (two N tiles)
   // instead of 36 im2col tiles: fewer cycles, a fifth of the off-chip bytes.
   const auto p = small(16, 16, 65536, 16384, 16384, 256);

@@ -45,6 +45,16 @@ Grid make_grid(const GemmShape& s, u64 ah, u64 tm, u64 tn, u64 tk) {
   return g;
 }
 
+// Direct convolution: M in bands of whole output rows (`tm` bands at most), K whole.
+Grid make_direct_grid(const GemmShape& s, u64 ah, u64 tm, u64 tn) {
+  Grid g = make_grid(s, ah, 1, tn, 1);
+  const auto ho = static_cast<u64>(s.conv->ho()), ow = static_cast<u64>(s.conv->wo());
+  const u64 rows = ceil_div(ho, std::min(tm, ho));
+  g.tile_m = rows * ow;
+  g.tiles_m = ceil_div(ho, rows);
+  return g;
+}
+
 std::vector<Tile> make_tiles(const GemmShape& s, const Grid& g) {
   std::vector<Tile> tiles;
   const u64 nn = s.groups > 1 ? s.groups : s.n;
@@ -84,9 +94,12 @@ top::GroupedGemm tile_shape(const GemmShape& s, Dataflow df, const Tile& t, bool
   top::GroupedGemm g;
   g.groups = static_cast<int>(t.groups);
   g.k = static_cast<int>(t.k);
-  if (direct) {  // one tap's K: the group's input channels
+  if (direct) {  // one tap's K: the group's input channels; a band of whole output rows
     g.window = *s.conv;
     g.k = static_cast<int>(t.k / static_cast<u64>(s.conv->taps()));
+    const auto ow = static_cast<u64>(s.conv->wo());
+    g.band_oy0 = static_cast<int>(t.m0 / ow);
+    g.band_rows = static_cast<int>(t.m / ow);
   }
   if (df == Dataflow::kWoS) {
     g.m = static_cast<int>(t.m);
@@ -151,8 +164,8 @@ class Compiles {
       first = &e0->prog;
     }
     const top::CompileOptions co = tile_options(s_, t, o_, first);
-    const auto key =
-        std::make_tuple(df == Dataflow::kIoS, t.groups, t.m, t.n, t.k, co.accumulate, co.finish);
+    const auto key = std::make_tuple(df == Dataflow::kIoS, t.groups, t.m, t.n, t.k, co.accumulate,
+                                     co.finish, band_key(t));
     auto it = cache_.find(key);
     if (it == cache_.end()) {
       Entry e;
@@ -177,8 +190,8 @@ class Compiles {
   bool feasible(Dataflow df, const Tile& t) {
     if (!t.first_chunk()) return get(df, t, nullptr) != nullptr;
     const top::CompileOptions co = tile_options(s_, t, o_, nullptr);
-    const auto key =
-        std::make_tuple(df == Dataflow::kIoS, t.groups, t.m, t.n, t.k, co.accumulate, co.finish);
+    const auto key = std::make_tuple(df == Dataflow::kIoS, t.groups, t.m, t.n, t.k, co.accumulate,
+                                     co.finish, band_key(t));
     if (cache_.count(key)) return cache_.at(key).ok;
     auto it = feasible_.find(key);
     if (it == feasible_.end()) {
@@ -212,8 +225,20 @@ class Compiles {
   const MapOptions& o_;
   bool direct_ = false;
   u64 first_k_ = 0;
-  std::map<std::tuple<bool, u64, u64, u64, u64, bool, bool>, Entry> cache_;
-  std::map<std::tuple<bool, u64, u64, u64, u64, bool, bool>, bool> feasible_;
+  // A direct band's image rows and their offset (two bands of equal rows compile alike only
+  // when these agree: the first and last bands meet the padding); {0, 0} otherwise.
+  std::pair<std::int64_t, std::int64_t> band_key(const Tile& t) const {
+    if (!direct_ || !s_.conv) return {0, 0};
+    const top::ConvWindow& w = *s_.conv;
+    const auto ow = static_cast<u64>(w.wo());
+    const int oy0 = static_cast<int>(t.m0 / ow), rows = static_cast<int>(t.m / ow);
+    const auto [lo, hi] = w.input_rows(oy0, rows);
+    return {hi - lo, std::int64_t{oy0} * w.stride - lo};
+  }
+  using Key =
+      std::tuple<bool, u64, u64, u64, u64, bool, bool, std::pair<std::int64_t, std::int64_t>>;
+  std::map<Key, Entry> cache_;
+  std::map<Key, bool> feasible_;
 };
 
 }  // namespace
@@ -336,11 +361,15 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
     }
   };
   // Whether the largest tile of the grid (every chunk role of it) compiles: the fit test.
-  auto fits = [&](Dataflow df, const Grid& g) {
-    compiles.set_chunk(g.tile_k);
+  auto fits = [&](Dataflow df, const Grid& g, bool as_direct = false) {
+    Compiles& cs = as_direct ? direct_compiles : compiles;
+    cs.set_chunk(g.tile_k);
     const auto tiles = make_tiles(s, g);
-    for (std::size_t i = 0; i < std::min<std::size_t>(tiles.size(), g.tiles_k); ++i) {
-      if (!compiles.feasible(df, tiles[i])) return false;
+    // Every chunk role of the first M tile; every band of a direct plan (the first and last
+    // meet the padding).
+    const u64 n = as_direct ? g.tiles_m * g.tiles_k : g.tiles_k;
+    for (std::size_t i = 0; i < std::min<std::size_t>(tiles.size(), n); ++i) {
+      if (!cs.feasible(df, tiles[i])) return false;
     }
     return true;
   };
@@ -463,21 +492,48 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
       if ((one_m_tile && gk.tiles_k == 1) || (have && k_worse >= 1)) break;
     }
   }
-  // Direct convolution: tiles along N only (each streams the whole image), the fewest that
-  // compile, then more while that improves the score.
+  // Direct convolution: bands of output rows along M (each with the input rows it reads) and
+  // tiles along N, K whole. Per N count the fewest bands that compile (exponential, then
+  // binary search), and two and four bands when one fits (the next band loads while one
+  // streams); more N tiles only while that improves the score.
   if (try_direct) {
+    const Dataflow df = Dataflow::kWoS;
+    const auto ho = static_cast<u64>(win->ho());
     if (opt.tiles) {
       const auto [tm, tn, tk] = *opt.tiles;
-      if (tm == 1 && tk == 1 && tn >= 1) consider(Dataflow::kWoS, make_grid(s, ah, 1, tn, 1), true);
+      if (tk == 1 && tm >= 1 && tn >= 1) consider(df, make_direct_grid(s, ah, tm, tn), true);
     } else {
       u64 prev_tiles_n = 0;
       std::optional<u64> prev;
       for (u64 tn : n_steps) {
-        const Grid g = make_grid(s, ah, 1, tn, 1);
-        if (g.tiles_n == prev_tiles_n) continue;
-        prev_tiles_n = g.tiles_n;
-        const auto c = consider(Dataflow::kWoS, g, true);
-        if (!c) continue;  // does not fit: more N tiles
+        if (make_grid(s, ah, 1, tn, 1).tiles_n == prev_tiles_n) continue;
+        prev_tiles_n = make_grid(s, ah, 1, tn, 1).tiles_n;
+        u64 lo = 0, hi = 1;
+        bool found = false;
+        while (true) {
+          if (fits(df, make_direct_grid(s, ah, hi, tn), true)) {
+            found = true;
+            break;
+          }
+          lo = hi;
+          if (hi >= ho) break;
+          hi = std::min(ho, hi * 2);
+        }
+        if (!found) continue;  // no band count fits: more N tiles
+        while (hi - lo > 1) {
+          const u64 mid = lo + (hi - lo) / 2;
+          if (fits(df, make_direct_grid(s, ah, mid, tn), true))
+            hi = mid;
+          else
+            lo = mid;
+        }
+        std::optional<u64> c = consider(df, make_direct_grid(s, ah, hi, tn), true);
+        for (u64 more : {u64{2}, u64{4}}) {
+          if (hi > 1 || more > ho) break;
+          const auto cm = consider(df, make_direct_grid(s, ah, more, tn), true);
+          if (cm && (!c || *cm < *c)) c = cm;
+        }
+        if (!c) continue;
         if (prev && *c >= *prev) break;
         prev = c;
       }
@@ -588,8 +644,8 @@ LayerMap plan(const top::TopParams& p, const GemmShape& s, const MapOptions& opt
 // Whether map_gemm weighs direct convolution (LayerMap::direct) against im2col: a convolution
 // with a window that is not a plain GEMM already (a 1x1 kernel without stride or padding), with
 // a stride the window takes, streaming not clearly more K-VNs than im2col (direct pads every
-// tap's channels to whole VNs: a depthwise or 3-channel conv loses), and whose group images fit
-// the streaming buffer (one group's image for a grouped conv: no N tiling shrinks it).
+// tap's channels to whole VNs: a depthwise or 3-channel conv loses), and whose band of one
+// output row fits the streaming buffer.
 bool direct_candidate(const top::TopParams& p, const GemmShape& s) {
   if (!s.conv) return false;
   const top::ConvWindow& w = *s.conv;
@@ -598,8 +654,9 @@ bool direct_candidate(const top::TopParams& p, const GemmShape& s) {
   if (w.stride > (1 << top::kWindowStrideBits) - 1) return false;
   const u64 cv = ceil_div(s.k / taps, ah);  // channel VNs per tap
   if (taps * cv * 4 > ceil_div(s.k, ah) * 5) return false;
-  const u64 image_lines = ceil_div(u64(w.h) * u64(w.w) * cv, u64(p.aw)) * ah;
-  return image_lines <= u64(p.sd);
+  // One band of one output row must fit the streaming buffer.
+  const u64 band_lines = ceil_div(u64(w.dilation * (w.r - 1) + 1) * u64(w.w) * cv, u64(p.aw)) * ah;
+  return band_lines <= u64(p.sd);
 }
 
 LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptions& opt) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <functional>
 #include <stdexcept>
 
@@ -23,8 +24,12 @@ top::GroupedGemm direct_tile_data(const GemmShape& s, const Tile& t, const top::
   g.zp_a = d.zp_a;
   g.zp_w = d.zp_w;
   const u64 rows = t.k;  // taps * the group's channels
+  // The input rows the tile's band of output rows reads.
+  const auto [lo, hi] = s.conv->input_rows(g.band_oy0, g.band_rows);
+  const u64 row_bytes = static_cast<u64>(s.conv->w) * static_cast<u64>(g.k);
   for (u64 grp = t.g0; grp < t.g0 + t.groups; ++grp) {
-    g.a.push_back(d.a[grp]);
+    const auto first = d.a[grp].begin() + static_cast<std::ptrdiff_t>(u64(lo) * row_bytes);
+    g.a.emplace_back(first, first + static_cast<std::ptrdiff_t>(u64(hi - lo) * row_bytes));
     const auto& b = d.b[grp];  // [taps*K][n]
     std::vector<std::uint8_t> tb(rows * t.n);
     for (u64 kk = 0; kk < rows; ++kk) {

@@ -459,14 +459,28 @@ Program compile_grouped(const TopParams& tp, const GroupedGemm& gg, const Compil
           "{}: direct convolution supports strides up to {} (the window's stride field), not {}",
           what, (1 << kWindowStrideBits) - 1, w->stride));
     }
-    if (u64(w->ho()) * u64(w->wo()) != m) {
+    const int oy0 = gg.band_rows > 0 ? gg.band_oy0 : 0;
+    const int rows = gg.band_rows > 0 ? gg.band_rows : w->ho();
+    if (oy0 < 0 || oy0 + rows > w->ho()) {
       throw std::invalid_argument(
-          fmt::format("{}: M = {} is not the window's {}x{} outputs", what, m, w->ho(), w->wo()));
+          fmt::format("{}: output rows {}..{} are not rows of the {} the window gives", what, oy0,
+                      oy0 + rows - 1, w->ho()));
+    }
+    if (u64(rows) * u64(w->wo()) != m) {
+      throw std::invalid_argument(
+          fmt::format("{}: M = {} is not the window's {}x{} outputs", what, m, rows, w->wo()));
+    }
+    // The whole layer keeps the whole image (also rows no output reads).
+    const auto [lo, hi] = gg.band_rows > 0 ? w->input_rows(oy0, rows) : std::pair{0, w->h};
+    if (hi <= lo) {
+      throw std::invalid_argument(fmt::format(
+          "{}: output rows {}..{} read only padding (no input row)", what, oy0, oy0 + rows - 1));
     }
     Direct d;
-    d.h = u64(w->h), d.w = u64(w->w), d.r = u64(w->r), d.s = u64(w->s);
+    d.h = u64(hi - lo), d.w = u64(w->w), d.r = u64(w->r), d.s = u64(w->s);
     d.stride = u64(w->stride), d.pad = u64(w->pad), d.dil = u64(w->dilation);
-    d.oh = u64(w->ho()), d.ow = u64(w->wo());
+    d.oh = u64(rows), d.ow = u64(w->wo());
+    d.y0 = static_cast<std::int64_t>(oy0) * w->stride - lo;
     p.direct = d;
     a_size = d.h * d.w * k;
     b_size = d.taps() * k * n;

@@ -163,7 +163,7 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
     }
     const Direct& d = *p.direct;
     const auto dy =
-        static_cast<std::int64_t>((tap / d.s) * d.dil) - static_cast<std::int64_t>(d.pad);
+        static_cast<std::int64_t>((tap / d.s) * d.dil) - static_cast<std::int64_t>(d.pad) + d.y0;
     const auto dx =
         static_cast<std::int64_t>((tap % d.s) * d.dil) - static_cast<std::int64_t>(d.pad);
     for (u64 k = 0; k < run.t;) {
@@ -191,7 +191,7 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
       ins.push_back(Instr::set_layout(Op::kSetIvnLayout, li_at(grp)));
     }
     if (!plan.ivn_given) em.copy(true, Target::kSbufActive, li_at(grp).base, fp_i, a_addr[grp]);
-    const auto [first, end] = plan.w_ranges[grp];
+    const u64 first = plan.w_ranges[grp].first, end = plan.w_ranges[grp].second;
     auto load_w = [&](u64 tap) {
       if (first < end) {
         em.copy(true, Target::kWbuf, tap * w_stride + first, end - first, w_addr[grp][tap]);

@@ -76,6 +76,10 @@ struct Direct {
   u64 h = 1, w = 1;  // input image (pixels)
   u64 r = 1, s = 1, stride = 1, pad = 0, dil = 1;
   u64 oh = 1, ow = 1;
+  // A band of output rows (the mapper's M tiles): the image holds the input rows from the
+  // band's first one on, so that row iy of the layer is row iy - y0 + (first output row)*stride
+  // here: iy = oy*stride + ry*dil - pad + y0 for the band's output row oy.
+  std::int64_t y0 = 0;
   u64 taps() const { return r * s; }
 };
 

@@ -87,7 +87,8 @@ bool ivn_window_ok(const Geo& g, const Problem& p, const Map& m, const Layout& l
     const u64 j0 = pass * m.kpar;
     for (u64 ry = 0; ry < d.r; ++ry) {
       for (u64 sx = 0; sx < d.s; ++sx) {
-        const auto dy = static_cast<std::int64_t>(ry * d.dil) - static_cast<std::int64_t>(d.pad);
+        const auto dy =
+            static_cast<std::int64_t>(ry * d.dil) - static_cast<std::int64_t>(d.pad) + d.y0;
         const auto dx = static_cast<std::int64_t>(sx * d.dil) - static_cast<std::int64_t>(d.pad);
         std::fill(seen.begin(), seen.end(), 0);
         for (u64 oy = 0; oy < d.oh; ++oy) {

@@ -102,8 +102,8 @@ LayerMap map_layer(const top::TopParams& p, const Layer& layer, const MapOptions
 LayerMap map_gemm(const top::TopParams& p, const GemmShape& shape, const MapOptions& opt = {});
 // Whether map_gemm weighs direct convolution against im2col for a shape (unless forced by
 // MapOptions::direct): a convolution with a window that is not a plain GEMM already, a stride
-// the window takes, not clearly more K-VNs than im2col, and group images that fit the streaming
-// buffer.
+// the window takes, not clearly more K-VNs than im2col, and a band of one output row that fits
+// the streaming buffer.
 bool direct_candidate(const top::TopParams& p, const GemmShape& s);
 
 // The mapped layer with data: instructions and off-chip image of every tile in sequence.

@@ -88,6 +88,10 @@ struct GroupedGemm {
   std::vector<std::vector<std::uint8_t>> b;  // per group [k][n] (empty: shape only)
   Quant quant;                               // groups*n entries (empty: shape only)
   std::optional<ConvWindow> window;          // direct convolution
+  // Direct convolution of a band of output rows [band_oy0, band_oy0 + band_rows) (0 rows: all of
+  // them; M = band_rows * wo): each group's A holds only the input rows the band reads,
+  // ConvWindow::input_rows (the mapper's M tiles).
+  int band_oy0 = 0, band_rows = 0;
   std::uint64_t macs() const;
 };
 GroupedGemm as_grouped(const GemmLayer& g);

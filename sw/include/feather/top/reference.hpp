@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace feather::top {
@@ -32,6 +33,12 @@ struct ConvWindow {
   int ho() const { return (h + 2 * pad - dilation * (r - 1) - 1) / stride + 1; }
   int wo() const { return (w + 2 * pad - dilation * (s - 1) - 1) / stride + 1; }
   int taps() const { return r * s; }
+  // The input rows [first, second) that output rows [oy0, oy0 + rows) read, clipped to the
+  // image (empty when they read only padding).
+  std::pair<int, int> input_rows(int oy0, int rows) const {
+    const int lo = oy0 * stride - pad, hi = (oy0 + rows - 1) * stride - pad + dilation * (r - 1);
+    return {lo < 0 ? 0 : lo, hi + 1 > h ? h : hi + 1};
+  }
   bool operator==(const ConvWindow&) const = default;
 };
 

@@ -44,9 +44,10 @@ int used_bits(const TopParams& p, Op op) {
     case Op::kSetWvnLayout:
     case Op::kSetIvnLayout:
     case Op::kSetOvnLayout:
-      return 3 + 3 + p.flw() + 2 * p.xw() + p.la();
+      return 3 + 3 + p.flw() + 2 * p.xw() + p.la() + 1 + 2 * p.xw() +
+             feather::top::kWindowStrideBits;  // then the window
     case Op::kStream:
-      return 3 + 3 * p.xw() + 2 + p.cw() + p.aw;
+      return 3 + 3 * p.xw() + 2 + p.cw() + p.aw + 2 * (p.xw() + 1);  // then iy0, ix0
     case Op::kStore:
     case Op::kLoad:
       return 3 + 3 + p.la() + p.xw() + p.maw;
@@ -83,12 +84,12 @@ Word low_bits(Word w, int nbits) {
 
 bool same(const Instr& a, const Instr& b) {
   return a.op == b.op && a.layout == b.layout && a.m0 == b.m0 && a.sm == b.sm && a.t == b.t &&
-         a.acc == b.acc && a.quant == b.quant && a.birrd.lanes == b.birrd.lanes &&
-         a.birrd.stages == b.birrd.stages && a.birrd.modes == b.birrd.modes &&
-         a.birrd.mask == b.birrd.mask && a.target == b.target && a.line == b.line &&
-         a.count == b.count && a.addr == b.addr && a.zp_a == b.zp_a && a.zp_w == b.zp_w &&
-         a.swap == b.swap && a.j0 == b.j0 && a.n0 == b.n0 && a.grlog == b.grlog &&
-         a.gclog == b.gclog && a.vnm1 == b.vnm1;
+         a.acc == b.acc && a.quant == b.quant && a.iy0 == b.iy0 && a.ix0 == b.ix0 &&
+         a.birrd.lanes == b.birrd.lanes && a.birrd.stages == b.birrd.stages &&
+         a.birrd.modes == b.birrd.modes && a.birrd.mask == b.birrd.mask && a.target == b.target &&
+         a.line == b.line && a.count == b.count && a.addr == b.addr && a.zp_a == b.zp_a &&
+         a.zp_w == b.zp_w && a.swap == b.swap && a.j0 == b.j0 && a.n0 == b.n0 &&
+         a.grlog == b.grlog && a.gclog == b.gclog && a.vnm1 == b.vnm1;
 }
 
 std::string hex(const Word& w) {

@@ -18,6 +18,18 @@ using detail::tile_shape;
 
 namespace {
 
+// The requantization entries of a WO-S tile's output channels: columns [n0, n0+n) of each of
+// its groups.
+void slice_quant(const GemmShape& s, const Tile& t, const top::Quant& from, top::Quant& to) {
+  for (u64 grp = t.g0; grp < t.g0 + t.groups; ++grp) {
+    for (u64 j = 0; j < t.n; ++j) {
+      const u64 ch = grp * s.n + t.n0 + j;
+      to.scale.push_back(from.scale[ch]);
+      to.ozp.push_back(from.ozp[ch]);
+    }
+  }
+}
+
 // The data of one direct-convolution tile: its groups' images and its columns of the weights.
 top::GroupedGemm direct_tile_data(const GemmShape& s, const Tile& t, const top::GroupedGemm& d) {
   top::GroupedGemm g = tile_shape(s, Dataflow::kWoS, t, true);
@@ -36,12 +48,8 @@ top::GroupedGemm direct_tile_data(const GemmShape& s, const Tile& t, const top::
       for (u64 j = 0; j < t.n; ++j) tb[kk * t.n + j] = b[kk * s.n + t.n0 + j];
     }
     g.b.push_back(std::move(tb));
-    for (u64 j = 0; j < t.n; ++j) {
-      const u64 ch = grp * s.n + t.n0 + j;
-      g.quant.scale.push_back(d.quant.scale[ch]);
-      g.quant.ozp.push_back(d.quant.ozp[ch]);
-    }
   }
+  slice_quant(s, t, d.quant, g.quant);
   return g;
 }
 
@@ -82,13 +90,7 @@ top::GroupedGemm tile_data(const GemmShape& s, Dataflow df, const Tile& t,
     g.b.push_back(std::move(tb));
   }
   if (df == Dataflow::kWoS) {
-    for (u64 grp = t.g0; grp < t.g0 + t.groups; ++grp) {
-      for (u64 j = 0; j < t.n; ++j) {
-        const u64 ch = grp * s.n + t.n0 + j;
-        g.quant.scale.push_back(d.quant.scale[ch]);
-        g.quant.ozp.push_back(d.quant.ozp[ch]);
-      }
-    }
+    slice_quant(s, t, d.quant, g.quant);
   } else {
     g.quant.scale.assign(t.m, d.quant.scale.front());
     g.quant.ozp.assign(t.m, d.quant.ozp.front());

@@ -106,8 +106,11 @@ top::GemmLayer gemm_of(const Layer& l, const Operands& o) {
   return g;
 }
 
-CompiledLayer compile_layer(const top::TopParams& p, const Layer& layer, const Operands& operands,
-                            const MapOptions& opt) {
+namespace {
+
+// The layer's reference output and the plan's program for `operands`.
+CompiledLayer compile_with(const top::TopParams& p, const Layer& layer, const Operands& operands,
+                           LayerMap plan) {
   CompiledLayer c;
   c.layer = layer;
   top::GroupedGemm data;
@@ -120,10 +123,29 @@ CompiledLayer compile_layer(const top::TopParams& p, const Layer& layer, const O
     data = top::as_grouped(g);
     c.expected = top::gemm_ref(g);
   }
-  c.map = map_layer(p, layer, opt);
+  c.map = std::move(plan);
   if (cv) data = c.map.direct ? top::as_grouped_direct(*cv) : top::as_grouped(*cv);
   c.program = build_program(p, c.map, data);
   return c;
+}
+
+}  // namespace
+
+CompiledLayer compile_layer(const top::TopParams& p, const Layer& layer, const Operands& operands,
+                            const MapOptions& opt) {
+  check_runnable(layer);
+  return compile_with(p, layer, operands, map_layer(p, layer, opt));
+}
+
+CompiledLayer compile_layer(const top::TopParams& p, const Layer& layer, const Operands& operands,
+                            const LayerMap& plan) {
+  check_runnable(layer);
+  const GemmShape g = layer.as_gemm(plan.shape.per_tensor_quant);
+  if (g.groups != plan.shape.groups || g.m != plan.shape.m || g.k != plan.shape.k ||
+      g.n != plan.shape.n || g.conv != plan.shape.conv) {
+    no_form(layer, fmt::format("the plan given is for another shape ({})", plan.shape.to_string()));
+  }
+  return compile_with(p, layer, operands, plan);
 }
 
 std::vector<std::uint8_t> read_output(const top::TopParams& p, const CompiledLayer& c,

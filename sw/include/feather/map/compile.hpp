@@ -58,6 +58,10 @@ struct CompiledLayer {
 // layer without MACs, operands of the wrong size, no legal mapping).
 CompiledLayer compile_layer(const top::TopParams& p, const Layer& layer, const Operands& operands,
                             const MapOptions& opt = {});
+// The same with the mapper's plan given (map_layer of the same layer, e.g. cached by a network
+// run for repeated shapes): std::invalid_argument if the plan is of another shape.
+CompiledLayer compile_layer(const top::TopParams& p, const Layer& layer, const Operands& operands,
+                            const LayerMap& plan);
 
 // The layer's output O[m][groups*n] from the off-chip memory after the program ran.
 std::vector<std::uint8_t> read_output(const top::TopParams& p, const CompiledLayer& c,

@@ -13,6 +13,7 @@
 #include "feather/map/workload.hpp"
 #include "feather/sim/layer_run.hpp"
 #include "layer_options.hpp"
+#include "network_run_cmd.hpp"
 #include "options.hpp"
 
 namespace feather::cli {
@@ -28,6 +29,7 @@ struct RunArgs {
   RunDebugArgs debug;
   bool listing = false;
   std::string network, layer_name, dataflow, conv;
+  std::string until, shrink;
   std::string coverage;
   sim::Coverage counters;
 };
@@ -115,11 +117,51 @@ int run_stimulus(const sim::Stimulus& stim, const std::string& array, std::uint6
   return 0;
 }
 
+// Writes the functional coverage counters when --coverage was given.
+void save_coverage(const RunArgs& a) {
+  if (a.coverage.empty()) return;
+  const auto dir = std::filesystem::path(a.coverage).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir);
+  a.counters.save(a.coverage);
+}
+
 int run(RunArgs& a, const CLI::App* cmd) {
+  a.opt.seed = a.seed;
+  apply_run_debug(a.debug, cmd, a.opt);
+  if (!a.coverage.empty()) a.opt.coverage = &a.counters;
   sim::Stimulus stim;
   if (!a.network.empty()) {
     if (a.layer_name.empty()) {
-      throw CLI::ValidationError("--layer-name", "--network needs --layer-name");
+      if (!a.mapping.empty()) {
+        throw CLI::ValidationError("--mapping", "applies to one layer, not to a whole network");
+      }
+      if (a.layer.per_tensor) {
+        throw CLI::ValidationError("--per-tensor",
+                                   "a whole network's quantization is per layer (the network "
+                                   "file's per_tensor_quant)");
+      }
+      if (!a.opt.trace.empty()) {
+        throw CLI::ValidationError("--trace",
+                                   "a whole network is not traced: run one layer "
+                                   "(--layer-name) with --trace");
+      }
+      NetworkRunArgs n;
+      n.network = a.network;
+      n.array = a.array;
+      n.seed = a.seed;
+      n.shrink = a.shrink;
+      n.opt.until = a.until;
+      n.opt.run = a.opt;  // latency, back-pressure, faults, coverage
+      if (!a.dataflow.empty()) n.opt.map.dataflow = parse_dataflow(a.dataflow);
+      n.opt.map.direct = parse_conv(a.conv);
+      const int rc = run_whole_network(n);
+      save_coverage(a);
+      return rc;
+    }
+    if (!a.until.empty() || !a.shrink.empty()) {
+      throw CLI::ValidationError("--until",
+                                 "--until and --shrink apply to a whole network "
+                                 "(--network without --layer-name)");
     }
     const auto net = map::find_network(a.network);
     const map::Layer* l = net.find(a.layer_name);
@@ -133,16 +175,9 @@ int run(RunArgs& a, const CLI::App* cmd) {
   } else {
     stim = a.layer.resolved();
   }
-  a.opt.seed = a.seed;
-  apply_run_debug(a.debug, cmd, a.opt);
-  if (!a.coverage.empty()) a.opt.coverage = &a.counters;
   const int rc =
       run_stimulus(stim, a.array, a.seed, a.opt, a.mapping, a.dataflow, a.conv, a.listing);
-  if (!a.coverage.empty()) {
-    const auto dir = std::filesystem::path(a.coverage).parent_path();
-    if (!dir.empty()) std::filesystem::create_directories(dir);
-    a.counters.save(a.coverage);
-  }
+  save_coverage(a);
   return rc;
 }
 
@@ -164,9 +199,16 @@ Command add_run(CLI::App& app) {
   run_cmd->add_option("--trace-cycles", a->opt.trace_cycles, "cycles to trace (0 = all)");
   add_run_debug_options(run_cmd, a->debug);
   run_cmd->add_flag("--listing", a->listing, "print the compiled instruction stream");
-  run_cmd->add_option("--network", a->network,
-                      "run one layer (--layer-name) of a built-in network or network file");
-  run_cmd->add_option("--layer-name", a->layer_name, "the layer of --network to run");
+  run_cmd->add_option(
+      "--network", a->network,
+      "a built-in network or network file: the whole network, or one layer (--layer-name)");
+  run_cmd->add_option("--layer-name", a->layer_name,
+                      "the layer of --network to run (without it: the whole network)");
+  run_cmd->add_option("--until", a->until,
+                      "whole network: stop after this layer (a prefix of the network)");
+  run_cmd->add_option("--shrink", a->shrink,
+                      "whole network: SPATIAL,CHANNELS divisors of the input size and the "
+                      "channels (a scaled-down network)");
   run_cmd->add_option("--dataflow", a->dataflow, "force wos or ios");
   run_cmd->add_option("--conv", a->conv,
                       "convolution algorithm: auto (the faster), direct (the streaming window) "

@@ -17,6 +17,7 @@
 #include "feather/sim/top_hier.hpp"
 #include "feather/top/golden.hpp"
 #include "feather/top/random_program.hpp"
+#include "layer_check.hpp"
 
 namespace feather::sim {
 
@@ -281,9 +282,10 @@ void locate_wrong_write(const TopDutInfo& info, const std::vector<top::Instr>& p
   }
 }
 
-// Runs `instrs` on the golden model and on the RTL (opt), compares them (state, memory, the
-// off-chip writes as they happen), finds the first divergence and writes the .gtkw of a trace.
-// Appends the differences to `diff`; returns the RTL's off-chip memory.
+}  // namespace
+
+namespace detail {
+
 top::Memory check_on_rtl(const TopDutInfo& info, const std::vector<top::Instr>& instrs,
                          const top::Memory& memory, const RunOptions& opt, LayerReport& rep,
                          std::string& diff) {
@@ -356,7 +358,9 @@ top::Memory check_on_rtl(const TopDutInfo& info, const std::vector<top::Instr>& 
   return mem;
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::check_on_rtl;
 
 LayerReport run_layer(const map::Layer& layer, int ah, int aw, std::uint64_t seed,
                       const RunOptions& opt, const map::MapOptions& mopt) {

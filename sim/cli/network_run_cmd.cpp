@@ -1,0 +1,143 @@
+// `feather run --network NAME` without --layer-name: the whole network on the verilated top,
+// every layer checked against the network reference, a table printed as it runs
+// (docs/user-guide.md, "Whole networks").
+#include "network_run_cmd.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "feather/net/reference.hpp"
+#include "feather/sim/network_run.hpp"
+#include "options.hpp"
+
+namespace feather::cli {
+
+namespace {
+
+std::string kb(std::uint64_t bytes) {
+  return fmt::format("{:.1f}", static_cast<double>(bytes) / 1e3);
+}
+
+// Bytes in MB, or kB below a megabyte.
+std::string mb(std::uint64_t bytes) {
+  const auto b = static_cast<double>(bytes);
+  return bytes >= 1000000 ? fmt::format("{:.2f} MB", b / 1e6) : fmt::format("{:.1f} kB", b / 1e3);
+}
+
+double pct(std::uint64_t a, std::uint64_t b) {
+  return b ? 100.0 * static_cast<double>(a) / static_cast<double>(b) : 0.0;
+}
+
+}  // namespace
+
+int run_whole_network(const NetworkRunArgs& a) {
+  map::Network net = map::find_network(a.network);
+  std::string scaled;
+  if (!a.shrink.empty()) {
+    int sp = 0, ch = 0;
+    char extra = 0;
+    if (std::sscanf(a.shrink.c_str(), "%d,%d%c", &sp, &ch, &extra) != 2 || sp < 1 || ch < 1) {
+      throw CLI::ValidationError(
+          "--shrink",
+          "expected SPATIAL,CHANNELS (positive divisors) such as 4,8, got '" + a.shrink + "'");
+    }
+    net = net::shrink(net, sp, ch);
+    scaled = fmt::format(" (scaled down: spatial / {}, channels / {})", sp, ch);
+  }
+  if (!a.opt.until.empty() && !net.find(a.opt.until)) {
+    throw CLI::ValidationError(
+        "--until", fmt::format("network '{}' has no layer named '{}'", net.name, a.opt.until));
+  }
+  const auto [ah, aw] = parse_array(a.array);
+  fmt::print("network : {}{}, {} layers, {} MACs\n", net.name, scaled, net.layers.size(),
+             net.total_macs());
+  fmt::print("array   : {}x{} FEATHER (seed {}; memory latency {}, back-pressure {:.2f})\n", ah, aw,
+             a.seed, a.opt.run.latency, a.opt.run.backpressure);
+  fmt::print(
+      "flow    : layer by layer through off-chip memory; ops without MACs on the host; every "
+      "layer checked against the network reference\n\n");
+  fmt::print("{:>4} {:<24} {:<16} {:>12} {:>11} {:>11} {:>6} {:>10} {:>9} {:>9} {:>6}\n", "#",
+             "layer", "home", "MACs", "RTL cycles", "model", "util%", "weights kB", "acts kB",
+             "host kB", "sim s");
+  std::fflush(stdout);
+  const bool tty = isatty(fileno(stderr)) != 0;
+  sim::NetworkRunOptions opt = a.opt;
+  opt.on_layer = [&](const sim::NetworkLayerReport& l, const sim::NetworkReport& r) {
+    if (tty) std::fprintf(stderr, "\r\033[K");
+    const auto& b = l.bytes;
+    const bool rtl = l.home == sim::Home::kRtl || l.home == sim::Home::kRtlAndHost;
+    fmt::print("{:>4} {:<24} {:<16} {:>12} {:>11} {:>11} {:>6} {:>10} {:>9} {:>9} {:>6}{}\n",
+               l.index, l.name.size() > 24 ? l.name.substr(0, 23) + "~" : l.name,
+               sim::to_string(l.home) + (l.instances > 1 ? fmt::format(" x{}", l.instances) : ""),
+               rtl ? fmt::format("{}", l.macs) : "-", rtl ? fmt::format("{}", l.cycles) : "-",
+               rtl ? fmt::format("{}", l.model_cycles) : "-",
+               rtl ? fmt::format("{:.1f}", 100.0 * l.utilization) : "-", kb(b.weights),
+               kb(b.input + b.output + b.spills), kb(b.host),
+               rtl ? fmt::format("{:.1f}", l.sim_seconds) : "-", l.ok ? "" : "  MISMATCH");
+    if (!l.ok) fmt::print("{}", l.mismatch);
+    std::fflush(stdout);
+    if (tty) {
+      const std::size_t total =
+          a.opt.until.empty() ? r.network_layers : static_cast<std::size_t>(l.index + 1);
+      const std::size_t done = l.index + 1;
+      const int width = 30;
+      const int fill = static_cast<int>(static_cast<double>(width) * static_cast<double>(done) /
+                                        static_cast<double>(std::max<std::size_t>(total, 1)));
+      std::fprintf(
+          stderr, "[%s%s] %zu/%zu layers, %.0f s", std::string(fill, '#').c_str(),
+          std::string(width - fill, '.').c_str(), done, total, r.reference_seconds + [&] {
+            double s = 0;
+            for (const auto& x : r.layers) s += x.total_seconds;
+            return s;
+          }());
+      std::fflush(stderr);
+    }
+  };
+  const sim::NetworkReport r = sim::run_network(net, ah, aw, a.seed, opt);
+  if (tty) std::fprintf(stderr, "\r\033[K");
+  const auto& b = r.bytes;
+  std::uint64_t rtl_layers = 0, host_layers = 0, clamps = 0;
+  double sim_s = 0;
+  for (const auto& l : r.layers) {
+    rtl_layers += l.home == sim::Home::kRtl || l.home == sim::Home::kRtlAndHost;
+    host_layers += l.home == sim::Home::kHost;
+    clamps += l.home == sim::Home::kRtlAndHost;
+    sim_s += l.sim_seconds;
+  }
+  fmt::print(
+      "\nlayers  : {} of {} run: {} on the RTL ({} with their output clamp on the host), "
+      "{} on the host, {} folded\n",
+      r.layers.size(), r.network_layers, rtl_layers, clamps, host_layers,
+      r.layers.size() - rtl_layers - host_layers);
+  fmt::print(
+      "MACs    : {}\ncycles  : {} RTL, {} model ({:+.2f}%)\n", r.macs, r.cycles, r.model_cycles,
+      r.cycles ? 100.0 * (static_cast<double>(r.model_cycles) - static_cast<double>(r.cycles)) /
+                     static_cast<double>(r.cycles)
+               : 0.0);
+  fmt::print("PE util : {:.1f}% (MACs / ({}*{}*RTL cycles), the host's time not counted)\n",
+             100.0 * r.utilization, ah, aw);
+  fmt::print(
+      "off-chip: {} in all: weights and tables {}, network input {}, network output {}, "
+      "spills {} ({:.1f}%), host ops {}\n",
+      mb(b.total()), mb(b.weights), mb(b.input), mb(b.output), mb(b.spills),
+      pct(b.spills, b.total()), mb(b.host));
+  fmt::print("          lower bound (weights + input + output once) {}: {:.2f}x of it\n",
+             mb(r.lower_bound_bytes),
+             r.lower_bound_bytes
+                 ? static_cast<double>(b.total()) / static_cast<double>(r.lower_bound_bytes)
+                 : 0.0);
+  fmt::print("time    : {:.1f} s in all: reference {:.1f} s, RTL simulation {:.1f} s\n",
+             r.total_seconds, r.reference_seconds, sim_s);
+  if (!r.ok) {
+    fmt::print("NETWORK RUN FAILED at layer '{}'\n",
+               r.layers.empty() ? std::string("?") : r.layers.back().name);
+    return 1;
+  }
+  fmt::print("output  : every layer bit-exact against the network reference\nNETWORK RUN PASSED\n");
+  return 0;
+}
+
+}  // namespace feather::cli

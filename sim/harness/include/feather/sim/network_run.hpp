@@ -1,0 +1,99 @@
+// A whole network on the verilated FEATHER top, checked layer by layer against the whole-network
+// int8 reference (net/reference.hpp), as `feather run --network NAME` does it.
+//
+// The quantization, the network input and the reference results come from one seed
+// (net::random_quantization, net::random_input, net::evaluate). Every conv / GEMM layer runs on
+// the RTL: its operands are the tensors the earlier layers of this run produced (the RTL's
+// outputs, not the reference's), its weights and requantization those of the quantization; the
+// mapper plans it (one plan per distinct shape), the golden model runs in lockstep, and its
+// output must equal both the layer reference of the compiler (top/reference.hpp) and the network
+// reference. A GEMM with `count` instances runs each instance as its own program.
+//
+// What is not on the RTL yet, and is said in every report (docs/user-guide.md):
+// - every layer loads its operands from off-chip memory and stores its output there (the
+//   on-chip hand-off of issue 17 is the next step);
+// - ops without MACs (add, pools, softmax, layer norm, tables, mul, concat, ...) run on the
+//   host, from and to off-chip memory, and their traffic is counted as such; a ReLU / ReLU6
+//   folded into its producer (net::folded_into) costs nothing when its clamp is the hardware's
+//   [0, 255], and is a clamp on the host otherwise (the requantization has no other bounds).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "feather/map/mapper.hpp"
+#include "feather/map/workload.hpp"
+#include "feather/sim/top_cosim.hpp"
+
+namespace feather::sim {
+
+// Off-chip bytes by what they carry.
+struct OffchipBytes {
+  std::uint64_t weights = 0;  // weights and requantization tables
+  std::uint64_t input = 0;    // the network input, read by the layers that take it
+  std::uint64_t output = 0;   // the network output, written by the last layer
+  std::uint64_t spills = 0;   // every other activation written to or read from off-chip memory
+  std::uint64_t host = 0;     // read and written by the host for the ops it runs
+  std::uint64_t total() const { return weights + input + output + spills + host; }
+  OffchipBytes& operator+=(const OffchipBytes& o);
+};
+
+// Where a layer ran.
+enum class Home {
+  kRtl,         // conv / GEMM on the verilated top
+  kRtlAndHost,  // on the top, then its output clamp on the host
+  kFolded,      // a ReLU / ReLU6 folded into its producer's requantization
+  kHost,        // an op without MACs, on the host
+};
+const char* to_string(Home h);
+
+struct NetworkLayerReport {
+  std::size_t index = 0;  // in the network
+  std::string name, shape;
+  Home home = Home::kHost;
+  std::string mapping;  // the mapper's plan (RTL layers)
+  std::uint64_t instances = 1;
+  std::uint64_t macs = 0;
+  std::uint64_t cycles = 0;        // RTL, summed over the instances
+  std::uint64_t model_cycles = 0;  // the cycle model's prediction of the same programs
+  double utilization = 0;          // macs / (AH * AW * cycles)
+  OffchipBytes bytes;
+  bool ok = false;           // the RTL equals the golden model and the output equals the references
+  std::string mismatch;      // what differs, naming the tensor element (and the cycle for the RTL)
+  double sim_seconds = 0;    // RTL simulation
+  double total_seconds = 0;  // everything for this layer (compile, golden model, RTL, checks)
+};
+
+struct NetworkReport {
+  std::string network;
+  int ah = 0, aw = 0;
+  std::uint64_t seed = 0;
+  std::vector<NetworkLayerReport> layers;  // in order, up to the first failure (or `until`)
+  std::size_t network_layers = 0;          // in the whole network
+  std::uint64_t macs = 0, cycles = 0, model_cycles = 0;
+  double utilization = 0;  // macs / (AH * AW * cycles), the RTL layers' cycles
+  OffchipBytes bytes;
+  // The lower bound of the off-chip traffic of the layers run: weights and tables, the network
+  // input and the output of the last layer run, each once.
+  std::uint64_t lower_bound_bytes = 0;
+  bool ok = false;  // every layer run was ok (and at least one ran)
+  double reference_seconds = 0, total_seconds = 0;
+};
+
+struct NetworkRunOptions {
+  RunOptions run;       // latency, back-pressure (no waveform: a network is too long)
+  map::MapOptions map;  // the mapper's options for every layer
+  std::string until;    // stop after this layer ("" = the whole network)
+  // Called after every layer (for a progress bar and a table printed as it runs).
+  std::function<void(const NetworkLayerReport&, const NetworkReport&)> on_layer;
+};
+
+// Runs `net` on the AH x AW top (a verilated configuration must exist). Stops at the first
+// layer that fails. Throws std::invalid_argument naming the layer for a network it cannot run
+// (shapes that do not chain, an unknown `until`, a layer the compiler cannot take).
+NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t seed,
+                          const NetworkRunOptions& opt = {});
+
+}  // namespace feather::sim

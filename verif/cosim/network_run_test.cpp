@@ -1,0 +1,177 @@
+// Whole networks on the verilated top (sim::run_network): every conv / GEMM layer on the RTL with
+// the golden model in lockstep, every layer's output bit-exact against the whole-network
+// reference (net::evaluate), model cycles == RTL cycles on every layer; under memory latency and
+// back-pressure too; a fault in the datapath reported with its layer, tensor element and cycle.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "../common/seed.hpp"
+#include "feather/map/workload.hpp"
+#include "feather/net/reference.hpp"
+#include "feather/sim/network_run.hpp"
+
+namespace feather {
+namespace {
+
+std::string failure(const sim::NetworkReport& r) {
+  for (const auto& l : r.layers) {
+    if (!l.ok) return fmt::format("layer '{}': {}", l.name, l.mismatch);
+  }
+  return r.layers.empty() ? "no layer ran" : "";
+}
+
+// Every RTL layer's cycles equal the model's, the traffic adds up, the roles are where they
+// belong.
+void expect_consistent(const sim::NetworkReport& r, bool exact_cycles) {
+  std::uint64_t cycles = 0, model = 0;
+  sim::OffchipBytes sum;
+  for (const auto& l : r.layers) {
+    const bool rtl = l.home == sim::Home::kRtl || l.home == sim::Home::kRtlAndHost;
+    if (rtl) {
+      EXPECT_GT(l.cycles, 0u) << l.name;
+      EXPECT_GT(l.bytes.weights, 0u) << l.name;
+      if (exact_cycles) {
+        EXPECT_EQ(l.model_cycles, l.cycles) << l.name;
+      }
+    } else {
+      EXPECT_EQ(l.cycles, 0u) << l.name;
+      EXPECT_EQ(l.bytes.weights + l.bytes.spills + l.bytes.input + l.bytes.output, 0u) << l.name;
+    }
+    if (l.home == sim::Home::kHost) {
+      EXPECT_GT(l.bytes.host, 0u) << l.name;
+    }
+    cycles += l.cycles;
+    model += l.model_cycles;
+    sum += l.bytes;
+  }
+  EXPECT_EQ(cycles, r.cycles);
+  EXPECT_EQ(model, r.model_cycles);
+  EXPECT_EQ(sum.total(), r.bytes.total());
+  // The network input is read by the first layer: from the RTL, or by the host (BERT's
+  // embedding layer norm).
+  EXPECT_GT(r.layers.front().home == sim::Home::kHost ? r.bytes.host : r.bytes.input, 0u);
+  EXPECT_GE(r.bytes.total(), r.lower_bound_bytes);
+  EXPECT_GT(r.utilization, 0.0);
+  EXPECT_LE(r.utilization, 1.0);
+}
+
+struct Case {
+  const char* network;
+  int spatial, channels;
+  const char* until;  // "" = the whole network
+  int array;
+};
+
+class TopNetwork : public ::testing::TestWithParam<Case> {};
+
+TEST_P(TopNetwork, EveryLayerMatchesTheNetworkReference) {
+  const Case c = GetParam();
+  const map::Network net = net::shrink(map::builtin_network(c.network), c.spatial, c.channels);
+  const std::uint64_t seed = test::test_seed();
+  sim::NetworkRunOptions opt;
+  opt.until = c.until;
+  const sim::NetworkReport r = sim::run_network(net, c.array, c.array, seed, opt);
+  ASSERT_TRUE(r.ok) << "seed " << seed << ": " << failure(r);
+  EXPECT_EQ(r.layers.back().name, *c.until ? std::string(c.until) : net.layers.back().name);
+  expect_consistent(r, true);
+}
+
+// The three built-in networks whole, scaled down (net::shrink), and a prefix of two of them on
+// the other array size: a 7x7/2 stem, a max pool, bottlenecks with their projection shortcuts
+// and residual adds, strided 3x3 convs, the classifier (ResNet-50); depthwise convs of stride 1
+// and 2, 3x3 and 5x5, squeeze-excite (average pool, two FCs, channel scale) (MobileNet-V3);
+// encoder layers: weight GEMMs, the attention matmuls of 12 heads with Q K^T transposed,
+// softmax, layer norms, GELU and adds (BERT).
+INSTANTIATE_TEST_SUITE_P(Networks, TopNetwork,
+                         ::testing::Values(Case{"resnet50", 8, 8, "", 4},
+                                           Case{"resnet50", 4, 4, "", 8},
+                                           Case{"mobilenet_v3_large", 4, 2, "", 4},
+                                           Case{"mobilenet_v3_large", 8, 4, "bneck5.add", 8},
+                                           Case{"bert_base", 8, 4, "", 8},
+                                           Case{"bert_base", 16, 8, "enc0.ln2", 4}),
+                         [](const ::testing::TestParamInfo<Case>& i) {
+                           return fmt::format("{}_{}x{}{}", i.param.network, i.param.array,
+                                              i.param.array, *i.param.until ? "_prefix" : "");
+                         });
+
+TEST(TopNetworkFile, ResidualSmallRunsWholeUnderLatencyAndBackPressure) {
+  const map::Network net = map::load_network(std::string(FEATHER_SOURCE_DIR) +
+                                             "/sw/networks/examples/residual_small.yaml");
+  const std::uint64_t seed = test::test_seed();
+  const sim::NetworkReport plain = sim::run_network(net, 4, 4, seed);
+  ASSERT_TRUE(plain.ok) << "seed " << seed << ": " << failure(plain);
+  EXPECT_EQ(plain.layers.size(), net.layers.size());
+  expect_consistent(plain, true);
+  // The last layer's store is the network output.
+  EXPECT_GT(plain.bytes.output, 0u);
+  sim::NetworkRunOptions opt;
+  opt.run.latency = 7;
+  opt.run.backpressure = 0.3;
+  opt.run.seed = seed;
+  const sim::NetworkReport held = sim::run_network(net, 4, 4, seed, opt);
+  ASSERT_TRUE(held.ok) << "seed " << seed << ": " << failure(held);
+  EXPECT_GT(held.cycles, plain.cycles);
+  expect_consistent(held, false);
+}
+
+// A ReLU folded into its conv keeps its clamp on the host when the clamp is not [0, 255]; a
+// ReLU6 after an add runs on the host; both bit-exact.
+TEST(TopNetworkFile, FoldedAndStandaloneActivations) {
+  const std::string text = R"(network: acts
+layers:
+  - {name: c1, op: conv, h: 6, w: 6, c: 4, k: 8, r: 3, pad: 1}
+  - {name: r1, op: relu, h: 6, w: 6, c: 8}
+  - {name: c2, op: conv, h: 6, w: 6, c: 8, k: 8, r: 1}
+  - {name: a, op: add, h: 6, w: 6, c: 8, inputs: [c2, r1]}
+  - {name: r6, op: relu6, h: 6, w: 6, c: 8}
+  - {name: fc, op: fc, gm: 36, gk: 8, gn: 4}
+)";
+  const map::Network net = map::parse_network(text, "acts.yaml");
+  const std::uint64_t seed = test::test_seed();
+  const sim::NetworkReport r = sim::run_network(net, 4, 4, seed);
+  ASSERT_TRUE(r.ok) << "seed " << seed << ": " << failure(r);
+  ASSERT_EQ(r.layers.size(), 6u);
+  EXPECT_EQ(r.layers[1].home, sim::Home::kFolded);
+  EXPECT_EQ(r.layers[4].home, sim::Home::kHost);
+  const net::Quantization q = net::random_quantization(net, seed);
+  const bool clamped = q.at("c1").lo != 0 || q.at("c1").hi != 255;
+  EXPECT_EQ(r.layers[0].home, clamped ? sim::Home::kRtlAndHost : sim::Home::kRtl);
+  expect_consistent(r, true);
+}
+
+// A fault in BIRRD's commands from some cycle on: the report names the first layer it reaches,
+// the cycle of the RTL's divergence and the output element.
+TEST(TopNetworkFile, AFaultIsReportedWithItsLayerElementAndCycle) {
+  const map::Network net = map::load_network(std::string(FEATHER_SOURCE_DIR) +
+                                             "/sw/networks/examples/residual_small.yaml");
+  const std::uint64_t seed = test::test_seed();
+  sim::NetworkRunOptions opt;
+  opt.run.fault_from_cycle = 0;
+  opt.run.fault_line_xor = 1;
+  const sim::NetworkReport r = sim::run_network(net, 4, 4, seed, opt);
+  ASSERT_FALSE(r.ok);
+  ASSERT_FALSE(r.layers.empty());
+  const auto& bad = r.layers.back();
+  EXPECT_FALSE(bad.ok);
+  EXPECT_EQ(bad.name, "stem") << bad.mismatch;
+  EXPECT_NE(bad.mismatch.find("cycle"), std::string::npos) << bad.mismatch;
+  EXPECT_NE(bad.mismatch.find("output [m="), std::string::npos) << bad.mismatch;
+}
+
+TEST(TopNetworkFile, AnUnknownUntilLayerIsNamed) {
+  const map::Network net = map::load_network(std::string(FEATHER_SOURCE_DIR) +
+                                             "/sw/networks/examples/residual_small.yaml");
+  sim::NetworkRunOptions opt;
+  opt.until = "nope";
+  try {
+    sim::run_network(net, 4, 4, 1, opt);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("'nope'"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace feather

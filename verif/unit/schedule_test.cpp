@@ -142,6 +142,39 @@ TEST(Schedule, NextOperandsLoadDuringTheStreamAndStoresWaitForAFreeEngine) {
   EXPECT_EQ(state_diff(p, ga, ma, gb, mb), "");
 }
 
+// A program that runs after another on the same top without a reset inherits its contexts
+// (top::TimelineCarry): its first mapping takes the context after the inherited one, and in the
+// cycle after its first stream is consumed the beat register still names the inherited stream
+// context, so a mapping of that context then waits one cycle.
+TEST(Timing, AProgramInheritsTheContextsOfTheOneBeforeIt) {
+  const auto p = test::small_params(4, 4, 64, 64, 64, 16);
+  const auto route = top::reduce_all_to_lane(p, 0);
+  const top::Layout l = top::stimulus_layout(3, 4, 4);
+  const std::vector<Instr> prog = {Instr::config(1, 2, false),
+                                   Instr::set_layout(Op::kSetWvnLayout, l),
+                                   Instr::set_layout(Op::kSetIvnLayout, l),
+                                   Instr::set_layout(Op::kSetOvnLayout, l),
+                                   Instr::load(Target::kWbuf, 0, 16, 0),
+                                   Instr::load(Target::kSbufActive, 0, 16, 16),
+                                   Instr::map(0, 0, 0, 0, 3),
+                                   Instr::stream(0, 0, 1, false, false, route),
+                                   Instr::map(0, 0, 0, 0, 3),
+                                   Instr::stream(0, 0, 1, false, false, route)};
+  const u64 fresh = top::predict(p, prog).cycles;
+  // The first mapping in context 0 (as after a reset), the inherited stream context 0: no wait.
+  EXPECT_EQ(top::predict(p, prog, {}, {true, 1, 0}).cycles, fresh);
+  // The second mapping (context 1) right after the first stream, the beat register naming 1.
+  EXPECT_EQ(top::predict(p, prog, {}, {true, 1, 1}).cycles, fresh + 1);
+  // The contexts the other way round: mappings in 1 then 0, the inherited stream context 0.
+  EXPECT_EQ(top::predict(p, prog, {}, {true, 0, 0}).cycles, fresh + 1);
+  top::Timeline tl(p);
+  for (const auto& in : prog) tl.add(in);
+  const top::TimelineCarry c = tl.carry();
+  EXPECT_TRUE(c.map_valid);
+  EXPECT_EQ(c.map_ctx, 1u);
+  EXPECT_EQ(c.st_ctx, 1u);
+}
+
 // What must not move: a Load into the lines an earlier stream reads stays after it, a Load of
 // words an earlier Store wrote stays after it, and nothing crosses a swap of the halves it
 // addresses.

@@ -68,7 +68,11 @@ std::string Timing::to_string() const {
       cycles, beat_cycles, mapping_cycles, memory_cycles, stall_cycles, words_read, words_written);
 }
 
-Timeline::Timeline(const TopParams& p_in, const TimingOptions& opt) : p_(p_in.validated()) {
+Timeline::Timeline(const TopParams& p_in, const TimingOptions& opt, const TimelineCarry& from)
+    : p_(p_in.validated()) {
+  s_.map_valid = from.map_valid;
+  s_.map_ctx = from.map_ctx;
+  s_.st_ctx = from.st_ctx;
   if (opt.latency < 1) {
     throw std::invalid_argument(
         fmt::format("timing model: memory latency must be at least 1, got {}", opt.latency));
@@ -235,8 +239,9 @@ std::uint64_t Timeline::step(State& s, Timing& tm, const Instr& in) const {
   return t;
 }
 
-Timing predict(const TopParams& p, const std::vector<Instr>& prog, const TimingOptions& opt) {
-  Timeline tl(p, opt);
+Timing predict(const TopParams& p, const std::vector<Instr>& prog, const TimingOptions& opt,
+               const TimelineCarry& from) {
+  Timeline tl(p, opt, from);
   for (const Instr& in : prog) tl.add(in);
   return tl.finish();
 }

@@ -39,12 +39,23 @@ struct Timing {
   std::string to_string() const;
 };
 
+// What a program inherits from the program that ran before it on the same top without a reset:
+// the controller's mapping context and the stream engine's context register. The first
+// ExecuteMapping takes the context after the inherited one, and in the cycle after the first
+// stream is consumed the beat register still names the inherited stream context (one cycle at
+// most). A freshly reset top: the defaults.
+struct TimelineCarry {
+  bool map_valid = false;
+  unsigned map_ctx = 0, st_ctx = 0;
+};
+
 // The cycle model one instruction at a time: predict() runs it over a program; the scheduler
 // (schedule.hpp) asks when an instruction would be consumed before it places it.
 class Timeline {
  public:
   // Throws std::invalid_argument for options out of range.
-  explicit Timeline(const TopParams& p, const TimingOptions& opt = {});
+  explicit Timeline(const TopParams& p, const TimingOptions& opt = {},
+                    const TimelineCarry& from = {});
   // The cycle `in` would be consumed in if it were the next instruction (nothing changes).
   std::uint64_t ready(const Instr& in) const;
   // The cycles `a` and `b` would be consumed in if they were the next two instructions.
@@ -57,6 +68,8 @@ class Timeline {
   std::uint64_t add(const Instr& in);
   // The timing of the instructions added so far (the top idle after the last).
   Timing finish() const;
+  // What the next program inherits (TimelineCarry) after the instructions added so far.
+  TimelineCarry carry() const { return {s_.map_valid, s_.map_ctx, s_.st_ctx}; }
 
  private:
   // Every resource as the first cycle it is free (the file comment of timing.cpp).
@@ -98,6 +111,7 @@ class Timeline {
 
 // Throws std::invalid_argument for options out of range or an ExecuteStreaming before any
 // ExecuteMapping (the model times legal programs only).
-Timing predict(const TopParams& p, const std::vector<Instr>& prog, const TimingOptions& opt = {});
+Timing predict(const TopParams& p, const std::vector<Instr>& prog, const TimingOptions& opt = {},
+               const TimelineCarry& from = {});
 
 }  // namespace feather::top

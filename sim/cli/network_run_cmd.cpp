@@ -57,8 +57,14 @@ int run_whole_network(const NetworkRunArgs& a) {
   fmt::print("array   : {}x{} FEATHER (seed {}; memory latency {}, back-pressure {:.2f})\n", ah, aw,
              a.seed, a.opt.run.latency, a.opt.run.backpressure);
   fmt::print(
-      "flow    : layer by layer through off-chip memory; ops without MACs on the host; every "
-      "layer checked against the network reference\n\n");
+      "flow    : {}; ops without MACs on the host; every layer checked against the "
+      "network reference\n\n",
+      a.opt.hand_off == sim::HandOff::kOff
+          ? std::string("layer by layer through off-chip memory (--hand-off off)")
+          : fmt::format("a layer's output stays on chip when the next layer alone reads it "
+                        "(chip> reads it, >chip leaves it; --hand-off {}), else through off-chip "
+                        "memory",
+                        sim::to_string(a.opt.hand_off)));
   fmt::print("{:>4} {:<24} {:<16} {:>12} {:>11} {:>11} {:>6} {:>10} {:>9} {:>9} {:>6}\n", "#",
              "layer", "home", "MACs", "RTL cycles", "model", "util%", "weights kB", "acts kB",
              "host kB", "sim s");
@@ -71,7 +77,9 @@ int run_whole_network(const NetworkRunArgs& a) {
     const bool rtl = l.home == sim::Home::kRtl || l.home == sim::Home::kRtlAndHost;
     fmt::print("{:>4} {:<24} {:<16} {:>12} {:>11} {:>11} {:>6} {:>10} {:>9} {:>9} {:>6}{}\n",
                l.index, l.name.size() > 24 ? l.name.substr(0, 23) + "~" : l.name,
-               sim::to_string(l.home) + (l.instances > 1 ? fmt::format(" x{}", l.instances) : ""),
+               fmt::format("{}{}{}{}", l.input_on_chip ? "chip>" : "", sim::to_string(l.home),
+                           l.output_on_chip ? ">chip" : "",
+                           l.instances > 1 ? fmt::format(" x{}", l.instances) : ""),
                rtl ? fmt::format("{}", l.macs) : "-", rtl ? fmt::format("{}", l.cycles) : "-",
                rtl ? fmt::format("{}", l.model_cycles) : "-",
                rtl ? fmt::format("{:.1f}", 100.0 * l.utilization) : "-", kb(b.weights),
@@ -99,12 +107,13 @@ int run_whole_network(const NetworkRunArgs& a) {
   const sim::NetworkReport r = sim::run_network(net, ah, aw, a.seed, opt);
   if (tty) std::fprintf(stderr, "\r\033[K");
   const auto& b = r.bytes;
-  std::uint64_t rtl_layers = 0, host_layers = 0, clamps = 0;
+  std::uint64_t rtl_layers = 0, host_layers = 0, clamps = 0, kept = 0;
   double sim_s = 0;
   for (const auto& l : r.layers) {
     rtl_layers += l.home == sim::Home::kRtl || l.home == sim::Home::kRtlAndHost;
     host_layers += l.home == sim::Home::kHost;
     clamps += l.home == sim::Home::kRtlAndHost;
+    kept += l.output_on_chip;
     sim_s += l.sim_seconds;
   }
   fmt::print(

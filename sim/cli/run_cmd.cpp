@@ -30,6 +30,7 @@ struct RunArgs {
   bool listing = false;
   std::string network, layer_name, dataflow, conv;
   std::string until, shrink;
+  std::string hand_off;
   std::string coverage;
   sim::Coverage counters;
 };
@@ -130,6 +131,12 @@ int run(RunArgs& a, const CLI::App* cmd) {
   apply_run_debug(a.debug, cmd, a.opt);
   if (!a.coverage.empty()) a.opt.coverage = &a.counters;
   sim::Stimulus stim;
+  const bool whole = !a.network.empty() && a.layer_name.empty();
+  if (!whole && (!a.until.empty() || !a.shrink.empty() || !a.hand_off.empty())) {
+    throw CLI::ValidationError("--until",
+                               "--until, --shrink and --hand-off apply to a whole network "
+                               "(--network without --layer-name)");
+  }
   if (!a.network.empty()) {
     if (a.layer_name.empty()) {
       if (!a.mapping.empty()) {
@@ -151,17 +158,19 @@ int run(RunArgs& a, const CLI::App* cmd) {
       n.seed = a.seed;
       n.shrink = a.shrink;
       n.opt.until = a.until;
+      if (!a.hand_off.empty()) {
+        try {
+          n.opt.hand_off = sim::parse_hand_off(a.hand_off);
+        } catch (const std::invalid_argument& e) {
+          throw CLI::ValidationError("--hand-off", e.what());
+        }
+      }
       n.opt.run = a.opt;  // latency, back-pressure, faults, coverage
       if (!a.dataflow.empty()) n.opt.map.dataflow = parse_dataflow(a.dataflow);
       n.opt.map.direct = parse_conv(a.conv);
       const int rc = run_whole_network(n);
       save_coverage(a);
       return rc;
-    }
-    if (!a.until.empty() || !a.shrink.empty()) {
-      throw CLI::ValidationError("--until",
-                                 "--until and --shrink apply to a whole network "
-                                 "(--network without --layer-name)");
     }
     const auto net = map::find_network(a.network);
     const map::Layer* l = net.find(a.layer_name);
@@ -206,6 +215,9 @@ Command add_run(CLI::App& app) {
                       "the layer of --network to run (without it: the whole network)");
   run_cmd->add_option("--until", a->until,
                       "whole network: stop after this layer (a prefix of the network)");
+  run_cmd->add_option("--hand-off", a->hand_off,
+                      "whole network: keep a layer's output on chip for the next layer: auto "
+                      "(when the cycle model says it is no slower; the default), always, off");
   run_cmd->add_option("--shrink", a->shrink,
                       "whole network: SPATIAL,CHANNELS divisors of the input size and the "
                       "channels (a scaled-down network)");

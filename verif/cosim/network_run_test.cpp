@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 #include "../common/seed.hpp"
@@ -57,12 +58,39 @@ void expect_consistent(const sim::NetworkReport& r, bool exact_cycles) {
   EXPECT_LE(r.utilization, 1.0);
 }
 
+// Layers whose output stayed on chip; a layer that read its input on chip loaded no
+// activations, and one that also left its output there stored none.
+std::size_t kept_on_chip(const sim::NetworkReport& r) {
+  std::size_t kept = 0;
+  for (std::size_t k = 0; k < r.layers.size(); ++k) {
+    const auto& l = r.layers[k];
+    if (l.output_on_chip) {
+      ++kept;
+      EXPECT_TRUE(k + 1 < r.layers.size() && r.layers[k + 1].input_on_chip) << l.name;
+    }
+    if (l.input_on_chip) {
+      EXPECT_EQ(l.bytes.input, 0u) << l.name;
+      if (l.output_on_chip) {
+        EXPECT_EQ(l.bytes.spills, 0u) << l.name;
+      }
+    }
+  }
+  return kept;
+}
+
 struct Case {
   const char* network;
   int spatial, channels;
   const char* until;  // "" = the whole network
   int array;
+  sim::HandOff hand_off;
+  bool chains = false;  // some output must stay on chip (hand-off always)
 };
+
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.network << " / " << c.spatial << "," << c.channels << " on " << c.array << "x" << c.array
+      << " until '" << c.until << "', hand-off " << sim::to_string(c.hand_off);
+}
 
 class TopNetwork : public ::testing::TestWithParam<Case> {};
 
@@ -72,8 +100,13 @@ TEST_P(TopNetwork, EveryLayerMatchesTheNetworkReference) {
   const std::uint64_t seed = test::test_seed();
   sim::NetworkRunOptions opt;
   opt.until = c.until;
+  opt.hand_off = c.hand_off;
   const sim::NetworkReport r = sim::run_network(net, c.array, c.array, seed, opt);
   ASSERT_TRUE(r.ok) << "seed " << seed << ": " << failure(r);
+  const std::size_t kept = kept_on_chip(r);
+  if (c.chains) {
+    EXPECT_GT(kept, 0u) << "no chain in " << c.network;
+  }
   EXPECT_EQ(r.layers.back().name, *c.until ? std::string(c.until) : net.layers.back().name);
   expect_consistent(r, true);
 }
@@ -83,18 +116,22 @@ TEST_P(TopNetwork, EveryLayerMatchesTheNetworkReference) {
 // and residual adds, strided 3x3 convs, the classifier (ResNet-50); depthwise convs of stride 1
 // and 2, 3x3 and 5x5, squeeze-excite (average pool, two FCs, channel scale) (MobileNet-V3);
 // encoder layers: weight GEMMs, the attention matmuls of 12 heads with Q K^T transposed,
-// softmax, layer norms, GELU and adds (BERT).
-INSTANTIATE_TEST_SUITE_P(Networks, TopNetwork,
-                         ::testing::Values(Case{"resnet50", 8, 8, "", 4},
-                                           Case{"resnet50", 4, 4, "", 8},
-                                           Case{"mobilenet_v3_large", 4, 2, "", 4},
-                                           Case{"mobilenet_v3_large", 8, 4, "bneck5.add", 8},
-                                           Case{"bert_base", 8, 4, "", 8},
-                                           Case{"bert_base", 16, 8, "enc0.ln2", 4}),
-                         [](const ::testing::TestParamInfo<Case>& i) {
-                           return fmt::format("{}_{}x{}{}", i.param.network, i.param.array,
-                                              i.param.array, *i.param.until ? "_prefix" : "");
-                         });
+// softmax, layer norms, GELU and adds (BERT, where no layer's output has the next layer as its
+// only consumer: nothing to keep on chip). Chains of layers whose outputs stay on chip run on
+// one DUT from layer to layer, and the model, continuing from the DUT's state
+// (top::TimelineCarry), stays exact.
+INSTANTIATE_TEST_SUITE_P(
+    Networks, TopNetwork,
+    ::testing::Values(Case{"resnet50", 8, 8, "", 4, sim::HandOff::kAlways, true},
+                      Case{"resnet50", 4, 4, "", 8, sim::HandOff::kWhenFaster},
+                      Case{"mobilenet_v3_large", 4, 2, "", 4, sim::HandOff::kAlways, true},
+                      Case{"mobilenet_v3_large", 8, 4, "bneck5.add", 8, sim::HandOff::kOff},
+                      Case{"bert_base", 8, 4, "", 8, sim::HandOff::kAlways},
+                      Case{"bert_base", 16, 8, "enc0.ln2", 4, sim::HandOff::kWhenFaster}),
+    [](const ::testing::TestParamInfo<Case>& i) {
+      return fmt::format("{}_{}x{}{}", i.param.network, i.param.array, i.param.array,
+                         *i.param.until ? "_prefix" : "");
+    });
 
 TEST(TopNetworkFile, ResidualSmallRunsWholeUnderLatencyAndBackPressure) {
   const map::Network net = map::load_network(std::string(FEATHER_SOURCE_DIR) +
@@ -106,14 +143,25 @@ TEST(TopNetworkFile, ResidualSmallRunsWholeUnderLatencyAndBackPressure) {
   expect_consistent(plain, true);
   // The last layer's store is the network output.
   EXPECT_GT(plain.bytes.output, 0u);
+  // Under latency and back-pressure, with every possible output kept on chip: the chains run
+  // on one DUT from layer to layer.
   sim::NetworkRunOptions opt;
   opt.run.latency = 7;
   opt.run.backpressure = 0.3;
   opt.run.seed = seed;
+  opt.hand_off = sim::HandOff::kAlways;
   const sim::NetworkReport held = sim::run_network(net, 4, 4, seed, opt);
   ASSERT_TRUE(held.ok) << "seed " << seed << ": " << failure(held);
-  EXPECT_GT(held.cycles, plain.cycles);
+  EXPECT_GT(kept_on_chip(held), 0u);
+  EXPECT_LT(held.bytes.spills, plain.bytes.spills);
   expect_consistent(held, false);
+  // The hand-off is decided by the cycle model: never slower than without it.
+  opt = {};
+  opt.hand_off = sim::HandOff::kOff;
+  const sim::NetworkReport off = sim::run_network(net, 4, 4, seed, opt);
+  ASSERT_TRUE(off.ok) << "seed " << seed << ": " << failure(off);
+  EXPECT_LE(plain.cycles, off.cycles);
+  EXPECT_EQ(kept_on_chip(off), 0u);
 }
 
 // A ReLU folded into its conv keeps its clamp on the host when the clamp is not [0, 255]; a

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "feather/map/compile.hpp"
@@ -14,6 +16,7 @@
 #include "feather/sim/layer_run.hpp"
 #include "feather/sim/top_dut.hpp"
 #include "layer_check.hpp"
+#include "network_internal.hpp"
 
 namespace feather::sim {
 
@@ -25,12 +28,15 @@ double since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+}  // namespace
+
+namespace detail {
+
 [[noreturn]] void fail(const map::Layer& l, const std::string& what) {
   throw std::invalid_argument(fmt::format("layer '{}' ({}): {}", l.name, l.shape_string(), what));
 }
 
-// The producers of layer i: indices, -1 for the network input (`inputs` empty: the previous
-// layer, or the network input for the first).
+// `inputs` empty: the previous layer, or the network input for the first.
 std::vector<int> producers_of(const map::Network& net, std::size_t i) {
   const auto& l = net.layers[i];
   if (l.inputs.empty()) return {static_cast<int>(i) - 1};
@@ -46,10 +52,8 @@ std::vector<int> producers_of(const map::Network& net, std::size_t i) {
   return out;
 }
 
-// The first `max` differing elements of two tensors of one shape, "[n][h][w][c]: expected E,
-// actual A" each; "" when equal.
 std::string tensor_mismatches(const net::Tensor& want, const std::vector<std::uint8_t>& got,
-                              std::size_t max = 4) {
+                              std::size_t max) {
   std::string out;
   if (got.size() != want.data.size()) {
     return fmt::format("size: expected {} bytes ({}), actual {}\n", want.data.size(),
@@ -74,23 +78,11 @@ std::string tensor_mismatches(const net::Tensor& want, const std::vector<std::ui
   return out;
 }
 
-// One program to run on the RTL: the layer (one instance), its operands and the roles of its
-// operands in the off-chip traffic.
-struct Job {
-  map::Layer layer;
-  map::Operands operands;
-  bool a_is_network_input = false;
-  bool b_is_activation = false;  // a matmul of two activations
-  bool output_is_network_output = false;
-};
-
 // The off-chip bytes of a program by role: Loads of the stationary or the streaming buffer carry
 // the operand the dataflow puts there (WO-S: weights stationary; IO-S: inputs stationary), Loads
 // of the requantization tables are weights, Stores carry the output.
-OffchipBytes classify(const std::vector<top::Instr>& prog, const map::LayerMap& lm, const Job& j,
-                      int aw) {
+OffchipBytes classify(const std::vector<top::Instr>& prog, bool wos, const Job& j, int aw) {
   OffchipBytes b;
-  const bool wos = lm.dataflow == map::Dataflow::kWoS;
   const auto add_a = [&](std::uint64_t bytes) {
     (j.a_is_network_input ? b.input : b.spills) += bytes;
   };
@@ -118,7 +110,6 @@ OffchipBytes classify(const std::vector<top::Instr>& prog, const map::LayerMap& 
   return b;
 }
 
-// The jobs of a conv / GEMM layer: one per instance, each with its slice of the operands.
 std::vector<Job> jobs_of(const map::Network& net, std::size_t i, const net::LayerQuant& q,
                          const std::vector<int>& prods, const std::vector<const net::Tensor*>& ins,
                          bool last) {
@@ -197,7 +188,14 @@ std::vector<Job> jobs_of(const map::Network& net, std::size_t i, const net::Laye
   return jobs;
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::Chain;
+using detail::classify;
+using detail::Job;
+using detail::jobs_of;
+using detail::producers_of;
+using detail::tensor_mismatches;
 
 OffchipBytes& OffchipBytes::operator+=(const OffchipBytes& o) {
   weights += o.weights;
@@ -206,6 +204,26 @@ OffchipBytes& OffchipBytes::operator+=(const OffchipBytes& o) {
   spills += o.spills;
   host += o.host;
   return *this;
+}
+
+HandOff parse_hand_off(const std::string& text) {
+  if (text == "off") return HandOff::kOff;
+  if (text == "auto") return HandOff::kWhenFaster;
+  if (text == "always") return HandOff::kAlways;
+  throw std::invalid_argument(
+      fmt::format("hand-off '{}': expected off, auto (when faster) or always", text));
+}
+
+const char* to_string(HandOff h) {
+  switch (h) {
+    case HandOff::kOff:
+      return "off";
+    case HandOff::kWhenFaster:
+      return "auto";
+    case HandOff::kAlways:
+      return "always";
+  }
+  return "?";
 }
 
 const char* to_string(Home h) {
@@ -254,6 +272,18 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
   std::map<std::string, map::LayerMap> plans;  // by layer shape (one instance)
   map::MapOptions mopt = opt.map;
   mopt.timing.latency = opt.run.latency;
+  // The mapper's plan of a job, one per distinct layer shape.
+  const auto plan_of = [&](const Job& j) -> const map::LayerMap& {
+    const std::string key = j.layer.shape_string() + (j.layer.per_tensor_quant ? " pt" : "");
+    auto it = plans.find(key);
+    if (it == plans.end()) it = plans.emplace(key, map::map_layer(p, j.layer, mopt)).first;
+    return it->second;
+  };
+  const std::function<std::uint64_t(const Job&)> plan_cycles = [&](const Job& j) {
+    return plan_of(j).timing.cycles;
+  };
+  std::optional<Chain> chain;
+  if (opt.hand_off != HandOff::kOff) chain.emplace(info, opt.run, opt.hand_off == HandOff::kAlways);
   rep.ok = true;
   for (std::size_t i = 0; i < stop && rep.ok; ++i) {
     const auto tl = Clock::now();
@@ -290,39 +320,57 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
       lr.instances = jobs.size();
       out.data.assign(out.shape.size(), 0);
       lr.ok = true;
-      for (std::size_t inst = 0; inst < jobs.size() && lr.ok; ++inst) {
-        const Job& j = jobs[inst];
-        const std::string key = j.layer.shape_string() + (j.layer.per_tensor_quant ? " pt" : "");
-        auto it = plans.find(key);
-        if (it == plans.end()) it = plans.emplace(key, map::map_layer(p, j.layer, mopt)).first;
-        const map::CompiledLayer cl = map::compile_layer(p, j.layer, j.operands, it->second);
-        if (inst == 0) lr.mapping = cl.map.describe();
-        LayerReport one;
-        one.macs = cl.map.shape.macs();
-        std::string diff;
-        const top::Memory mem =
-            detail::check_on_rtl(info, cl.program.instrs, cl.program.memory, opt.run, one, diff);
-        lr.macs += one.macs;
-        lr.cycles += one.run.cycles;
-        lr.model_cycles += one.predicted.cycles;
-        lr.sim_seconds += one.run.seconds;
-        lr.bytes += classify(cl.program.instrs, cl.map, j, aw);
-        const std::vector<std::uint8_t> got = map::read_output(p, cl, mem);
-        const std::string layer_diff = map::output_mismatches(cl, got);
-        if (!one.golden_ok || !layer_diff.empty()) {
-          lr.ok = false;
-          why += jobs.size() > 1 ? fmt::format("instance {}: ", inst) : "";
-          why += diff;
-          if (one.divergence) why += one.divergence_text + "\n";
-          why += layer_diff;
-          break;
+      bool done = false;
+      if (chain && jobs.size() == 1) {
+        // The on-chip hand-off: the next layer's job, from a stand-in of this layer's output.
+        std::optional<Job> next;
+        if (Chain::linkable(net, i, q)) {
+          net::Tensor stand_in;
+          stand_in.shape = shapes[i];
+          stand_in.quant = lq.out;
+          stand_in.data.assign(stand_in.shape.size(), lq.out.zp);
+          const std::size_t ni = i + 1;
+          next = jobs_of(net, ni, q.at(net.layers[ni].name), producers_of(net, ni), {&stand_in},
+                         ni + 1 == net.layers.size())
+                     .front();
         }
-        // Instance `inst` writes the columns inst*n .. of O[m][count*n].
-        const std::size_t n = got.size() / std::max<std::size_t>(cl.map.shape.m, 1);
-        const std::size_t width = n * jobs.size();
-        for (std::size_t r = 0; r < cl.map.shape.m; ++r) {
-          std::copy_n(got.begin() + static_cast<std::ptrdiff_t>(r * n), n,
-                      out.data.begin() + static_cast<std::ptrdiff_t>(r * width + inst * n));
+        done = chain->run(i, jobs[0], next ? &*next : nullptr, prods[0], plan_cycles, lr, out.data,
+                          why);
+        if (done) lr.ok = why.empty();
+      }
+      if (!done) {
+        if (chain) chain->drop();
+        for (std::size_t inst = 0; inst < jobs.size() && lr.ok; ++inst) {
+          const Job& j = jobs[inst];
+          const map::CompiledLayer cl = map::compile_layer(p, j.layer, j.operands, plan_of(j));
+          if (inst == 0) lr.mapping = cl.map.describe();
+          LayerReport one;
+          one.macs = cl.map.shape.macs();
+          std::string diff;
+          const top::Memory mem =
+              detail::check_on_rtl(info, cl.program.instrs, cl.program.memory, opt.run, one, diff);
+          lr.macs += one.macs;
+          lr.cycles += one.run.cycles;
+          lr.model_cycles += one.predicted.cycles;
+          lr.sim_seconds += one.run.seconds;
+          lr.bytes += classify(cl.program.instrs, cl.map.dataflow == map::Dataflow::kWoS, j, aw);
+          const std::vector<std::uint8_t> got = map::read_output(p, cl, mem);
+          const std::string layer_diff = map::output_mismatches(cl, got);
+          if (!one.golden_ok || !layer_diff.empty()) {
+            lr.ok = false;
+            why += jobs.size() > 1 ? fmt::format("instance {}: ", inst) : "";
+            why += diff;
+            if (one.divergence) why += one.divergence_text + "\n";
+            why += layer_diff;
+            break;
+          }
+          // Instance `inst` writes the columns inst*n .. of O[m][count*n].
+          const std::size_t n = got.size() / std::max<std::size_t>(cl.map.shape.m, 1);
+          const std::size_t width = n * jobs.size();
+          for (std::size_t r = 0; r < cl.map.shape.m; ++r) {
+            std::copy_n(got.begin() + static_cast<std::ptrdiff_t>(r * n), n,
+                        out.data.begin() + static_cast<std::ptrdiff_t>(r * width + inst * n));
+          }
         }
       }
       if (lr.home == Home::kRtlAndHost) {

@@ -9,9 +9,14 @@
 // output must equal both the layer reference of the compiler (top/reference.hpp) and the network
 // reference. A GEMM with `count` instances runs each instance as its own program.
 //
+// The on-chip hand-off (NetworkRunOptions::hand_off): a layer whose only consumer is the next
+// layer may leave its output in the streaming buffer, in the layout it wrote, and the next layer
+// reads it there (by direct convolution unless it is a 1x1 convolution or a GEMM); the layers of
+// such a chain are compiled by the layer compiler as one program each and run one after the
+// other on one DUT with one golden model. Every other layer is planned by the mapper and loads
+// its operands from off-chip memory and stores its output there.
+//
 // What is not on the RTL yet, and is said in every report (docs/user-guide.md):
-// - every layer loads its operands from off-chip memory and stores its output there (the
-//   on-chip hand-off of issue 17 is the next step);
 // - ops without MACs (add, pools, softmax, layer norm, tables, mul, concat, ...) run on the
 //   host, from and to off-chip memory, and their traffic is counted as such; a ReLU / ReLU6
 //   folded into its producer (net::folded_into) costs nothing when its clamp is the hardware's
@@ -54,6 +59,9 @@ struct NetworkLayerReport {
   std::string name, shape;
   Home home = Home::kHost;
   std::string mapping;  // the mapper's plan (RTL layers)
+  // The on-chip hand-off: the layer read its input where the previous layer left it in the
+  // streaming buffer / left its output there for the next layer (neither stored nor loaded).
+  bool input_on_chip = false, output_on_chip = false;
   std::uint64_t instances = 1;
   std::uint64_t macs = 0;
   std::uint64_t cycles = 0;        // RTL, summed over the instances
@@ -82,10 +90,20 @@ struct NetworkReport {
   double reference_seconds = 0, total_seconds = 0;
 };
 
+enum class HandOff { kOff, kWhenFaster, kAlways };
+// "off", "auto", "always"; std::invalid_argument naming the value otherwise.
+HandOff parse_hand_off(const std::string& text);
+const char* to_string(HandOff h);
+
 struct NetworkRunOptions {
   RunOptions run;       // latency, back-pressure (no waveform: a network is too long)
   map::MapOptions map;  // the mapper's options for every layer
   std::string until;    // stop after this layer ("" = the whole network)
+  // Keep a layer's output on chip when its only consumer is the next layer and that layer can
+  // read it in place (NetworkLayerReport::output_on_chip): kWhenFaster when the cycle model
+  // predicts the pair no slower than with the output stored and the next layer mapped,
+  // kAlways whenever it can; kOff: every layer through off-chip memory.
+  HandOff hand_off = HandOff::kWhenFaster;
   // Called after every layer (for a progress bar and a table printed as it runs).
   std::function<void(const NetworkLayerReport&, const NetworkReport&)> on_layer;
 };

@@ -38,7 +38,7 @@ coverage: deps
 	$(COV_BUILD)/sim/feather regress coverage --coverage -j $(COV_JOBS) --out out/regress/coverage
 
 .PHONY: deps configure build test test-sanitize fuzz-build fuzz-smoke fuzz-nightly nightly demo bench \
-  format clean mapper-tables compare-tables
+  format clean mapper-tables compare-tables network-tables
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -109,6 +109,12 @@ mapper-tables: build
 	docs/splice.sh docs/mapper.md mapper-agreement $(BUILD)/verif/mapper_agreement.md
 	$(BUILD)/bench/feather_map_bench --array 8x8 16x16 32x32 >$(BUILD)/map_bench.md
 	docs/splice.sh docs/mapper.md mapper-search $(BUILD)/map_bench.md
+
+# docs/performance.md, "Whole networks": the three built-in networks at full size on the 16x16
+# RTL, every layer bit-exact, with the on-chip hand-off off and always (about 30 minutes).
+network-tables: build
+	$(BUILD)/bench/feather_network_bench --array 16x16 >$(BUILD)/network_util.md
+	docs/splice.sh docs/performance.md network-util $(BUILD)/network_util.md
 
 # docs/compare.md: FEATHER against the fixed-dataflow / fixed-layout designs on the three built-in
 # networks (16x16; the dual-port line buffer, and the single-port one as a sensitivity), the

@@ -121,6 +121,7 @@ int run_whole_network(const NetworkRunArgs& a) {
       "{} on the host, {} folded\n",
       r.layers.size(), r.network_layers, rtl_layers, clamps, host_layers,
       r.layers.size() - rtl_layers - host_layers);
+  fmt::print("hand-off: {} layer outputs stayed on chip for the next layer\n", kept);
   fmt::print(
       "MACs    : {}\ncycles  : {} RTL, {} model ({:+.2f}%)\n", r.macs, r.cycles, r.model_cycles,
       r.cycles ? 100.0 * (static_cast<double>(r.model_cycles) - static_cast<double>(r.cycles)) /

@@ -457,6 +457,13 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
         prev_tiles_n = g1.tiles_n;
         const u64 had = best_cycles;
         const bool had_any = have;
+        // If tiles of AH rows do not fit, no M tiling does (what does not fit is the tile's
+        // share of the stationary operand, K x N, or of the output width): one fit test instead
+        // of the whole exponential search.
+        if (const u64 small = ceil_div(s.m, ah);
+            small > 2 && !fits(df, make_grid(s, ah, small, tn, tk))) {
+          continue;
+        }
         u64 lo = 0, hi = 1;  // lo: known not to fit (0 = none), hi: candidate
         bool found = false;
         while (true) {

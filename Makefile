@@ -111,7 +111,7 @@ mapper-tables: build
 	docs/splice.sh docs/mapper.md mapper-search $(BUILD)/map_bench.md
 
 # docs/performance.md, "Whole networks": the three built-in networks at full size on the 16x16
-# RTL, every layer bit-exact, with the on-chip hand-off off and always (about 30 minutes).
+# RTL, every layer bit-exact, with the on-chip hand-off off and always (about 20 minutes).
 network-tables: build
 	$(BUILD)/bench/feather_network_bench --array 16x16 >$(BUILD)/network_util.md
 	docs/splice.sh docs/performance.md network-util $(BUILD)/network_util.md

@@ -54,23 +54,6 @@ Compiled compile(const top::TopParams& p, const Job& j, const std::optional<top:
   return c;
 }
 
-std::string output_diff(const std::vector<std::uint8_t>& want, const std::vector<std::uint8_t>& got,
-                        std::size_t width) {
-  std::string out;
-  if (want.size() != got.size()) {
-    return fmt::format("output size: expected {}, actual {}\n", want.size(), got.size());
-  }
-  std::size_t shown = 0;
-  for (std::size_t i = 0; i < got.size() && shown < 4; ++i) {
-    if (got[i] != want[i]) {
-      out += fmt::format("output [m={}][n={}]: expected {}, actual {}\n", i / width, i % width,
-                         want[i], got[i]);
-      ++shown;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 Chain::Chain(const TopDutInfo& info, const RunOptions& run, bool always)
@@ -165,7 +148,7 @@ bool Chain::run(std::size_t index, const Job& job, const Job* next, int producer
   diff += compare_state(*dut_, golden_);
   if (!(mem == gold_mem)) diff += "off-chip memory differs from the golden model's\n";
   out = keep ? top::read_output(p, prog.out, golden_) : top::read_output(p, prog.out, mem);
-  diff += output_diff(c->expected, out, static_cast<std::size_t>(prog.out.n));
+  diff += map::output_mismatches(c->expected, out, static_cast<std::size_t>(prog.out.n));
   if (!diff.empty()) {
     why += diff;
     return true;

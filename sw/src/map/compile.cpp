@@ -153,22 +153,27 @@ std::vector<std::uint8_t> read_output(const top::TopParams& p, const CompiledLay
   return read_output(p, c.map, c.program, mem);
 }
 
-std::string output_mismatches(const CompiledLayer& c, const std::vector<std::uint8_t>& got,
+std::string output_mismatches(const std::vector<std::uint8_t>& expected,
+                              const std::vector<std::uint8_t>& got, std::size_t width,
                               std::size_t max) {
   std::string out;
-  const std::size_t width = c.map.shape.groups * c.map.shape.n;
   std::size_t shown = 0;
-  for (std::size_t i = 0; i < got.size() && i < c.expected.size() && shown < max; ++i) {
-    if (got[i] != c.expected[i]) {
+  for (std::size_t i = 0; i < got.size() && i < expected.size() && shown < max; ++i) {
+    if (got[i] != expected[i]) {
       out += fmt::format("output [m={}][n={}]: expected {}, actual {}\n", i / width, i % width,
-                         c.expected[i], got[i]);
+                         expected[i], got[i]);
       ++shown;
     }
   }
-  if (got.size() != c.expected.size()) {
-    out += fmt::format("output size: expected {}, actual {}\n", c.expected.size(), got.size());
+  if (got.size() != expected.size()) {
+    out += fmt::format("output size: expected {}, actual {}\n", expected.size(), got.size());
   }
   return out;
+}
+
+std::string output_mismatches(const CompiledLayer& c, const std::vector<std::uint8_t>& got,
+                              std::size_t max) {
+  return output_mismatches(c.expected, got, c.map.shape.groups * c.map.shape.n, max);
 }
 
 }  // namespace feather::map

@@ -68,6 +68,10 @@ std::vector<std::uint8_t> read_output(const top::TopParams& p, const CompiledLay
                                       const top::Memory& mem);
 // The first `max` differences between `got` and the expected output, one line each
 // ("output [m=3][n=17]: expected 12, actual 200"), and a size difference; "" if equal.
+// The same for any output O[m][width] and its expected values.
+std::string output_mismatches(const std::vector<std::uint8_t>& expected,
+                              const std::vector<std::uint8_t>& got, std::size_t width,
+                              std::size_t max = 4);
 std::string output_mismatches(const CompiledLayer& c, const std::vector<std::uint8_t>& got,
                               std::size_t max = 4);
 

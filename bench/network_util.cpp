@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
         const sim::NetworkReport r = sim::run_network(net, ah, aw, 1, opt);
         std::size_t rtl = 0, host = 0, kept = 0;
         for (const auto& l : r.layers) {
-          rtl += l.home == sim::Home::kRtl || l.home == sim::Home::kRtlAndHost;
+          rtl += l.home == sim::Home::kRtl;
           host += l.home == sim::Home::kHost;
           kept += l.output_on_chip;
         }

@@ -65,6 +65,9 @@ module feather_controller #(
   input  logic [7:0]      zpa_i,
   input  logic [7:0]      zpw_i,
   input  logic            swap_i,
+  input  logic            clamp_i,
+  input  logic [7:0]      qlo_i,
+  input  logic [7:0]      qhi_i,
   input  logic [XW-1:0]   j0_i,
   input  logic [XW-1:0]   n0_i,
   input  logic [GLW-1:0]  grlog_i,
@@ -107,6 +110,8 @@ module feather_controller #(
   output logic              map_ctx_o,
   output logic [7:0]        zpa_o,
   output logic [7:0]        zpw_o,
+  output logic [7:0]        qlo_o,           // requantization clamp
+  output logic [7:0]        qhi_o,
   output logic              half_o,
   output logic [feather_pkg::ErrW-1:0] err_o,
   output logic              idle_o
@@ -132,7 +137,7 @@ module feather_controller #(
   logic [feather_pkg::ErrW-1:0] err_q, err_d;
   logic       lay_o_fits_sd_q;  // the output layout's lines also exist in the streaming buffer
   logic       pend_s_q, pend_w_q;  // a conflict waits for older work before it is reported
-  logic [7:0] zpa_q, zpw_q;
+  logic [7:0] zpa_q, zpw_q, qlo_q, qhi_q;
   logic       half_q /* verilator public_flat_rd */;
 
   (* mem2reg *)
@@ -191,6 +196,8 @@ module feather_controller #(
   assign map_ctx_o   = map_ctx_q;
   assign zpa_o       = zpa_q;
   assign zpw_o       = zpw_q;
+  assign qlo_o       = qlo_q;
+  assign qhi_o       = qhi_q;
   assign half_o      = half_q;
   assign err_o       = err_q;
   assign ibuf_o      = ibuf_q;
@@ -386,6 +393,7 @@ module feather_controller #(
         else can_issue = !st_busy_i && !beat_valid_i && !md_any_i;
       end
       feather_pkg::OpConfig: begin
+        if (clamp_i && (qlo_i > qhi_i)) issue_err = feather_pkg::ErrField;
         can_issue = engines_idle;
       end
       feather_pkg::OpLoad, feather_pkg::OpStore: begin
@@ -499,6 +507,8 @@ module feather_controller #(
       lay_o_fits_sd_q <= 1'b0;
       zpa_q           <= '0;
       zpw_q           <= '0;
+      qlo_q           <= '0;
+      qhi_q           <= 8'd255;
       half_q          <= 1'b0;
       map_valid_q     <= 1'b0;
       map_ctx_q       <= 1'b0;
@@ -550,6 +560,8 @@ module feather_controller #(
       if (do_cfg) begin
         zpa_q <= zpa_i;
         zpw_q <= zpw_i;
+        qlo_q <= clamp_i ? qlo_i : 8'd0;
+        qhi_q <= clamp_i ? qhi_i : 8'd255;
         if (swap_i) half_q <= !half_q;
       end
       if (do_em_o) begin

@@ -52,6 +52,9 @@ module feather_decoder #(
   output logic [7:0]     zpa_o,
   output logic [7:0]     zpw_o,
   output logic           swap_o,
+  output logic           clamp_o,
+  output logic [7:0]     qlo_o,
+  output logic [7:0]     qhi_o,
   // ExecuteMapping
   output logic [XW-1:0]  j0_o,
   output logic [XW-1:0]  n0_o,
@@ -87,6 +90,9 @@ module feather_decoder #(
   assign zpa_o  = instr_i[3 +: 8];
   assign zpw_o  = instr_i[11 +: 8];
   assign swap_o = instr_i[19];
+  assign clamp_o = instr_i[20];
+  assign qlo_o  = instr_i[21 +: 8];
+  assign qhi_o  = instr_i[29 +: 8];
 
   assign j0_o    = instr_i[3 +: XW];
   assign n0_o    = instr_i[3 + XW +: XW];

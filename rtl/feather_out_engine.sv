@@ -49,6 +49,8 @@ module feather_out_engine #(
   input  logic [LYW-1:0]    lay_i,         // output layout
   input  logic [AW*32-1:0]  birrd_data_i,
   input  logic [AW-1:0]     birrd_valid_i,
+  input  logic [7:0]        qlo_i,         // Config's requantization clamp
+  input  logic [7:0]        qhi_i,
   // Requantization table writes (memory engine).
   input  logic              ld_fire_i,
   input  logic [feather_pkg::TgtW-1:0] ld_tgt_i,
@@ -208,6 +210,8 @@ module feather_out_engine #(
       .wdata_i   (ld_data_i),
       .qn_i      (QW'(lane_n[i])),
       .v_i       (sum),
+      .lo_i      (qlo_i),
+      .hi_i      (qhi_i),
       .q_o       (q_data_o[i*8 +: 8])
     );
     assign ob_we_o[i]            = we;

@@ -52,8 +52,9 @@ package feather_pkg;
 
   // Layout orders 0..LastOrder are legal.
   localparam logic [2:0] LastOrder = 3'd5;
-  // Config: zero points of the activations and weights (8 bits each) and the swap bit.
-  localparam int CfgW = 17;
+  // Config: zero points of the activations and weights (8 bits each), the swap bit and the
+  // requantization clamp: its enable bit, qlo, qhi (8 bits each; off = [0, 255]).
+  localparam int CfgW = 34;
   // The window of SetIVNLayout (direct convolution): its stride field.
   localparam int WinStW = 3;
 

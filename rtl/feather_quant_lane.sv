@@ -33,6 +33,8 @@ module feather_quant_lane #(
   // Requantization of v_i with entry qn_i.
   input  logic [QW-1:0]  qn_i,
   input  logic [31:0]    v_i,
+  input  logic [7:0]     lo_i,   // Config's clamp
+  input  logic [7:0]     hi_i,
   output logic [7:0]     q_o
 );
 
@@ -99,6 +101,8 @@ module feather_quant_lane #(
     .v_i    (v_i),
     .scale_i(scale),
     .ozp_i  (ozp),
+    .lo_i   (lo_i),
+    .hi_i   (hi_i),
     .q_o    (q_o)
   );
 

@@ -122,7 +122,8 @@ module feather_top #(
   logic [WINW-1:0] win_set, win;  // SetIVNLayout's window; LI's window
   logic [XW:0]     iy0, ix0;
   logic [MAW-1:0] addr;
-  logic [7:0]     zpa_f, zpw_f;
+  logic [7:0]     zpa_f, zpw_f, qlo_f, qhi_f;
+  logic           clamp_f;
   logic [GLW-1:0] grlog, gclog;
   logic [VW-1:0]  vnm1;
 
@@ -153,6 +154,9 @@ module feather_top #(
     .zpa_o  (zpa_f),
     .zpw_o  (zpw_f),
     .swap_o (swap),
+    .clamp_o(clamp_f),
+    .qlo_o  (qlo_f),
+    .qhi_o  (qhi_f),
     .j0_o   (j0),
     .n0_o   (n0),
     .grlog_o(grlog),
@@ -176,7 +180,7 @@ module feather_top #(
   logic [2:0]        lay_valid;
   logic [2*CTXW-1:0] ctx;
   logic              map_valid, map_ctx, half;
-  logic [7:0]        zpa, zpw;
+  logic [7:0]        zpa, zpw, qlo, qhi;
   logic [feather_pkg::ErrW-1:0] err;
   logic              ok;
 
@@ -204,6 +208,9 @@ module feather_top #(
     .zpa_i         (zpa_f),
     .zpw_i         (zpw_f),
     .swap_i        (swap),
+    .clamp_i       (clamp_f),
+    .qlo_i         (qlo_f),
+    .qhi_i         (qhi_f),
     .j0_i          (j0),
     .n0_i          (n0),
     .grlog_i       (grlog),
@@ -243,6 +250,8 @@ module feather_top #(
     .map_ctx_o     (map_ctx),
     .zpa_o         (zpa),
     .zpw_o         (zpw),
+    .qlo_o         (qlo),
+    .qhi_o         (qhi),
     .half_o        (half),
     .err_o         (err),
     .idle_o        (idle_o)
@@ -508,6 +517,8 @@ module feather_top #(
     .lay_i        (lay[2*LYW +: LYW]),
     .birrd_data_i (birrd_data),
     .birrd_valid_i(birrd_valid),
+    .qlo_i        (qlo),
+    .qhi_i        (qhi),
     .ld_fire_i    (ld_fire),
     .ld_tgt_i     (mem_tgt),
     .ld_line_i    (mem_line),

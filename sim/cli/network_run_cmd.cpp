@@ -74,7 +74,7 @@ int run_whole_network(const NetworkRunArgs& a) {
   opt.on_layer = [&](const sim::NetworkLayerReport& l, const sim::NetworkReport& r) {
     if (tty) std::fprintf(stderr, "\r\033[K");
     const auto& b = l.bytes;
-    const bool rtl = l.home == sim::Home::kRtl || l.home == sim::Home::kRtlAndHost;
+    const bool rtl = l.home == sim::Home::kRtl;
     fmt::print("{:>4} {:<24} {:<16} {:>12} {:>11} {:>11} {:>6} {:>10} {:>9} {:>9} {:>6}{}\n",
                l.index, l.name.size() > 24 ? l.name.substr(0, 23) + "~" : l.name,
                fmt::format("{}{}{}{}", l.input_on_chip ? "chip>" : "", sim::to_string(l.home),
@@ -107,19 +107,18 @@ int run_whole_network(const NetworkRunArgs& a) {
   const sim::NetworkReport r = sim::run_network(net, ah, aw, a.seed, opt);
   if (tty) std::fprintf(stderr, "\r\033[K");
   const auto& b = r.bytes;
-  std::uint64_t rtl_layers = 0, host_layers = 0, clamps = 0, kept = 0;
+  std::uint64_t rtl_layers = 0, host_layers = 0, kept = 0;
   double sim_s = 0;
   for (const auto& l : r.layers) {
-    rtl_layers += l.home == sim::Home::kRtl || l.home == sim::Home::kRtlAndHost;
+    rtl_layers += l.home == sim::Home::kRtl;
     host_layers += l.home == sim::Home::kHost;
-    clamps += l.home == sim::Home::kRtlAndHost;
     kept += l.output_on_chip;
     sim_s += l.sim_seconds;
   }
   fmt::print(
-      "\nlayers  : {} of {} run: {} on the RTL ({} with their output clamp on the host), "
-      "{} on the host, {} folded\n",
-      r.layers.size(), r.network_layers, rtl_layers, clamps, host_layers,
+      "\nlayers  : {} of {} run: {} on the RTL, {} on the host, {} folded into their "
+      "producer's requantization clamp\n",
+      r.layers.size(), r.network_layers, rtl_layers, host_layers,
       r.layers.size() - rtl_layers - host_layers);
   fmt::print("hand-off: {} layer outputs stayed on chip for the next layer\n", kept);
   fmt::print(

@@ -25,6 +25,13 @@ inline top::TopParams small_params(int ah, int aw, int sd, int wd, int od, int q
   return p.validated();
 }
 
+// One layer in three gets an output clamp [lo, hi] (a folded ReLU / ReLU6, set by Config).
+inline void random_clamp(std::mt19937_64& rng, top::Quant& q) {
+  if (rng() % 3 != 0) return;
+  q.lo = static_cast<std::uint8_t>(rng() % 161);
+  q.hi = static_cast<std::uint8_t>(q.lo + rng() % (256U - q.lo));
+}
+
 inline top::GemmLayer random_gemm(std::mt19937_64& rng, int m, int k, int n) {
   top::GemmLayer g;
   g.m = m;
@@ -36,6 +43,7 @@ inline top::GemmLayer random_gemm(std::mt19937_64& rng, int m, int k, int n) {
   for (int i = 0; i < m * k; ++i) g.a.push_back(static_cast<std::uint8_t>(byte(rng)));
   for (int i = 0; i < k * n; ++i) g.b.push_back(static_cast<std::uint8_t>(byte(rng)));
   g.quant = map::random_quant(rng, n, k);
+  random_clamp(rng, g.quant);
   return g;
 }
 
@@ -60,6 +68,7 @@ inline top::ConvLayer random_conv(std::mt19937_64& rng, int h, int w, int c, int
     cv.weight.push_back(static_cast<std::uint8_t>(byte(rng)));
   }
   cv.quant = map::random_quant(rng, co, r * r * c / groups);
+  random_clamp(rng, cv.quant);
   return cv;
 }
 

@@ -69,7 +69,8 @@ TEST_F(PkgConstants, TargetsAndFormatConstantsEqualTheIsa) {
         << "target " << k;
   }
   EXPECT_EQ(field64(probe_.misc_o, 0, 8), 5U) << "LastOrder: layout orders 0..5";
-  EXPECT_EQ(field64(probe_.misc_o, 8, 8), 17U) << "CfgW: zpa 8 + zpw 8 + swap 1";
+  EXPECT_EQ(field64(probe_.misc_o, 8, 8), 34U)
+      << "CfgW: zpa 8 + zpw 8 + swap 1 + clamp 1 + qlo 8 + qhi 8";
   EXPECT_EQ(field64(probe_.misc_o, 24, 8), 3U) << "OpW";
   EXPECT_EQ(field64(probe_.misc_o, 32, 8), 4U) << "ErrW";
   EXPECT_EQ(field64(probe_.misc_o, 40, 8), 3U) << "TgtW";

@@ -211,7 +211,7 @@ module assert_tb;
     x[2:0]     = 3'd6;
     x[3 +: 8]  = zpa;
     x[11 +: 8] = zpw;
-    x[19]      = swap;
+    x[19]      = swap;  // bit 20, the clamp, 0: [0, 255]
     i_cfg = x;
   endfunction
 

@@ -42,9 +42,14 @@ std::vector<std::uint8_t> random_bytes(Rng& rng, std::size_t n) {
   return v;
 }
 
-// Scales that keep most results inside 0..255 (some clamp) for a reduction of length k.
+// Scales that keep most results inside 0..255 (some clamp) for a reduction of length k; one
+// layer in three has an output clamp (a folded ReLU / ReLU6) that Config sets.
 Quant random_quant(Rng& rng, int n, int k) {
   Quant q;
+  if (uni(rng, 0, 2) == 0) {
+    q.lo = static_cast<std::uint8_t>(uni(rng, 0, 160));
+    q.hi = static_cast<std::uint8_t>(uni(rng, q.lo, 255));
+  }
   const double typical = 150000.0 / std::sqrt(static_cast<double>(k));
   for (int i = 0; i < n; ++i) {
     double s = typical * std::uniform_real_distribution<double>(0.3, 2.0)(rng);

@@ -167,7 +167,7 @@ std::vector<int> field_widths(const TopParams& p, Op op) {
     case Op::kLoad:
       return {3, p.la(), p.xw(), p.maw};
     case Op::kConfig:
-      return {8, 8, 1};
+      return {8, 8, 1, 1, 8, 8};
     case Op::kMap:
       return {p.xw(), p.xw(), p.glw(), p.glw(), p.vw()};
   }
@@ -240,6 +240,9 @@ Instr random_instr(const TopParams& p, std::mt19937_64& rng) {
       in.zp_a = b32(8);
       in.zp_w = b32(8);
       in.swap = (rng() & 1U) != 0;
+      in.clamp = (rng() & 1U) != 0;
+      in.qlo = b32(8);
+      in.qhi = b32(8);
       break;
     case Op::kMap:
       in.j0 = rand_bits(rng, xw);
@@ -317,11 +320,17 @@ std::vector<TopParams> isa_param_sets() {
 
 TEST(TopIsa, FieldsSitWhereTheSpecSays) {
   const TopParams p = params(4, 4);  // XW 10, LA 8, FLW 4, GLW 2, VW 2, CW 12
-  Word w = encode(p, Instr::config(0x12, 0x34, true));
+  Word w = encode(p, Instr::config(0x12, 0x34, true, 0x56, 0x78));
   ASSERT_EQ(w.size(), 3U);  // IW = 73
-  EXPECT_EQ(w[0], 6U | (0x12U << 3) | (0x34U << 11) | (1U << 19));
-  EXPECT_EQ(w[1], 0U);
+  EXPECT_EQ(w[0], 6U | (0x12U << 3) | (0x34U << 11) | (1U << 19) | (1U << 20) | (0x56U << 21) |
+                      (0x8U << 29));
+  EXPECT_EQ(w[1], 0xFU);  // qhi's high bits
   EXPECT_EQ(w[2], 0U);
+  // No clamp: the bit is 0 and [qlo, qhi] ignored, so an all-zero Config is [0, 255].
+  w = encode(p, Instr::config(0, 0, false));
+  EXPECT_EQ(bits_at(w, 20, 1), 0U);
+  EXPECT_FALSE(decode(p, Word{6U, 0U, 0U}).clamp);
+  EXPECT_EQ(decode(p, Word{6U, 0U, 0U}).clamp_hi(), 255U);
 
   w = encode(p, Instr::load(Target::kSbufInactive, 0xAB, 0x3FF, 0xABCDEF));
   EXPECT_EQ(bits_at(w, 0, 3), 5U);
@@ -604,6 +613,13 @@ TEST(TopRequant, SaturationSignAndRounding) {
   EXPECT_EQ(requant(kMin, kMin, 0), 255);
   EXPECT_EQ(requant(kMax, 1, 0), 128);  // (2^31 - 1 + 2^23) >> 24 = 128
   EXPECT_EQ(requant(kMax - (1 << 23), 1, 0), 127);
+  // Config's clamp [lo, hi] replaces [0, 255] (a folded ReLU: lo = the output zero point)
+  EXPECT_EQ(requant(-40, one, 100, 100, 255), 100);
+  EXPECT_EQ(requant(40, one, 100, 100, 255), 140);
+  EXPECT_EQ(requant(40, one, 100, 100, 120), 120);  // ReLU6's upper bound
+  EXPECT_EQ(requant(1000, one, 100, 0, 200), 200);
+  EXPECT_EQ(requant(-1000, one, 100, 7, 7), 7);
+  EXPECT_EQ(requant(kMin, kMin, 0, 3, 250), 250);
 }
 
 TEST(TopReference, GemmByHand) {
@@ -1321,6 +1337,8 @@ TEST(TopGoldenErrors, Field) {
       {lay(Op::kSetIvnLayout, Layout{0, 0, 1, 1, 0, Window{true, 2, 2, 0}}), {"stride = 0"}},
       {lay(Op::kSetIvnLayout, Layout{0, 0, 1, 1, 0, Window{true, 0, 2, 1}}), {"ih = 0"}},
       {lay(Op::kSetIvnLayout, Layout{0, 0, 1, 1, 0, Window{true, 2, 0, 1}}), {"iw = 0"}},
+      {Instr::config(0, 0, false, 200, 100), {"Config", "qlo 200 > qhi 100"}},
+      {Instr::config(0, 0, false, 1, 0), {"Config", "qlo 1 > qhi 0"}},
   };
   for (const auto& c : cases) {
     Machine m;  // no layouts set: FIELD is checked before STATE

@@ -59,13 +59,11 @@ Compiled compile(const top::TopParams& p, const Job& j, const std::optional<top:
 Chain::Chain(const TopDutInfo& info, const RunOptions& run, bool always)
     : info_(info), run_(run), always_(always), golden_(info.params) {}
 
-bool Chain::linkable(const map::Network& net, std::size_t i, const net::Quantization& q) {
+bool Chain::linkable(const map::Network& net, std::size_t i) {
   if (i + 1 >= net.layers.size()) return false;
   const map::Layer& a = net.layers[i];
   const map::Layer& b = net.layers[i + 1];
   if (!chainable_kind(a) || !chainable_kind(b)) return false;
-  const net::LayerQuant& qa = q.at(a.name);
-  if (qa.lo != 0 || qa.hi != 255) return false;  // clamped on the host
   if (producers_of(net, i + 1) != std::vector<int>{static_cast<int>(i)}) return false;
   for (std::size_t k = i + 2; k < net.layers.size(); ++k) {
     for (const int pk : producers_of(net, k)) {

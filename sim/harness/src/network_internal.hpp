@@ -65,7 +65,7 @@ class Chain {
   // Whether the graph lets layer i's output stay on chip for layer i + 1: both one instance of
   // a conv or a GEMM with weights, i's clamp the hardware's, i + 1 reading only i, nothing else
   // reading i.
-  static bool linkable(const map::Network& net, std::size_t i, const net::Quantization& q);
+  static bool linkable(const map::Network& net, std::size_t i);
   // Whether `producer`'s output is in the streaming buffer now.
   bool holds(int producer) const { return producer >= 0 && resident_ == producer; }
   // Runs layer `index` (its one job) if its input is on chip (holds) or its output can stay on

@@ -129,6 +129,8 @@ std::vector<Job> jobs_of(const map::Network& net, std::size_t i, const net::Laye
     j.operands.weight = q.weights;
     j.operands.quant.scale = q.multiplier;
     j.operands.quant.ozp.assign(z(l.co), q.out.zp);
+    j.operands.quant.lo = q.lo;  // a folded ReLU / ReLU6: Config's requantization clamp
+    j.operands.quant.hi = q.hi;
     j.a_is_network_input = prods[0] < 0;
     j.output_is_network_output = last;
     jobs.push_back(std::move(j));
@@ -183,6 +185,8 @@ std::vector<Job> jobs_of(const map::Network& net, std::size_t i, const net::Laye
     o.quant.scale.assign(q.multiplier.begin() + static_cast<std::ptrdiff_t>(off),
                          q.multiplier.begin() + static_cast<std::ptrdiff_t>(off + n));
     o.quant.ozp.assign(n, q.out.zp);
+    o.quant.lo = q.lo;
+    o.quant.hi = q.hi;
     jobs.push_back(std::move(j));
   }
   return jobs;
@@ -230,8 +234,6 @@ const char* to_string(Home h) {
   switch (h) {
     case Home::kRtl:
       return "RTL";
-    case Home::kRtlAndHost:
-      return "RTL + host clamp";
     case Home::kFolded:
       return "folded";
     case Home::kHost:
@@ -314,7 +316,7 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
       }
       lr.ok = true;
     } else {
-      lr.home = lq.lo != 0 || lq.hi != 255 ? Home::kRtlAndHost : Home::kRtl;
+      lr.home = Home::kRtl;
       const bool last = i + 1 == net.layers.size();
       std::vector<Job> jobs = jobs_of(net, i, lq, prods, ins, last);
       lr.instances = jobs.size();
@@ -324,7 +326,7 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
       if (chain && jobs.size() == 1) {
         // The on-chip hand-off: the next layer's job, from a stand-in of this layer's output.
         std::optional<Job> next;
-        if (Chain::linkable(net, i, q)) {
+        if (Chain::linkable(net, i)) {
           net::Tensor stand_in;
           stand_in.shape = shapes[i];
           stand_in.quant = lq.out;
@@ -373,10 +375,6 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
           }
         }
       }
-      if (lr.home == Home::kRtlAndHost) {
-        for (auto& v : out.data) v = std::clamp(v, lq.lo, lq.hi);
-        lr.bytes.host += 2 * out.data.size();
-      }
       lr.utilization = lr.cycles ? static_cast<double>(lr.macs) / (static_cast<double>(ah) * aw *
                                                                    static_cast<double>(lr.cycles))
                                  : 0.0;
@@ -401,7 +399,7 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
   // channel) once, the input once, the last output once.
   for (const auto& lr : rep.layers) {
     const net::LayerQuant& lq = q.at(lr.name);
-    if (lr.home == Home::kRtl || lr.home == Home::kRtlAndHost) {
+    if (lr.home == Home::kRtl) {
       rep.lower_bound_bytes += lq.weights.size() + 5 * lq.multiplier.size();
     }
   }

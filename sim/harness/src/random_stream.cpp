@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 
 #include "feather/birrd/router.hpp"
 #include "feather/birrd/target.hpp"
@@ -42,6 +43,11 @@ std::vector<ErrorProgram> directed_error_programs(const top::TopParams& p) {
     auto pr = base();
     pr.insert(pr.begin(), Instr::store(top::Target::kScale, 0, 1, 0));
     cases.push_back({"store to the scale table", top::Err::kField, pr});
+  }
+  {
+    auto pr = base();
+    pr.push_back(Instr::config(3, 5, false, 200, 100));
+    cases.push_back({"an empty requantization clamp", top::Err::kField, pr});
   }
   {
     auto pr = base();
@@ -167,6 +173,14 @@ std::vector<top::Instr> random_instruction_stream(const top::TopParams& p, std::
         in.zp_a = static_cast<std::uint32_t>(rng() & 0xff);
         in.zp_w = static_cast<std::uint32_t>(rng() & 0xff);
         in.swap = coin(rng) & 1;
+        // The clamp: mostly plain saturation, sometimes a random range, sometimes an empty one
+        // (FIELD).
+        if (coin(rng) == 0) {
+          in.clamp = true;
+          in.qlo = static_cast<std::uint32_t>(rng() & 0xff);
+          in.qhi = static_cast<std::uint32_t>(rng() & 0xff);
+          if (coin(rng) != 0 && in.qlo > in.qhi) std::swap(in.qlo, in.qhi);
+        }
         break;
       case top::Op::kMap:
         in.j0 = val(p.xw());

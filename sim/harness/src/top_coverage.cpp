@@ -75,6 +75,12 @@ void cover_top_instr(Coverage& c, const top::TopParams& p, const top::Instr& in)
     case Op::kConfig:
       hit(c.group("top.config.swap", "Config: streaming-buffer half swap", {"0", "1"}),
           in.swap ? 1 : 0);
+      hit(c.group("top.config.clamp", "Config: requantization clamp [qlo, qhi]",
+                  {"off", "qlo>0", "qhi<255", "qlo>0 qhi<255", "on, [0,255]", "qlo>qhi (FIELD)"}),
+          !in.clamp                      ? 0u
+          : in.qlo > in.qhi              ? 5u
+          : in.qlo == 0 && in.qhi == 255 ? 4u
+                                         : (in.qlo > 0 ? 1u : 0u) + (in.qhi < 255 ? 2u : 0u));
       break;
     case Op::kMap: {
       const auto awl = static_cast<std::uint64_t>(p.awl());

@@ -21,6 +21,8 @@ namespace {
 // The requantization entries of a WO-S tile's output channels: columns [n0, n0+n) of each of
 // its groups.
 void slice_quant(const GemmShape& s, const Tile& t, const top::Quant& from, top::Quant& to) {
+  to.lo = from.lo;
+  to.hi = from.hi;
   for (u64 grp = t.g0; grp < t.g0 + t.groups; ++grp) {
     for (u64 j = 0; j < t.n; ++j) {
       const u64 ch = grp * s.n + t.n0 + j;
@@ -94,6 +96,8 @@ top::GroupedGemm tile_data(const GemmShape& s, Dataflow df, const Tile& t,
   } else {
     g.quant.scale.assign(t.m, d.quant.scale.front());
     g.quant.ozp.assign(t.m, d.quant.ozp.front());
+    g.quant.lo = d.quant.lo;
+    g.quant.hi = d.quant.hi;
   }
   return g;
 }

@@ -277,6 +277,10 @@ void check_quant(const std::string& what, const Quant& q, u64 n) {
         fmt::format("{}: the requantization tables have {} scales and {} zero points, need {}",
                     what, q.scale.size(), q.ozp.size(), n));
   }
+  if (q.lo > q.hi) {
+    throw std::invalid_argument(fmt::format("{}: the output clamp is empty (lo = {} > hi = {})",
+                                            what, int{q.lo}, int{q.hi}));
+  }
 }
 
 }  // namespace

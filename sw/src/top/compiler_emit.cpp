@@ -177,7 +177,7 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
       k += t;
     }
   };
-  ins.push_back(Instr::config(p.zp_a, p.zp_w, false));
+  ins.push_back(Instr::config(p.zp_a, p.zp_w, false, p.quant.lo, p.quant.hi));
   ins.push_back(Instr::set_layout(Op::kSetWvnLayout, lw_at(0)));
   ins.push_back(Instr::set_layout(Op::kSetIvnLayout, li_at(0)));
   ins.push_back(Instr::set_layout(Op::kSetOvnLayout, plan.lo));
@@ -217,7 +217,9 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
       }
     }
   }
-  if (opt.finish && opt.swap_output) ins.push_back(Instr::config(p.zp_a, p.zp_w, true));
+  if (opt.finish && opt.swap_output) {
+    ins.push_back(Instr::config(p.zp_a, p.zp_w, true, p.quant.lo, p.quant.hi));
+  }
   if (store) {
     em.copy(false, opt.swap_output ? Target::kSbufActive : Target::kSbufInactive, plan.lo.base,
             fp_o, out_addr);

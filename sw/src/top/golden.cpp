@@ -71,11 +71,12 @@ bool Memory::operator==(const Memory& o) const {
 // ---------------------------------------------------------------------------------------------
 // Requantization
 
-std::uint8_t requant(std::int32_t v, std::int32_t scale, std::uint8_t ozp) {
+std::uint8_t requant(std::int32_t v, std::int32_t scale, std::uint8_t ozp, std::uint8_t lo,
+                     std::uint8_t hi) {
   const std::int64_t prod = std::int64_t{v} * std::int64_t{scale};
   const std::int64_t shifted = (prod + (std::int64_t{1} << 23)) >> 24;  // arithmetic shift
   const std::int64_t r = shifted + std::int64_t{ozp};
-  return static_cast<std::uint8_t>(std::clamp<std::int64_t>(r, 0, 255));
+  return static_cast<std::uint8_t>(std::clamp<std::int64_t>(r, lo, hi));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -137,6 +138,8 @@ void Golden::reset() {
   lo_.reset();
   zp_a_ = 0;
   zp_w_ = 0;
+  qlo_ = 0;
+  qhi_ = 255;
   map_.reset();
 }
 
@@ -218,8 +221,13 @@ Err Golden::execute(const Instr& in, Memory& mem) {
     case Op::kLoad:
       return load(in, mem);
     case Op::kConfig:
+      if (in.clamp && in.qlo > in.qhi) {
+        return fail(Err::kField, fmt::format("Config: qlo {} > qhi {}", in.qlo, in.qhi));
+      }
       zp_a_ = static_cast<std::uint8_t>(in.zp_a);
       zp_w_ = static_cast<std::uint8_t>(in.zp_w);
+      qlo_ = static_cast<std::uint8_t>(in.clamp_lo());
+      qhi_ = static_cast<std::uint8_t>(in.clamp_hi());
       if (in.swap) half_ ^= 1;
       return Err::kNone;
     case Op::kMap:
@@ -571,7 +579,7 @@ Err Golden::stream(const Instr& in) {
         if (in.quant) {
           const auto n = static_cast<std::size_t>(g.n);
           sbuf_[sidx(1 - half_, bank, g.addr.line)] =
-              requant(static_cast<std::int32_t>(o), scale_[n], ozp_[n]);
+              requant(static_cast<std::int32_t>(o), scale_[n], ozp_[n], qlo_, qhi_);
         }
       }
     }

@@ -248,12 +248,16 @@ Instr Instr::store(Target target, std::uint64_t line, std::uint64_t count, std::
   return in;
 }
 
-Instr Instr::config(std::uint32_t zp_a, std::uint32_t zp_w, bool swap) {
+Instr Instr::config(std::uint32_t zp_a, std::uint32_t zp_w, bool swap, std::uint32_t qlo,
+                    std::uint32_t qhi) {
   Instr in;
   in.op = Op::kConfig;
   in.zp_a = zp_a;
   in.zp_w = zp_w;
   in.swap = swap;
+  in.clamp = qlo != 0 || qhi != 255;
+  in.qlo = qlo;
+  in.qhi = qhi;
   return in;
 }
 
@@ -330,6 +334,9 @@ Word encode(const TopParams& p, const Instr& in) {
       w.field("zp_a", in.zp_a, 8);
       w.field("zp_w", in.zp_w, 8);
       w.put(in.swap ? 1 : 0, 1);
+      w.put(in.clamp ? 1 : 0, 1);
+      w.field("qlo", in.qlo, 8);
+      w.field("qhi", in.qhi, 8);
       break;
     case Op::kMap:
       w.field("j0", in.j0, xw);
@@ -390,6 +397,9 @@ Instr decode(const TopParams& p, const Word& word) {
       in.zp_a = r.get32(8);
       in.zp_w = r.get32(8);
       in.swap = r.get(1) != 0;
+      in.clamp = r.get(1) != 0;
+      in.qlo = r.get32(8);
+      in.qhi = r.get32(8);
       break;
     case Op::kMap:
       in.j0 = r.get(xw);
@@ -430,7 +440,8 @@ std::string disassemble(const Instr& in) {
       return fmt::format("{} target={}({}) line={} count={} addr={:#x}", to_string(in.op),
                          in.target, target_name(in.target), in.line, in.count, in.addr);
     case Op::kConfig:
-      return fmt::format("Config zp_a={} zp_w={} swap={}", in.zp_a, in.zp_w, in.swap ? 1 : 0);
+      return fmt::format("Config zp_a={} zp_w={} swap={}{}", in.zp_a, in.zp_w, in.swap ? 1 : 0,
+                         in.clamp ? fmt::format(" clamp={}..{}", in.qlo, in.qhi) : "");
     case Op::kMap:
       return fmt::format("EM j0={} n0={} grlog={} gclog={} vn={}", in.j0, in.n0, in.grlog, in.gclog,
                          std::uint64_t{in.vnm1} + 1);

@@ -129,8 +129,13 @@ std::vector<Instr> random_legal_program(const TopParams& p, std::mt19937_64& rng
     } else if (r < 97) {
       prog.push_back(layout(Op::kSetWvnLayout));
     } else {
+      // A clamp of lo <= hi half of the time (the later quant streams saturate there).
+      const auto a = static_cast<std::uint32_t>(rng() & 0xff);
+      const auto b = static_cast<std::uint32_t>(rng() & 0xff);
+      const bool clamp = coin();
       prog.push_back(Instr::config(static_cast<std::uint32_t>(rng() & 0xff),
-                                   static_cast<std::uint32_t>(rng() & 0xff), coin()));
+                                   static_cast<std::uint32_t>(rng() & 0xff), coin(),
+                                   clamp ? std::min(a, b) : 0U, clamp ? std::max(a, b) : 255U));
     }
   }
   return prog;

@@ -31,6 +31,10 @@ void check_quant(const Quant& q, int n, const char* who, const char* nname) {
     throw std::invalid_argument(
         fmt::format("{}: quant.ozp has {} entries, {} = {} needed", who, q.ozp.size(), nname, n));
   }
+  if (q.lo > q.hi) {
+    throw std::invalid_argument(
+        fmt::format("{}: quant clamp lo = {} > hi = {}", who, int{q.lo}, int{q.hi}));
+  }
 }
 
 }  // namespace
@@ -70,7 +74,7 @@ std::vector<std::uint8_t> gemm_ref(const GemmLayer& g) {
   std::vector<std::uint8_t> out(acc.size());
   for (std::size_t i = 0; i < acc.size(); ++i) {
     const std::size_t j = i % sz(g.n);
-    out[i] = requant(acc[i], g.quant.scale[j], g.quant.ozp[j]);
+    out[i] = requant(acc[i], g.quant.scale[j], g.quant.ozp[j], g.quant.lo, g.quant.hi);
   }
   return out;
 }
@@ -212,7 +216,7 @@ std::vector<std::uint8_t> conv_ref(const ConvLayer& c) {
   std::vector<std::uint8_t> out(acc.size());
   for (std::size_t i = 0; i < acc.size(); ++i) {
     const std::size_t o = i % sz(c.co);
-    out[i] = requant(acc[i], c.quant.scale[o], c.quant.ozp[o]);
+    out[i] = requant(acc[i], c.quant.scale[o], c.quant.ozp[o], c.quant.lo, c.quant.hi);
   }
   return out;
 }
@@ -264,6 +268,8 @@ GemmLayer conv_group_as_gemm(const ConvLayer& c, int g) {
   const auto first = static_cast<std::ptrdiff_t>(g * cog);
   out.quant.scale.assign(c.quant.scale.begin() + first, c.quant.scale.begin() + first + cog);
   out.quant.ozp.assign(c.quant.ozp.begin() + first, c.quant.ozp.begin() + first + cog);
+  out.quant.lo = c.quant.lo;
+  out.quant.hi = c.quant.hi;
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <stdexcept>
 
@@ -108,15 +109,16 @@ std::vector<Instr> schedule(const TopParams& p_in, const std::vector<Instr>& pro
   std::vector<Instr> prog;
   prog.reserve(prog_in.size());
   {
-    std::optional<std::pair<std::uint32_t, std::uint32_t>> zp;
+    std::optional<std::array<std::uint32_t, 4>> cfg;  // zp_a, zp_w, qlo, qhi in force
     std::optional<Layout> lay[3];
     for (const Instr& in : prog_in) {
       if (in.op == Op::kConfig) {
-        if (!in.swap && zp && zp->first == in.zp_a && zp->second == in.zp_w) {
+        const std::array<std::uint32_t, 4> now{in.zp_a, in.zp_w, in.clamp_lo(), in.clamp_hi()};
+        if (!in.swap && cfg && *cfg == now) {
           ++st.dropped;
           continue;
         }
-        zp = {in.zp_a, in.zp_w};
+        cfg = now;
       } else if (in.op == Op::kSetWvnLayout || in.op == Op::kSetIvnLayout ||
                  in.op == Op::kSetOvnLayout) {
         auto& cur = lay[static_cast<int>(in.op)];

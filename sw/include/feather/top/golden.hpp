@@ -100,6 +100,7 @@ class Golden {
   std::uint64_t steps_ = 0, writes_ = 0;
   std::optional<Layout> lw_, li_, lo_;
   std::uint8_t zp_a_ = 0, zp_w_ = 0;
+  std::uint8_t qlo_ = 0, qhi_ = 255;  // Config's requantization clamp
   std::optional<Mapping> map_;
   std::vector<std::uint8_t> pe_w_;   // PE stationary operands of the current mapping [r][c][e]
   std::vector<std::uint8_t> sbuf_;   // [half][bank][line]
@@ -109,8 +110,9 @@ class Golden {
   std::vector<std::uint8_t> ozp_;
 };
 
-// Requantization: clamp(((v * scale + 2^23) >> 24) + ozp, 0, 255), 64-bit signed product,
-// arithmetic shift.
-std::uint8_t requant(std::int32_t v, std::int32_t scale, std::uint8_t ozp);
+// Requantization: clamp(((v * scale + 2^23) >> 24) + ozp, lo, hi), 64-bit signed product,
+// arithmetic shift; [lo, hi] is Config's clamp (lo <= hi).
+std::uint8_t requant(std::int32_t v, std::int32_t scale, std::uint8_t ozp, std::uint8_t lo = 0,
+                     std::uint8_t hi = 255);
 
 }  // namespace feather::top

@@ -108,6 +108,10 @@ struct Instr {
   // Config
   std::uint32_t zp_a = 0, zp_w = 0;
   bool swap = false;
+  // The requantization clamp of later quant streams (a folded ReLU / ReLU6): [qlo, qhi] when
+  // `clamp`, else [0, 255] (qlo and qhi ignored).
+  bool clamp = false;
+  std::uint32_t qlo = 0, qhi = 255;
   // ExecuteMapping
   std::uint64_t j0 = 0, n0 = 0;
   std::uint32_t grlog = 0, gclog = 0, vnm1 = 0;
@@ -118,7 +122,12 @@ struct Instr {
                       const birrd::Config& cfg);
   static Instr load(Target target, std::uint64_t line, std::uint64_t count, std::uint64_t addr);
   static Instr store(Target target, std::uint64_t line, std::uint64_t count, std::uint64_t addr);
-  static Instr config(std::uint32_t zp_a, std::uint32_t zp_w, bool swap);
+  // clamp = [qlo, qhi] is not [0, 255].
+  static Instr config(std::uint32_t zp_a, std::uint32_t zp_w, bool swap, std::uint32_t qlo = 0,
+                      std::uint32_t qhi = 255);
+  // The clamp in force after a Config: [qlo, qhi] or [0, 255].
+  std::uint32_t clamp_lo() const { return clamp ? qlo : 0; }
+  std::uint32_t clamp_hi() const { return clamp ? qhi : 255; }
   static Instr map(std::uint64_t j0, std::uint64_t n0, std::uint32_t grlog, std::uint32_t gclog,
                    std::uint32_t vnm1);
 };

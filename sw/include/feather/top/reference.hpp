@@ -10,10 +10,12 @@
 
 namespace feather::top {
 
-// Per-output-channel requantization parameters (scale has 24 fractional bits).
+// Per-output-channel requantization parameters (scale has 24 fractional bits) and the output
+// clamp [lo, hi] of the whole tensor (a folded ReLU / ReLU6; [0, 255] = plain saturation).
 struct Quant {
   std::vector<std::int32_t> scale;  // [n]
   std::vector<std::uint8_t> ozp;    // [n]
+  std::uint8_t lo = 0, hi = 255;
 };
 
 struct GemmLayer {

@@ -47,10 +47,9 @@ struct OffchipBytes {
 
 // Where a layer ran.
 enum class Home {
-  kRtl,         // conv / GEMM on the verilated top
-  kRtlAndHost,  // on the top, then its output clamp on the host
-  kFolded,      // a ReLU / ReLU6 folded into its producer's requantization
-  kHost,        // an op without MACs, on the host
+  kRtl,     // conv / GEMM on the verilated top (with a folded ReLU / ReLU6 in its clamp)
+  kFolded,  // a ReLU / ReLU6 folded into its producer's requantization clamp (Config)
+  kHost,    // an op without MACs, on the host
 };
 const char* to_string(Home h);
 

@@ -20,6 +20,12 @@ namespace {
 
 // eps of layernorm (real units; PyTorch's default).
 constexpr double kLayerNormEps = 1e-5;
+// The smallest output scale. A dead tensor (every value equal, e.g. a ReLU of all-negative
+// sums) has no spread to calibrate on; without this floor its scale, and the scales after it,
+// would shrink by the relative floor (1/64 of the inputs') at every layer until a layer norm's
+// integer eps (1e-5 * N^2 / s^2) no longer fits 2^46 (found by the random networks). Real
+// activations (unit order, scales near 8 / 255) never reach it.
+constexpr double kMinScale = 0x1.0p-16;
 
 // The output quantization that covers mean +- 4 standard deviations of `count` real values
 // (value(i)) and 0 (an exact zero point): scale = (hi - lo) / 255 with lo = min(0, mean - 4 sd),
@@ -36,7 +42,7 @@ Quant calibrate(std::size_t count, const F& value, double min_scale) {
   const double sd = std::sqrt(var / static_cast<double>(std::max<std::size_t>(count, 1)));
   const double lo = std::min(0.0, mean - 4.0 * sd), hi = std::max(0.0, mean + 4.0 * sd);
   Quant q;
-  q.scale = std::max((hi - lo) / 255.0, min_scale);
+  q.scale = std::max({(hi - lo) / 255.0, min_scale, kMinScale});
   q.zp = static_cast<std::uint8_t>(std::clamp<std::int64_t>(round_away(-lo / q.scale), 0, 255));
   return q;
 }

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "feather/common/sat.hpp"
+#include "feather/map/random_network.hpp"
 #include "workload_internal.hpp"
 
 namespace feather::map {
@@ -162,6 +164,17 @@ Network builtin_network(const std::string& name) {
 }
 
 Network find_network(const std::string& name_or_path) {
+  if (name_or_path.starts_with("random:")) {
+    const std::string digits = name_or_path.substr(7);
+    std::uint64_t seed = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seed);
+    if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size()) {
+      throw WorkloadError(fmt::format(
+          "network '{}': expected random:SEED with SEED an unsigned 64-bit decimal number",
+          show(name_or_path)));
+    }
+    return random_network(seed);
+  }
   if (name_or_path.find_first_of("/\\.") == std::string::npos) {
     return builtin_network(name_or_path);
   }

@@ -29,8 +29,8 @@ Network parse_network(const std::string& text, const std::string& file);
 Network load_network(const std::string& path);  // reads the file; error if unreadable
 std::vector<std::string> builtin_networks();    // {"bert_base", "mobilenet_v3_large", "resnet50"}
 Network builtin_network(const std::string& name);  // unknown name -> WorkloadError listing them
-// A network given as a builtin name or a path (a name without '/' and without a '.' is a
-// builtin).
+// A network given as a builtin name, `random:SEED` (map::random_network with its default
+// options) or a path (a name without '/' and without a '.' is a builtin).
 Network find_network(const std::string& name_or_path);
 
 // The named layers (sw/layers/*.yaml, built in): scaled-down layers of the built-in networks,

@@ -68,6 +68,7 @@ module feather_controller #(
   input  logic            clamp_i,
   input  logic [7:0]      qlo_i,
   input  logic [7:0]      qhi_i,
+  input  logic            lut_i,
   input  logic [XW-1:0]   j0_i,
   input  logic [XW-1:0]   n0_i,
   input  logic [GLW-1:0]  grlog_i,
@@ -112,6 +113,7 @@ module feather_controller #(
   output logic [7:0]        zpw_o,
   output logic [7:0]        qlo_o,           // requantization clamp
   output logic [7:0]        qhi_o,
+  output logic              lut_o,           // requantized bytes through the activation table
   output logic              half_o,
   output logic [feather_pkg::ErrW-1:0] err_o,
   output logic              idle_o
@@ -138,6 +140,7 @@ module feather_controller #(
   logic       lay_o_fits_sd_q;  // the output layout's lines also exist in the streaming buffer
   logic       pend_s_q, pend_w_q;  // a conflict waits for older work before it is reported
   logic [7:0] zpa_q, zpw_q, qlo_q, qhi_q;
+  logic       lut_q;
   logic       half_q /* verilator public_flat_rd */;
 
   (* mem2reg *)
@@ -198,6 +201,7 @@ module feather_controller #(
   assign zpw_o       = zpw_q;
   assign qlo_o       = qlo_q;
   assign qhi_o       = qhi_q;
+  assign lut_o       = lut_q;
   assign half_o      = half_q;
   assign err_o       = err_q;
   assign ibuf_o      = ibuf_q;
@@ -259,6 +263,7 @@ module feather_controller #(
   end
 
   // Load/Store target size (lines or table words).
+  localparam int LutLines = feather_pkg::lut_lines(AW);
   logic [31:0] ls_size;
   logic        ls_tgt_ok;
   always_comb begin
@@ -269,6 +274,7 @@ module feather_controller #(
       feather_pkg::TgtSbufNext: ls_size = 32'(SD);
       feather_pkg::TgtScale:    ls_size = 32'(QD * 4 / AW);
       feather_pkg::TgtOzp:      ls_size = 32'(QD / AW);
+      feather_pkg::TgtLut:      ls_size = 32'(LutLines);
       default: begin ls_size = 32'd0; ls_tgt_ok = 1'b0; end
     endcase
     if ((op_i == feather_pkg::OpStore) && (tgt_i > feather_pkg::TgtSbufNext)) begin
@@ -509,6 +515,7 @@ module feather_controller #(
       zpw_q           <= '0;
       qlo_q           <= '0;
       qhi_q           <= 8'd255;
+      lut_q           <= 1'b0;
       half_q          <= 1'b0;
       map_valid_q     <= 1'b0;
       map_ctx_q       <= 1'b0;
@@ -562,6 +569,7 @@ module feather_controller #(
         zpw_q <= zpw_i;
         qlo_q <= clamp_i ? qlo_i : 8'd0;
         qhi_q <= clamp_i ? qhi_i : 8'd255;
+        lut_q <= lut_i;
         if (swap_i) half_q <= !half_q;
       end
       if (do_em_o) begin

@@ -55,6 +55,7 @@ module feather_decoder #(
   output logic           clamp_o,
   output logic [7:0]     qlo_o,
   output logic [7:0]     qhi_o,
+  output logic           lut_o,
   // ExecuteMapping
   output logic [XW-1:0]  j0_o,
   output logic [XW-1:0]  n0_o,
@@ -93,6 +94,7 @@ module feather_decoder #(
   assign clamp_o = instr_i[20];
   assign qlo_o  = instr_i[21 +: 8];
   assign qhi_o  = instr_i[29 +: 8];
+  assign lut_o  = instr_i[37];
 
   assign j0_o    = instr_i[3 +: XW];
   assign n0_o    = instr_i[3 + XW +: XW];

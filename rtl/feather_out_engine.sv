@@ -51,6 +51,7 @@ module feather_out_engine #(
   input  logic [AW-1:0]     birrd_valid_i,
   input  logic [7:0]        qlo_i,         // Config's requantization clamp
   input  logic [7:0]        qhi_i,
+  input  logic              lut_i,         // Config's activation-table bit
   // Requantization table writes (memory engine).
   input  logic              ld_fire_i,
   input  logic [feather_pkg::TgtW-1:0] ld_tgt_i,
@@ -181,6 +182,14 @@ module feather_out_engine #(
   assign qt_zp_we    = ld_fire_i && (ld_tgt_i == feather_pkg::TgtOzp) && (32'(ld_line_i) < ZBD);
   assign qt_sc_waddr = SBA'(ld_line_i);
   assign qt_zp_waddr = ZBA'(ld_line_i);
+  // Activation-table writes: a Load beat of line l writes entries l*AW .. l*AW+AW-1 of every
+  // lane's copy.
+  localparam int LUTL = feather_pkg::lut_lines(AW);
+  localparam int LUTA = (LUTL > 2) ? $clog2(LUTL) : 1;
+  logic            qt_lut_we;
+  logic [LUTA-1:0] qt_lut_waddr;
+  assign qt_lut_we    = ld_fire_i && (ld_tgt_i == feather_pkg::TgtLut) && (32'(ld_line_i) < LUTL);
+  assign qt_lut_waddr = LUTA'(ld_line_i);
 
   for (genvar i = 0; i < AW; i++) begin : g_lane
     logic [LA-1:0] wline;
@@ -207,6 +216,9 @@ module feather_out_engine #(
       .sc_waddr_i(qt_sc_waddr),
       .zp_we_i   (qt_zp_we),
       .zp_waddr_i(qt_zp_waddr),
+      .lut_we_i  (qt_lut_we),
+      .lut_waddr_i(qt_lut_waddr),
+      .lut_i     (lut_i),
       .wdata_i   (ld_data_i),
       .qn_i      (QW'(lane_n[i])),
       .v_i       (sum),

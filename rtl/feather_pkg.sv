@@ -49,12 +49,14 @@ package feather_pkg;
   localparam logic [2:0] TgtSbufNext  = 3'd2;  // streaming buffer, inactive half
   localparam logic [2:0] TgtScale     = 3'd3;  // requantization scales (Load only)
   localparam logic [2:0] TgtOzp       = 3'd4;  // requantization zero points (Load only)
+  localparam logic [2:0] TgtLut       = 3'd5;  // activation table, 256 bytes (Load only)
 
   // Layout orders 0..LastOrder are legal.
   localparam logic [2:0] LastOrder = 3'd5;
-  // Config: zero points of the activations and weights (8 bits each), the swap bit and the
-  // requantization clamp: its enable bit, qlo, qhi (8 bits each; off = [0, 255]).
-  localparam int CfgW = 34;
+  // Config: zero points of the activations and weights (8 bits each), the swap bit, the
+  // requantization clamp: its enable bit, qlo, qhi (8 bits each; off = [0, 255]), and the
+  // activation-table bit.
+  localparam int CfgW = 35;
   // The window of SetIVNLayout (direct convolution): its stride field.
   localparam int WinStW = 3;
 
@@ -67,6 +69,11 @@ package feather_pkg;
   function automatic int birrd_stages(input int aw, input int wiring);
     if (wiring == 0) birrd_stages = (aw == 4) ? 3 : 2 * $clog2(aw);
     else birrd_stages = 2 * $clog2(aw) - 1;
+  endfunction
+
+  // Lines of the activation table (256 bytes, AW per line).
+  function automatic int lut_lines(input int aw);
+    lut_lines = (aw >= 256) ? 1 : 256 / aw;
   endfunction
 
   function automatic int max_int(input int a, input int b);

@@ -21,7 +21,9 @@ module feather_quant_lane #(
   localparam int SBD = QD / NQB,                  // scale words per bank, >= 4
   localparam int ZBD = QD / AW,                   // ozp words per bank, >= 1
   localparam int SBA = (SBD > 1) ? $clog2(SBD) : 1,
-  localparam int ZBA = (ZBD > 1) ? $clog2(ZBD) : 1
+  localparam int ZBA = (ZBD > 1) ? $clog2(ZBD) : 1,
+  localparam int LUTL = feather_pkg::lut_lines(AW),    // activation-table lines
+  localparam int LUTA = (LUTL > 2) ? $clog2(LUTL) : 1
 ) (
   input  logic           clk_i,
   // Table writes (a Load beat).
@@ -29,12 +31,15 @@ module feather_quant_lane #(
   input  logic [SBA-1:0] sc_waddr_i,
   input  logic           zp_we_i,
   input  logic [ZBA-1:0] zp_waddr_i,
+  input  logic           lut_we_i,
+  input  logic [LUTA-1:0] lut_waddr_i,
   input  logic [AW*8-1:0] wdata_i,
   // Requantization of v_i with entry qn_i.
   input  logic [QW-1:0]  qn_i,
   input  logic [31:0]    v_i,
   input  logic [7:0]     lo_i,   // Config's clamp
   input  logic [7:0]     hi_i,
+  input  logic           lut_i,  // Config's activation-table bit: q_o = lut[requantized]
   output logic [7:0]     q_o
 );
 
@@ -47,6 +52,7 @@ module feather_quant_lane #(
   logic [31:0]    zp_word;
   logic [31:0]    scale;
   logic [7:0]     ozp;
+  logic [7:0]     rq;  // the requantized, clamped byte
   (* mem2reg *)
   logic [31:0]    sc_rd [NQB];
   (* mem2reg *)
@@ -103,7 +109,21 @@ module feather_quant_lane #(
     .ozp_i  (ozp),
     .lo_i   (lo_i),
     .hi_i   (hi_i),
-    .q_o    (q_o)
+    .q_o    (rq)
   );
+
+  // The activation table: entry e is byte e % AW of line e / AW.
+  logic [AW*8-1:0] lut_line;
+  logic [31:0]     lut_e;
+  assign lut_e = 32'(rq);
+  feather_mem #(.DEPTH((LUTL > 2) ? LUTL : 2), .DW(AW*8), .SYNC(0)) u_lut (
+    .clk_i  (clk_i),
+    .we_i   (lut_we_i),
+    .waddr_i(lut_waddr_i),
+    .wdata_i(wdata_i),
+    .raddr_i(LUTA'(lut_e >> AWL)),
+    .rdata_o(lut_line)
+  );
+  assign q_o = lut_i ? lut_line[8 * (lut_e & 32'(AW - 1)) +: 8] : rq;
 
 endmodule

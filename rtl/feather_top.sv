@@ -123,7 +123,7 @@ module feather_top #(
   logic [XW:0]     iy0, ix0;
   logic [MAW-1:0] addr;
   logic [7:0]     zpa_f, zpw_f, qlo_f, qhi_f;
-  logic           clamp_f;
+  logic           clamp_f, lut_f;
   logic [GLW-1:0] grlog, gclog;
   logic [VW-1:0]  vnm1;
 
@@ -157,6 +157,7 @@ module feather_top #(
     .clamp_o(clamp_f),
     .qlo_o  (qlo_f),
     .qhi_o  (qhi_f),
+    .lut_o  (lut_f),
     .j0_o   (j0),
     .n0_o   (n0),
     .grlog_o(grlog),
@@ -181,6 +182,7 @@ module feather_top #(
   logic [2*CTXW-1:0] ctx;
   logic              map_valid, map_ctx, half;
   logic [7:0]        zpa, zpw, qlo, qhi;
+  logic              lut_on;
   logic [feather_pkg::ErrW-1:0] err;
   logic              ok;
 
@@ -211,6 +213,7 @@ module feather_top #(
     .clamp_i       (clamp_f),
     .qlo_i         (qlo_f),
     .qhi_i         (qhi_f),
+    .lut_i         (lut_f),
     .j0_i          (j0),
     .n0_i          (n0),
     .grlog_i       (grlog),
@@ -252,6 +255,7 @@ module feather_top #(
     .zpw_o         (zpw),
     .qlo_o         (qlo),
     .qhi_o         (qhi),
+    .lut_o         (lut_on),
     .half_o        (half),
     .err_o         (err),
     .idle_o        (idle_o)
@@ -519,6 +523,7 @@ module feather_top #(
     .birrd_valid_i(birrd_valid),
     .qlo_i        (qlo),
     .qhi_i        (qhi),
+    .lut_i        (lut_on),
     .ld_fire_i    (ld_fire),
     .ld_tgt_i     (mem_tgt),
     .ld_line_i    (mem_line),

@@ -117,7 +117,7 @@ int run_whole_network(const NetworkRunArgs& a) {
   }
   fmt::print(
       "\nlayers  : {} of {} run: {} on the RTL, {} on the host, {} folded into their "
-      "producer's requantization clamp\n",
+      "producer's requantization (clamp or activation table)\n",
       r.layers.size(), r.network_layers, rtl_layers, host_layers,
       r.layers.size() - rtl_layers - host_layers);
   fmt::print("hand-off: {} layer outputs stayed on chip for the next layer\n", kept);

@@ -25,11 +25,17 @@ inline top::TopParams small_params(int ah, int aw, int sd, int wd, int od, int q
   return p.validated();
 }
 
-// One layer in three gets an output clamp [lo, hi] (a folded ReLU / ReLU6, set by Config).
+// One layer in three gets an output clamp [lo, hi] (a folded ReLU / ReLU6, set by Config), one
+// in four an activation table (a folded hard-swish, sigmoid, ...).
 inline void random_clamp(std::mt19937_64& rng, top::Quant& q) {
-  if (rng() % 3 != 0) return;
-  q.lo = static_cast<std::uint8_t>(rng() % 161);
-  q.hi = static_cast<std::uint8_t>(q.lo + rng() % (256U - q.lo));
+  if (rng() % 3 == 0) {
+    q.lo = static_cast<std::uint8_t>(rng() % 161);
+    q.hi = static_cast<std::uint8_t>(q.lo + rng() % (256U - q.lo));
+  }
+  if (rng() % 4 == 0) {
+    q.lut.resize(256);
+    for (auto& v : q.lut) v = static_cast<std::uint8_t>(rng());
+  }
 }
 
 inline top::GemmLayer random_gemm(std::mt19937_64& rng, int m, int k, int n) {

@@ -61,16 +61,16 @@ TEST_F(PkgConstants, ErrorCodesEqualTheIsa) {
 }
 
 TEST_F(PkgConstants, TargetsAndFormatConstantsEqualTheIsa) {
-  const std::vector<Target> tgts = {Target::kWbuf, Target::kSbufActive, Target::kSbufInactive,
-                                    Target::kScale, Target::kOzp};
+  const std::vector<Target> tgts = {Target::kWbuf,  Target::kSbufActive, Target::kSbufInactive,
+                                    Target::kScale, Target::kOzp,        Target::kLut};
   for (std::size_t k = 0; k < tgts.size(); ++k) {
     EXPECT_EQ(field64(probe_.tgts_o, static_cast<int>(k) * 3, 3),
               static_cast<std::uint32_t>(tgts[k]))
         << "target " << k;
   }
   EXPECT_EQ(field64(probe_.misc_o, 0, 8), 5U) << "LastOrder: layout orders 0..5";
-  EXPECT_EQ(field64(probe_.misc_o, 8, 8), 34U)
-      << "CfgW: zpa 8 + zpw 8 + swap 1 + clamp 1 + qlo 8 + qhi 8";
+  EXPECT_EQ(field64(probe_.misc_o, 8, 8), 35U)
+      << "CfgW: zpa 8 + zpw 8 + swap 1 + clamp 1 + qlo 8 + qhi 8 + lut 1";
   EXPECT_EQ(field64(probe_.misc_o, 24, 8), 3U) << "OpW";
   EXPECT_EQ(field64(probe_.misc_o, 32, 8), 4U) << "ErrW";
   EXPECT_EQ(field64(probe_.misc_o, 40, 8), 3U) << "TgtW";

@@ -7,7 +7,7 @@
 //                    Config, Map
 //   errs_o[10*4]     error code k at [k*4 +: 4]: None, Field, LayoutRange, State, SConflict,
 //                    WConflict, OConflict, OMissing, MemRange, QRange
-//   tgts_o[5*3]      Load/Store targets: Wbuf, SbufCur, SbufNext, Scale, Ozp
+//   tgts_o[6*3]      Load/Store targets: Wbuf, SbufCur, SbufNext, Scale, Ozp, Lut
 //   misc_o[6*8]      LastOrder, CfgW, RowLat, OpW, ErrW, TgtW (8 bits each)
 //   stages_o[14*8]   birrd_stages(AW, WIRING) for AW = 4 << (k / 2), WIRING = k % 2
 //   sizes_o[NC*6*16] for configuration c of the table below: instr_width, line_width,
@@ -18,7 +18,7 @@ module feather_pkg_probe #(
 ) (
   output logic [8*3-1:0]     ops_o,
   output logic [10*4-1:0]    errs_o,
-  output logic [5*3-1:0]     tgts_o,
+  output logic [6*3-1:0]     tgts_o,
   output logic [6*8-1:0]     misc_o,
   output logic [14*8-1:0]    stages_o,
   output logic [NC*6*16-1:0] sizes_o
@@ -31,8 +31,8 @@ module feather_pkg_probe #(
                    feather_pkg::ErrOConflict, feather_pkg::ErrWConflict,
                    feather_pkg::ErrSConflict, feather_pkg::ErrState,
                    feather_pkg::ErrLayoutRange, feather_pkg::ErrField, feather_pkg::ErrNone};
-  assign tgts_o = {feather_pkg::TgtOzp, feather_pkg::TgtScale, feather_pkg::TgtSbufNext,
-                   feather_pkg::TgtSbufCur, feather_pkg::TgtWbuf};
+  assign tgts_o = {feather_pkg::TgtLut, feather_pkg::TgtOzp, feather_pkg::TgtScale,
+                   feather_pkg::TgtSbufNext, feather_pkg::TgtSbufCur, feather_pkg::TgtWbuf};
   assign misc_o = {8'(feather_pkg::TgtW), 8'(feather_pkg::ErrW), 8'(feather_pkg::OpW), 8'(feather_pkg::RowLat), 8'(feather_pkg::CfgW),
                    8'(feather_pkg::LastOrder)};
 

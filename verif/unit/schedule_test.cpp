@@ -214,16 +214,19 @@ TEST(Schedule, DropsOnlyRedundantStateInstructions) {
   const std::vector<Instr> prog = {
       Instr::config(1, 2, false),
       Instr::set_layout(Op::kSetIvnLayout, l),
-      Instr::config(1, 2, false),                // same zero points: dropped
-      Instr::set_layout(Op::kSetIvnLayout, l),   // same layout: dropped
-      Instr::config(1, 2, true),                 // a swap: kept
-      Instr::set_layout(Op::kSetIvnLayout, l2),  // another base: kept
-      Instr::set_layout(Op::kSetOvnLayout, l),   // another buffer's: kept
-      Instr::config(1, 3, false)};               // other zero points: kept
+      Instr::config(1, 2, false),                 // same zero points: dropped
+      Instr::set_layout(Op::kSetIvnLayout, l),    // same layout: dropped
+      Instr::config(1, 2, true),                  // a swap: kept
+      Instr::set_layout(Op::kSetIvnLayout, l2),   // another base: kept
+      Instr::set_layout(Op::kSetOvnLayout, l),    // another buffer's: kept
+      Instr::config(1, 3, false),                 // other zero points: kept
+      Instr::config(1, 3, false, 5, 200),         // a clamp: kept
+      Instr::config(1, 3, false, 5, 200, true),   // the activation table: kept
+      Instr::config(1, 3, false, 5, 200, true)};  // the same: dropped
   top::ScheduleStats st;
   const auto sched = top::schedule(p, prog, {}, &st);
-  EXPECT_EQ(st.dropped, 2u);
-  EXPECT_EQ(sched.size(), 6u) << listing(sched);
+  EXPECT_EQ(st.dropped, 3u);
+  EXPECT_EQ(sched.size(), 8u) << listing(sched);
 }
 
 TEST(Schedule, RejectsBadOptions) {

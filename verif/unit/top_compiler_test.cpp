@@ -50,6 +50,10 @@ Quant random_quant(Rng& rng, int n, int k) {
     q.lo = static_cast<std::uint8_t>(uni(rng, 0, 160));
     q.hi = static_cast<std::uint8_t>(uni(rng, q.lo, 255));
   }
+  if (uni(rng, 0, 3) == 0) {  // an activation table (a folded hard-swish, GELU, ...)
+    q.lut.resize(256);
+    for (auto& v : q.lut) v = static_cast<std::uint8_t>(uni(rng, 0, 255));
+  }
   const double typical = 150000.0 / std::sqrt(static_cast<double>(k));
   for (int i = 0; i < n; ++i) {
     double s = typical * std::uniform_real_distribution<double>(0.3, 2.0)(rng);
@@ -413,6 +417,7 @@ TEST(TopCompiler, TightBuffersStillExact) {
   for (int i = 0; i < 40; ++i) {
     // At most 16 VNs per buffer: exactly the 16 lines x 4 banks / 4 lines per VN available.
     GemmLayer g = random_gemm(rng, uni(rng, 1, 8), uni(rng, 1, 8), uni(rng, 1, 8));
+    g.quant.lut.clear();  // 16-line buffers cannot address the 64-line table (tested below)
     SCOPED_TRACE(p.to_string() + " GEMM " + shape(g));
     Program prog;
     try {
@@ -430,6 +435,7 @@ TEST(TopCompiler, TightBuffersStillExact) {
   EXPECT_GE(compiled, 30);
   // A case known to need two runs: 7 rows, 7 output channels in 16 lines x 4 banks.
   GemmLayer g = random_gemm(rng, 7, 7, 7);
+  g.quant.lut.clear();
   Program prog = compile_gemm(p, g);
   EXPECT_EQ(count_op(prog, Op::kMap), 1U) << prog.summary;
   EXPECT_EQ(count_op(prog, Op::kStream), 2U) << prog.summary;
@@ -464,6 +470,13 @@ TEST(TopCompiler, BadLayersAndSmallBuffersGiveClearErrors) {
   bad = g;
   bad.quant.scale.pop_back();
   expect_error([&] { compile_gemm(p, bad); }, {"requantization"});
+  bad = g;
+  bad.quant.lut.assign(5, 0);
+  expect_error([&] { compile_gemm(p, bad); }, {"activation table has 5 entries"});
+  bad = g;
+  bad.quant.lut.assign(256, 7);
+  expect_error([&] { compile_gemm(params(4, 4, 16, 16), bad); },
+               {"activation table takes 64 lines", "addresses 16"});
 
   // N beyond the requantization table.
   GemmLayer wide = random_gemm(rng, 2, 3, 65);

@@ -167,7 +167,7 @@ std::vector<int> field_widths(const TopParams& p, Op op) {
     case Op::kLoad:
       return {3, p.la(), p.xw(), p.maw};
     case Op::kConfig:
-      return {8, 8, 1, 1, 8, 8};
+      return {8, 8, 1, 1, 8, 8, 1};
     case Op::kMap:
       return {p.xw(), p.xw(), p.glw(), p.glw(), p.vw()};
   }
@@ -243,6 +243,7 @@ Instr random_instr(const TopParams& p, std::mt19937_64& rng) {
       in.clamp = (rng() & 1U) != 0;
       in.qlo = b32(8);
       in.qhi = b32(8);
+      in.lut = (rng() & 1U) != 0;
       break;
     case Op::kMap:
       in.j0 = rand_bits(rng, xw);
@@ -331,6 +332,9 @@ TEST(TopIsa, FieldsSitWhereTheSpecSays) {
   EXPECT_EQ(bits_at(w, 20, 1), 0U);
   EXPECT_FALSE(decode(p, Word{6U, 0U, 0U}).clamp);
   EXPECT_EQ(decode(p, Word{6U, 0U, 0U}).clamp_hi(), 255U);
+  // The activation-table bit after qhi.
+  EXPECT_EQ(bits_at(encode(p, Instr::config(0, 0, false, 0, 255, true)), 37, 1), 1U);
+  EXPECT_FALSE(decode(p, Word{6U, 0U, 0U}).lut);
 
   w = encode(p, Instr::load(Target::kSbufInactive, 0xAB, 0x3FF, 0xABCDEF));
   EXPECT_EQ(bits_at(w, 0, 3), 5U);
@@ -1325,7 +1329,8 @@ TEST(TopGoldenErrors, Field) {
       {lay(Op::kSetOvnLayout, Layout{0, 0, 0, 1, 0}), {"SetOVNLayout", "F1 = 0"}},
       {lay(Op::kSetOvnLayout, Layout{0, 0, 1, 0, 0}), {"F2 = 0"}},
       {Instr::stream(0, 1, 0, false, false, {}), {"ExecuteStreaming", "T = 0"}},
-      {Instr::load(static_cast<Target>(5), 0, 1, 0), {"Load", "target 5"}},
+      {Instr::load(static_cast<Target>(6), 0, 1, 0), {"Load", "target 6", "0..5"}},
+      {Instr::store(Target::kLut, 0, 1, 0), {"Store", "target 5"}},
       {Instr::store(Target::kScale, 0, 1, 0), {"Store", "target 3"}},
       {Instr::store(Target::kOzp, 0, 0, 0), {"Store", "target 4"}},
       {Instr::map(0, 0, 3, 0, 3), {"ExecuteMapping", "grlog 3"}},

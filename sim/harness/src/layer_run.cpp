@@ -101,9 +101,11 @@ std::pair<std::vector<top::Instr>, top::Memory> directed_layouts(const top::TopP
     round.push_back(Instr::load(Target::kSbufActive, 0, sl, image(sl)));
     round.push_back(Instr::load(Target::kSbufInactive, 0, sl, image(sl)));
     if (o == 0) {
-      // The requantization tables too (one line each), so that every Load target is used.
+      // The requantization and activation tables too (one line each), so that every Load
+      // target is used.
       round.push_back(Instr::load(Target::kScale, 0, 1, image(1)));
       round.push_back(Instr::load(Target::kOzp, 0, 1, image(1)));
+      round.push_back(Instr::load(Target::kLut, 0, 1, image(1)));
     }
     round.push_back(Instr::map(0, 0, 0, 0, vnm1));
     const std::size_t mapped = round.size();

@@ -52,6 +52,23 @@ std::vector<int> producers_of(const map::Network& net, std::size_t i) {
   return out;
 }
 
+// The layer whose activation table is folded into layer i's requantization, or -1: i is a conv
+// or GEMM whose only reader is a table activation (hard-swish, hard-sigmoid, sigmoid, GELU)
+// that reads nothing else.
+int table_folded_after(const map::Network& net, const net::Quantization& q, std::size_t i) {
+  if (net.layers[i].kind == map::OpKind::kOther) return -1;
+  int reader = -1;
+  for (std::size_t k = i + 1; k < net.layers.size(); ++k) {
+    const std::vector<int> ps = producers_of(net, k);
+    if (std::find(ps.begin(), ps.end(), static_cast<int>(i)) == ps.end()) continue;
+    if (reader >= 0 || ps.size() != 1) return -1;
+    reader = static_cast<int>(k);
+  }
+  if (reader < 0) return -1;
+  const map::Layer& r = net.layers[static_cast<std::size_t>(reader)];
+  return r.kind == map::OpKind::kOther && !q.at(r.name).lut.empty() ? reader : -1;
+}
+
 std::string tensor_mismatches(const net::Tensor& want, const std::vector<std::uint8_t>& got,
                               std::size_t max) {
   std::string out;
@@ -199,6 +216,7 @@ using detail::classify;
 using detail::Job;
 using detail::jobs_of;
 using detail::producers_of;
+using detail::table_folded_after;
 using detail::tensor_mismatches;
 
 OffchipBytes& OffchipBytes::operator+=(const OffchipBytes& o) {
@@ -271,6 +289,17 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
   rep.lower_bound_bytes = x.data.size();
 
   std::vector<net::Tensor> chip(net.layers.size());
+  // Table activations folded into their producer's requantization (Config's activation table):
+  // the producer writes the activation's output, checked against the activation's reference.
+  std::vector<int> table_of(net.layers.size(), -1);
+  std::vector<bool> table_folded(net.layers.size(), false);
+  for (std::size_t i = 0; i < stop; ++i) {
+    const int j = table_folded_after(net, q, i);
+    if (j >= 0 && static_cast<std::size_t>(j) < stop) {
+      table_of[i] = j;
+      table_folded[static_cast<std::size_t>(j)] = true;
+    }
+  }
   std::map<std::string, map::LayerMap> plans;  // by layer shape (one instance)
   map::MapOptions mopt = opt.map;
   mopt.timing.latency = opt.run.latency;
@@ -303,9 +332,9 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
     out.quant = lq.out;
     std::string why;
     if (l.kind == map::OpKind::kOther) {
-      if (net::folded_into(net, i) >= 0) {
+      if (net::folded_into(net, i) >= 0 || table_folded[i]) {
         lr.home = Home::kFolded;
-        out = *ins[0];
+        out.data = ins[0]->data;  // written by the producer through its clamp or table
       } else {
         lr.home = Home::kHost;
         std::vector<net::Tensor> args;
@@ -319,6 +348,11 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
       lr.home = Home::kRtl;
       const bool last = i + 1 == net.layers.size();
       std::vector<Job> jobs = jobs_of(net, i, lq, prods, ins, last);
+      if (table_of[i] >= 0) {
+        for (Job& j : jobs) {
+          j.operands.quant.lut = q.at(net.layers[static_cast<std::size_t>(table_of[i])].name).lut;
+        }
+      }
       lr.instances = jobs.size();
       out.data.assign(out.shape.size(), 0);
       lr.ok = true;
@@ -380,7 +414,9 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
                                  : 0.0;
     }
     if (lr.ok) {
-      why = tensor_mismatches(ref.at(l.name), out.data);
+      const std::string& want =
+          table_of[i] >= 0 ? net.layers[static_cast<std::size_t>(table_of[i])].name : l.name;
+      why = tensor_mismatches(ref.at(want), out.data);
       if (!why.empty()) why = "against the network reference: " + why;
       lr.ok = why.empty();
     }

@@ -51,6 +51,11 @@ std::vector<ErrorProgram> directed_error_programs(const top::TopParams& p) {
   }
   {
     auto pr = base();
+    pr.push_back(Instr::store(top::Target::kLut, 0, 1, 0));
+    cases.push_back({"store from the activation table", top::Err::kField, pr});
+  }
+  {
+    auto pr = base();
     pr[1].layout.f1 = std::uint64_t{1} << (p.xw() - 1);
     cases.push_back({"stationary layout beyond WD", top::Err::kLayoutRange, pr});
   }
@@ -181,6 +186,7 @@ std::vector<top::Instr> random_instruction_stream(const top::TopParams& p, std::
           in.qhi = static_cast<std::uint32_t>(rng() & 0xff);
           if (coin(rng) != 0 && in.qlo > in.qhi) std::swap(in.qlo, in.qhi);
         }
+        in.lut = coin(rng) == 0;
         break;
       case top::Op::kMap:
         in.j0 = val(p.xw());
@@ -259,14 +265,16 @@ StreamCheck check_stream(TopDut& dut, top::Golden& golden, const std::vector<top
 
 namespace {
 
-// After a stream that ended in an error: both requantization tables cleared (a Load from zero
-// memory, in both models) and the golden model's buffers set to the RTL's, so that the next
-// stream starts from equal state.
+// After a stream that ended in an error: the requantization and activation tables cleared (a Load
+// from zero memory, in both models) and the golden model's buffers set to the RTL's, so that the
+// next stream starts from equal state.
 void resync_after_error(TopDut& dut, top::Golden& golden) {
   const auto& p = golden.params();
   const auto aw = static_cast<std::uint64_t>(p.aw), qd = static_cast<std::uint64_t>(p.qd);
-  const std::vector<top::Instr> clear = {top::Instr::load(top::Target::kScale, 0, qd * 4 / aw, 0),
-                                         top::Instr::load(top::Target::kOzp, 0, qd / aw, 0)};
+  const std::vector<top::Instr> clear = {
+      top::Instr::load(top::Target::kScale, 0, qd * 4 / aw, 0),
+      top::Instr::load(top::Target::kOzp, 0, qd / aw, 0),
+      top::Instr::load(top::Target::kLut, 0, static_cast<std::uint64_t>(p.lut_lines()), 0)};
   golden.reset();
   top::Memory gm(p.aw), rm(p.aw);
   const auto ge = golden.run(clear, gm);

@@ -64,7 +64,7 @@ void cover_top_instr(Coverage& c, const top::TopParams& p, const top::Instr& in)
       break;
     case Op::kLoad:
       hit(c.group("top.load.target", "Load: target buffer / table",
-                  {"WBUF", "SBUF-active", "SBUF-inactive", "scale", "zero-point"}),
+                  {"WBUF", "SBUF-active", "SBUF-inactive", "scale", "zero-point", "lut"}),
           in.target);
       break;
     case Op::kStore:
@@ -81,6 +81,9 @@ void cover_top_instr(Coverage& c, const top::TopParams& p, const top::Instr& in)
           : in.qlo > in.qhi              ? 5u
           : in.qlo == 0 && in.qhi == 255 ? 4u
                                          : (in.qlo > 0 ? 1u : 0u) + (in.qhi < 255 ? 2u : 0u));
+      hit(c.group("top.config.lut", "Config: activation table after the requantization",
+                  {"0", "1"}),
+          in.lut ? 1 : 0);
       break;
     case Op::kMap: {
       const auto awl = static_cast<std::uint64_t>(p.awl());

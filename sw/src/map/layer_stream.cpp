@@ -134,7 +134,8 @@ void append_placed(std::vector<top::Instr>& out, const std::vector<top::Instr>& 
           in.line += r.i;
         } else if (o == 'o' && !is(in.target, Target::kWbuf)) {
           in.line += r.o;
-        } else if (!is(in.target, Target::kScale) && !is(in.target, Target::kOzp)) {
+        } else if (!is(in.target, Target::kScale) && !is(in.target, Target::kOzp) &&
+                   !is(in.target, Target::kLut)) {
           throw std::logic_error(fmt::format("layer stream: a tile program {} is not relocatable",
                                              top::disassemble(in)));
         }

@@ -23,6 +23,7 @@ namespace {
 void slice_quant(const GemmShape& s, const Tile& t, const top::Quant& from, top::Quant& to) {
   to.lo = from.lo;
   to.hi = from.hi;
+  to.lut = from.lut;
   for (u64 grp = t.g0; grp < t.g0 + t.groups; ++grp) {
     for (u64 j = 0; j < t.n; ++j) {
       const u64 ch = grp * s.n + t.n0 + j;
@@ -98,6 +99,7 @@ top::GroupedGemm tile_data(const GemmShape& s, Dataflow df, const Tile& t,
     g.quant.ozp.assign(t.m, d.quant.ozp.front());
     g.quant.lo = d.quant.lo;
     g.quant.hi = d.quant.hi;
+    g.quant.lut = d.quant.lut;
   }
   return g;
 }

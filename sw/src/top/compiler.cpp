@@ -271,7 +271,7 @@ Program compile_problem(const TopParams& tp_in, const Problem& p, const CompileO
   return emit(tp, g, p, *best, best_routes, opt);
 }
 
-void check_quant(const std::string& what, const Quant& q, u64 n) {
+void check_quant(const TopParams& tp, const std::string& what, const Quant& q, u64 n) {
   if (q.scale.size() != n || q.ozp.size() != n) {
     throw std::invalid_argument(
         fmt::format("{}: the requantization tables have {} scales and {} zero points, need {}",
@@ -280,6 +280,17 @@ void check_quant(const std::string& what, const Quant& q, u64 n) {
   if (q.lo > q.hi) {
     throw std::invalid_argument(fmt::format("{}: the output clamp is empty (lo = {} > hi = {})",
                                             what, int{q.lo}, int{q.hi}));
+  }
+  if (!q.lut.empty() && q.lut.size() != 256) {
+    throw std::invalid_argument(
+        fmt::format("{}: the activation table has {} entries, need 0 or 256", what, q.lut.size()));
+  }
+  // Its Load addresses lines 0 .. lut_lines - 1 through the LA-bit line field.
+  if (!q.lut.empty() && tp.lut_lines() - 1 >= (1 << tp.la())) {
+    throw std::invalid_argument(fmt::format(
+        "{}: the activation table takes {} lines of {} bytes, but the Load line field of this "
+        "top ({} bits) addresses {} (buffers of at least {} lines are needed)",
+        what, tp.lut_lines(), tp.aw, tp.la(), 1 << tp.la(), tp.lut_lines()));
   }
 }
 
@@ -299,7 +310,7 @@ Program compile_gemm(const TopParams& tp, const GemmLayer& gl, const CompileOpti
     throw std::invalid_argument(
         fmt::format("{}: B has {} elements, K*N = {}", what, gl.b.size(), k * n));
   }
-  check_quant(what, gl.quant, n);
+  check_quant(tp, what, gl.quant, n);
   if (!opt.input_in_buffer) gl.validate();
 
   Problem p;
@@ -322,7 +333,7 @@ Program compile_conv(const TopParams& tp, const ConvLayer& c, const CompileOptio
   c.validate();
   const std::string what = fmt::format("conv {}x{}x{} -> {} k{}x{} s{} p{} d{} g{}", c.h, c.w, c.c,
                                        c.co, c.r, c.s, c.stride, c.pad, c.dilation, c.groups);
-  check_quant(what, c.quant, static_cast<u64>(c.co));
+  check_quant(tp, what, c.quant, static_cast<u64>(c.co));
   if (opt.input_in_buffer && !opt.direct_conv &&
       (c.groups != 1 || c.r != 1 || c.s != 1 || c.stride != 1 || c.pad != 0)) {
     throw std::invalid_argument(fmt::format(
@@ -507,7 +518,7 @@ Program compile_grouped(const TopParams& tp, const GroupedGemm& gg, const Compil
                                                 grp, gg.b[grp].size(), b_size));
       }
     }
-    check_quant(what, gg.quant, p.n);
+    check_quant(tp, what, gg.quant, p.n);
     if (need_a) p.a = gg.a;
     p.b = gg.b;
     p.quant = gg.quant;

@@ -96,6 +96,15 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
     em.write_words(scale_addr, sbytes, 0, scale_words);
     em.write_words(ozp_addr, obytes, 0, ozp_words);
   }
+  // The activation table (a hard-swish, sigmoid, GELU, ... folded into the requantization).
+  const bool lut = opt.finish && !p.quant.lut.empty();
+  const u64 lut_words = static_cast<u64>(tp.lut_lines());
+  const u64 lut_addr = lut ? em.alloc(lut_words) : 0;
+  if (data && lut) {
+    std::vector<std::uint8_t> lbytes(lut_words * g.aw, 0);
+    std::copy(p.quant.lut.begin(), p.quant.lut.end(), lbytes.begin());
+    em.write_words(lut_addr, lbytes, 0, lut_words);
+  }
   // Direct convolution: every tap has its own weights, in a copy of the WVN layout at
   // tap * w_stride (all taps resident), or reloaded at the same lines (w_stride 0) when they do
   // not all fit.
@@ -177,13 +186,14 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
       k += t;
     }
   };
-  ins.push_back(Instr::config(p.zp_a, p.zp_w, false, p.quant.lo, p.quant.hi));
+  ins.push_back(Instr::config(p.zp_a, p.zp_w, false, p.quant.lo, p.quant.hi, lut));
   ins.push_back(Instr::set_layout(Op::kSetWvnLayout, lw_at(0)));
   ins.push_back(Instr::set_layout(Op::kSetIvnLayout, li_at(0)));
   ins.push_back(Instr::set_layout(Op::kSetOvnLayout, plan.lo));
   if (opt.finish) {
     em.copy(true, Target::kScale, 0, scale_words, scale_addr);
     em.copy(true, Target::kOzp, 0, ozp_words, ozp_addr);
+    if (lut) em.copy(true, Target::kLut, 0, lut_words, lut_addr);
   }
   std::size_t tile_index = 0;
   for (u64 grp = 0; grp < p.groups; ++grp) {
@@ -218,7 +228,7 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
     }
   }
   if (opt.finish && opt.swap_output) {
-    ins.push_back(Instr::config(p.zp_a, p.zp_w, true, p.quant.lo, p.quant.hi));
+    ins.push_back(Instr::config(p.zp_a, p.zp_w, true, p.quant.lo, p.quant.hi, lut));
   }
   if (store) {
     em.copy(false, opt.swap_output ? Target::kSbufActive : Target::kSbufInactive, plan.lo.base,

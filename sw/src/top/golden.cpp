@@ -104,15 +104,17 @@ std::uint64_t lines_of(const TopParams& p, std::uint32_t target) {
       return static_cast<std::uint64_t>(p.qd) * 4 / static_cast<std::uint64_t>(p.aw);
     case 4:
       return static_cast<std::uint64_t>(p.qd) / static_cast<std::uint64_t>(p.aw);
+    case 5:
+      return static_cast<std::uint64_t>(p.lut_lines());
     default:
       return 0;
   }
 }
 
 const char* target_name(std::uint32_t t) {
-  static constexpr const char* kNames[] = {"WBUF", "SBUF active half", "SBUF inactive half",
-                                           "scale table", "zero-point table"};
-  return t < 5 ? kNames[t] : "?";
+  static constexpr const char* kNames[] = {"WBUF",        "SBUF active half", "SBUF inactive half",
+                                           "scale table", "zero-point table", "activation table"};
+  return t < 6 ? kNames[t] : "?";
 }
 
 }  // namespace
@@ -125,7 +127,8 @@ Golden::Golden(const TopParams& p)
       wbuf_(static_cast<std::size_t>(p_.aw) * static_cast<std::size_t>(p_.wd), 0),
       obuf_(static_cast<std::size_t>(p_.aw) * static_cast<std::size_t>(p_.od), 0),
       scale_(static_cast<std::size_t>(p_.qd), 0),
-      ozp_(static_cast<std::size_t>(p_.qd), 0) {}
+      ozp_(static_cast<std::size_t>(p_.qd), 0),
+      lut_(static_cast<std::size_t>(p_.lut_lines() * p_.aw), 0) {}
 
 void Golden::reset() {
   err_ = Err::kNone;
@@ -140,6 +143,7 @@ void Golden::reset() {
   zp_w_ = 0;
   qlo_ = 0;
   qhi_ = 255;
+  lut_on_ = false;
   map_.reset();
 }
 
@@ -228,6 +232,7 @@ Err Golden::execute(const Instr& in, Memory& mem) {
       zp_w_ = static_cast<std::uint8_t>(in.zp_w);
       qlo_ = static_cast<std::uint8_t>(in.clamp_lo());
       qhi_ = static_cast<std::uint8_t>(in.clamp_hi());
+      lut_on_ = in.lut;
       if (in.swap) half_ ^= 1;
       return Err::kNone;
     case Op::kMap:
@@ -274,8 +279,8 @@ Err Golden::set_layout(const Instr& in) {
 }
 
 Err Golden::load(const Instr& in, const Memory& mem) {
-  if (in.target > 4) {
-    return fail(Err::kField, fmt::format("Load: target {} is not 0..4", in.target));
+  if (in.target > 5) {
+    return fail(Err::kField, fmt::format("Load: target {} is not 0..5", in.target));
   }
   const std::uint64_t size = lines_of(p_, in.target);
   if (in.line + in.count > size) {
@@ -310,6 +315,12 @@ Err Golden::load(const Instr& in, const Memory& mem) {
       case 4:
         for (int i = 0; i < aw; ++i) {
           ozp_[static_cast<std::size_t>(line) * static_cast<std::size_t>(aw) +
+               static_cast<std::size_t>(i)] = byte(i);
+        }
+        break;
+      case 5:
+        for (int i = 0; i < aw; ++i) {
+          lut_[static_cast<std::size_t>(line) * static_cast<std::size_t>(aw) +
                static_cast<std::size_t>(i)] = byte(i);
         }
         break;
@@ -578,8 +589,9 @@ Err Golden::stream(const Instr& in) {
         ++writes_;
         if (in.quant) {
           const auto n = static_cast<std::size_t>(g.n);
-          sbuf_[sidx(1 - half_, bank, g.addr.line)] =
+          const std::uint8_t q =
               requant(static_cast<std::int32_t>(o), scale_[n], ozp_[n], qlo_, qhi_);
+          sbuf_[sidx(1 - half_, bank, g.addr.line)] = lut_on_ ? lut_[q] : q;
         }
       }
     }

@@ -72,6 +72,8 @@ std::string_view target_name(std::uint32_t t) {
       return "scale";
     case 4:
       return "ozp";
+    case 5:
+      return "lut";
     default:
       return "illegal";
   }
@@ -249,7 +251,7 @@ Instr Instr::store(Target target, std::uint64_t line, std::uint64_t count, std::
 }
 
 Instr Instr::config(std::uint32_t zp_a, std::uint32_t zp_w, bool swap, std::uint32_t qlo,
-                    std::uint32_t qhi) {
+                    std::uint32_t qhi, bool lut) {
   Instr in;
   in.op = Op::kConfig;
   in.zp_a = zp_a;
@@ -258,6 +260,7 @@ Instr Instr::config(std::uint32_t zp_a, std::uint32_t zp_w, bool swap, std::uint
   in.clamp = qlo != 0 || qhi != 255;
   in.qlo = qlo;
   in.qhi = qhi;
+  in.lut = lut;
   return in;
 }
 
@@ -337,6 +340,7 @@ Word encode(const TopParams& p, const Instr& in) {
       w.put(in.clamp ? 1 : 0, 1);
       w.field("qlo", in.qlo, 8);
       w.field("qhi", in.qhi, 8);
+      w.put(in.lut ? 1 : 0, 1);
       break;
     case Op::kMap:
       w.field("j0", in.j0, xw);
@@ -400,6 +404,7 @@ Instr decode(const TopParams& p, const Word& word) {
       in.clamp = r.get(1) != 0;
       in.qlo = r.get32(8);
       in.qhi = r.get32(8);
+      in.lut = r.get(1) != 0;
       break;
     case Op::kMap:
       in.j0 = r.get(xw);
@@ -440,8 +445,9 @@ std::string disassemble(const Instr& in) {
       return fmt::format("{} target={}({}) line={} count={} addr={:#x}", to_string(in.op),
                          in.target, target_name(in.target), in.line, in.count, in.addr);
     case Op::kConfig:
-      return fmt::format("Config zp_a={} zp_w={} swap={}{}", in.zp_a, in.zp_w, in.swap ? 1 : 0,
-                         in.clamp ? fmt::format(" clamp={}..{}", in.qlo, in.qhi) : "");
+      return fmt::format("Config zp_a={} zp_w={} swap={}{}{}", in.zp_a, in.zp_w, in.swap ? 1 : 0,
+                         in.clamp ? fmt::format(" clamp={}..{}", in.qlo, in.qhi) : "",
+                         in.lut ? " lut=1" : "");
     case Op::kMap:
       return fmt::format("EM j0={} n0={} grlog={} gclog={} vn={}", in.j0, in.n0, in.grlog, in.gclog,
                          std::uint64_t{in.vnm1} + 1);

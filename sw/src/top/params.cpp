@@ -61,7 +61,7 @@ int TopParams::iw() const {
   const int layout = 3 + flw() + xw() + xw() + la() + window;
   const int stream = 3 * xw() + 2 + cw() + aw + 2 * (xw() + 1);
   const int mem = 3 + la() + xw() + maw;
-  const int config = 8 + 8 + 1 + 1 + 8 + 8;
+  const int config = 8 + 8 + 1 + 1 + 8 + 8 + 1;
   const int map = 2 * xw() + 2 * glw() + vw();
   return 3 + std::max({layout, stream, mem, config, map});
 }

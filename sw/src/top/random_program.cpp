@@ -87,7 +87,8 @@ std::vector<Instr> random_legal_program(const TopParams& p, std::mt19937_64& rng
                              layout(Op::kSetIvnLayout),
                              layout(Op::kSetOvnLayout),
                              Instr::load(Target::kScale, 0, std::min<u64>(qd * 4 / aw, 32), 0),
-                             Instr::load(Target::kOzp, 0, std::min<u64>(qd / aw, 32), 32)};
+                             Instr::load(Target::kOzp, 0, std::min<u64>(qd / aw, 32), 32),
+                             Instr::load(Target::kLut, 0, static_cast<u64>(p.lut_lines()), 64)};
   prog.push_back(Instr::load(Target::kWbuf, base[0], std::min<u64>(fw, 64), 0));
   prog.push_back(Instr::load(Target::kSbufActive, base[1], std::min<u64>(fio, 64), 0));
   prog.push_back(map());
@@ -133,9 +134,9 @@ std::vector<Instr> random_legal_program(const TopParams& p, std::mt19937_64& rng
       const auto a = static_cast<std::uint32_t>(rng() & 0xff);
       const auto b = static_cast<std::uint32_t>(rng() & 0xff);
       const bool clamp = coin();
-      prog.push_back(Instr::config(static_cast<std::uint32_t>(rng() & 0xff),
-                                   static_cast<std::uint32_t>(rng() & 0xff), coin(),
-                                   clamp ? std::min(a, b) : 0U, clamp ? std::max(a, b) : 255U));
+      prog.push_back(Instr::config(
+          static_cast<std::uint32_t>(rng() & 0xff), static_cast<std::uint32_t>(rng() & 0xff),
+          coin(), clamp ? std::min(a, b) : 0U, clamp ? std::max(a, b) : 255U, coin()));
     }
   }
   return prog;

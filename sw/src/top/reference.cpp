@@ -22,6 +22,9 @@ std::uint32_t mac_term(std::uint8_t a, std::uint8_t zp_a, std::uint8_t b, std::u
   return static_cast<std::uint32_t>((int{a} - int{zp_a}) * (int{b} - int{zp_w}));
 }
 
+// The activation table after the requantization, if the layer has one.
+std::uint8_t activate(const Quant& q, std::uint8_t v) { return q.lut.empty() ? v : q.lut[v]; }
+
 void check_quant(const Quant& q, int n, const char* who, const char* nname) {
   if (q.scale.size() != sz(n)) {
     throw std::invalid_argument(fmt::format("{}: quant.scale has {} entries, {} = {} needed", who,
@@ -34,6 +37,10 @@ void check_quant(const Quant& q, int n, const char* who, const char* nname) {
   if (q.lo > q.hi) {
     throw std::invalid_argument(
         fmt::format("{}: quant clamp lo = {} > hi = {}", who, int{q.lo}, int{q.hi}));
+  }
+  if (!q.lut.empty() && q.lut.size() != 256) {
+    throw std::invalid_argument(
+        fmt::format("{}: quant.lut has {} entries, 0 or 256 needed", who, q.lut.size()));
   }
 }
 
@@ -74,7 +81,8 @@ std::vector<std::uint8_t> gemm_ref(const GemmLayer& g) {
   std::vector<std::uint8_t> out(acc.size());
   for (std::size_t i = 0; i < acc.size(); ++i) {
     const std::size_t j = i % sz(g.n);
-    out[i] = requant(acc[i], g.quant.scale[j], g.quant.ozp[j], g.quant.lo, g.quant.hi);
+    out[i] = activate(g.quant,
+                      requant(acc[i], g.quant.scale[j], g.quant.ozp[j], g.quant.lo, g.quant.hi));
   }
   return out;
 }
@@ -216,7 +224,8 @@ std::vector<std::uint8_t> conv_ref(const ConvLayer& c) {
   std::vector<std::uint8_t> out(acc.size());
   for (std::size_t i = 0; i < acc.size(); ++i) {
     const std::size_t o = i % sz(c.co);
-    out[i] = requant(acc[i], c.quant.scale[o], c.quant.ozp[o], c.quant.lo, c.quant.hi);
+    out[i] = activate(c.quant,
+                      requant(acc[i], c.quant.scale[o], c.quant.ozp[o], c.quant.lo, c.quant.hi));
   }
   return out;
 }
@@ -270,6 +279,7 @@ GemmLayer conv_group_as_gemm(const ConvLayer& c, int g) {
   out.quant.ozp.assign(c.quant.ozp.begin() + first, c.quant.ozp.begin() + first + cog);
   out.quant.lo = c.quant.lo;
   out.quant.hi = c.quant.hi;
+  out.quant.lut = c.quant.lut;
   return out;
 }
 

@@ -109,11 +109,12 @@ std::vector<Instr> schedule(const TopParams& p_in, const std::vector<Instr>& pro
   std::vector<Instr> prog;
   prog.reserve(prog_in.size());
   {
-    std::optional<std::array<std::uint32_t, 4>> cfg;  // zp_a, zp_w, qlo, qhi in force
+    std::optional<std::array<std::uint32_t, 5>> cfg;  // zp_a, zp_w, qlo, qhi, lut in force
     std::optional<Layout> lay[3];
     for (const Instr& in : prog_in) {
       if (in.op == Op::kConfig) {
-        const std::array<std::uint32_t, 4> now{in.zp_a, in.zp_w, in.clamp_lo(), in.clamp_hi()};
+        const std::array<std::uint32_t, 5> now{in.zp_a, in.zp_w, in.clamp_lo(), in.clamp_hi(),
+                                               in.lut ? 1U : 0U};
         if (!in.swap && cfg && *cfg == now) {
           ++st.dropped;
           continue;

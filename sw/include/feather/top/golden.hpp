@@ -101,6 +101,7 @@ class Golden {
   std::optional<Layout> lw_, li_, lo_;
   std::uint8_t zp_a_ = 0, zp_w_ = 0;
   std::uint8_t qlo_ = 0, qhi_ = 255;  // Config's requantization clamp
+  bool lut_on_ = false;               // Config's activation-table bit
   std::optional<Mapping> map_;
   std::vector<std::uint8_t> pe_w_;   // PE stationary operands of the current mapping [r][c][e]
   std::vector<std::uint8_t> sbuf_;   // [half][bank][line]
@@ -108,6 +109,7 @@ class Golden {
   std::vector<std::uint32_t> obuf_;  // [bank][line]
   std::vector<std::int32_t> scale_;
   std::vector<std::uint8_t> ozp_;
+  std::vector<std::uint8_t> lut_;  // the activation table, lut_lines * AW entries (256 used)
 };
 
 // Requantization: clamp(((v * scale + 2^23) >> 24) + ozp, lo, hi), 64-bit signed product,

@@ -46,6 +46,7 @@ enum class Target : std::uint8_t {
   kSbufInactive = 2,
   kScale = 3,
   kOzp = 4,
+  kLut = 5,  // the activation table (Load only)
 };
 
 // The window of a streaming layout (direct convolution, docs/isa.md "Window"): the IVN index
@@ -112,6 +113,7 @@ struct Instr {
   // `clamp`, else [0, 255] (qlo and qhi ignored).
   bool clamp = false;
   std::uint32_t qlo = 0, qhi = 255;
+  bool lut = false;  // later quant streams write lut[requantized byte] (the activation table)
   // ExecuteMapping
   std::uint64_t j0 = 0, n0 = 0;
   std::uint32_t grlog = 0, gclog = 0, vnm1 = 0;
@@ -124,7 +126,7 @@ struct Instr {
   static Instr store(Target target, std::uint64_t line, std::uint64_t count, std::uint64_t addr);
   // clamp = [qlo, qhi] is not [0, 255].
   static Instr config(std::uint32_t zp_a, std::uint32_t zp_w, bool swap, std::uint32_t qlo = 0,
-                      std::uint32_t qhi = 255);
+                      std::uint32_t qhi = 255, bool lut = false);
   // The clamp in force after a Config: [qlo, qhi] or [0, 255].
   std::uint32_t clamp_lo() const { return clamp ? qlo : 0; }
   std::uint32_t clamp_hi() const { return clamp ? qhi : 255; }

@@ -25,16 +25,17 @@ struct TopParams {
   // Throws std::invalid_argument naming the bad parameter and its legal range.
   TopParams validated() const;
 
-  int awl() const;     // log2 aw
-  int ahl() const;     // log2 ah
-  int la() const;      // line field: clog2(max(sd, wd, od))
-  int xw() const;      // index/factor fields: la + awl
-  int flw() const;     // clog2(xw + 1)
-  int glw() const;     // clog2(awl + 1)
-  int vw() const;      // max(1, ahl)
-  int stages() const;  // BIRRD stages
-  int cw() const;      // BIRRD command bits: stages * aw
-  int iw() const;      // instruction width
+  int awl() const;                                            // log2 aw
+  int ahl() const;                                            // log2 ah
+  int la() const;                                             // line field: clog2(max(sd, wd, od))
+  int xw() const;                                             // index/factor fields: la + awl
+  int flw() const;                                            // clog2(xw + 1)
+  int glw() const;                                            // clog2(awl + 1)
+  int vw() const;                                             // max(1, ahl)
+  int stages() const;                                         // BIRRD stages
+  int cw() const;                                             // BIRRD command bits: stages * aw
+  int iw() const;                                             // instruction width
+  int lut_lines() const { return aw >= 256 ? 1 : 256 / aw; }  // activation table, AW per line
   birrd::Topology topology() const { return birrd::Topology(aw, wiring); }
 
   // "16x16 sd=256 ..." for reports.

@@ -10,12 +10,14 @@
 
 namespace feather::top {
 
-// Per-output-channel requantization parameters (scale has 24 fractional bits) and the output
-// clamp [lo, hi] of the whole tensor (a folded ReLU / ReLU6; [0, 255] = plain saturation).
+// Per-output-channel requantization parameters (scale has 24 fractional bits), the output
+// clamp [lo, hi] of the whole tensor (a folded ReLU / ReLU6; [0, 255] = plain saturation) and
+// an optional activation table applied after it (a folded hard-swish, sigmoid, GELU, ...).
 struct Quant {
   std::vector<std::int32_t> scale;  // [n]
   std::vector<std::uint8_t> ozp;    // [n]
   std::uint8_t lo = 0, hi = 255;
+  std::vector<std::uint8_t> lut;  // empty, or 256 entries: out = lut[clamped byte]
 };
 
 struct GemmLayer {

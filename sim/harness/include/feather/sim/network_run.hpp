@@ -48,7 +48,8 @@ struct OffchipBytes {
 // Where a layer ran.
 enum class Home {
   kRtl,     // conv / GEMM on the verilated top (with a folded ReLU / ReLU6 in its clamp)
-  kFolded,  // a ReLU / ReLU6 folded into its producer's requantization clamp (Config)
+  kFolded,  // a ReLU / ReLU6 (clamp) or a table activation folded into its producer's
+            // requantization (Config)
   kHost,    // an op without MACs, on the host
 };
 const char* to_string(Home h);

@@ -47,8 +47,8 @@ void write_file(const std::string& path, const std::string& text) {
 
 void add_compare_options(CLI::App* cmd, CompareArgs& a) {
   cmd->add_option("--network", a.network,
-                  "built-in networks (resnet50, mobilenet_v3_large, bert_base) or network / "
-                  "Timeloop problem files, comma separated");
+                  "built-in networks (resnet50, mobilenet_v3_large, bert_base), network / "
+                  "Timeloop problem files or random:SEED, comma separated");
   cmd->add_option("--array", a.array, "AHxAW");
   cmd->add_option("--sd", a.sd, "streaming buffer lines per bank per half");
   cmd->add_option("--wd", a.wd, "stationary buffer lines per bank");

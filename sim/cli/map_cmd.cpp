@@ -76,8 +76,8 @@ nlohmann::json map_json(const top::TopParams& p, const std::string& layer, const
 
 void add_map_options(CLI::App* cmd, MapArgs& a) {
   cmd->add_option("--network", a.network,
-                  "a built-in network (resnet50, mobilenet_v3_large, bert_base) or a network / "
-                  "Timeloop problem file (.yaml, .json)");
+                  "a built-in network (resnet50, mobilenet_v3_large, bert_base), a network / "
+                  "Timeloop problem file (.yaml, .json) or random:SEED");
   cmd->add_option("--layer-name", a.layer_name, "map only this layer of the network");
   cmd->add_option("--array", a.array, "AHxAW");
   cmd->add_option("--sd", a.sd,

@@ -210,7 +210,8 @@ Command add_run(CLI::App& app) {
   run_cmd->add_flag("--listing", a->listing, "print the compiled instruction stream");
   run_cmd->add_option(
       "--network", a->network,
-      "a built-in network or network file: the whole network, or one layer (--layer-name)");
+      "a built-in network, a network file or random:SEED (a seeded random network): the whole "
+      "network, or one layer (--layer-name)");
   run_cmd->add_option("--layer-name", a->layer_name,
                       "the layer of --network to run (without it: the whole network)");
   run_cmd->add_option("--until", a->until,

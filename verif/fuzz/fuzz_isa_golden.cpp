@@ -52,7 +52,7 @@ int used_bits(const TopParams& p, Op op) {
     case Op::kLoad:
       return 3 + 3 + p.la() + p.xw() + p.maw;
     case Op::kConfig:
-      return 3 + 8 + 8 + 1;
+      return 3 + 8 + 8 + 1 + 1 + 8 + 8 + 1;  // zp_a, zp_w, swap, clamp, qlo, qhi, lut
     case Op::kMap:
       return 3 + 2 * p.xw() + 2 * p.glw() + p.vw();
   }
@@ -88,8 +88,9 @@ bool same(const Instr& a, const Instr& b) {
          a.birrd.lanes == b.birrd.lanes && a.birrd.stages == b.birrd.stages &&
          a.birrd.modes == b.birrd.modes && a.birrd.mask == b.birrd.mask && a.target == b.target &&
          a.line == b.line && a.count == b.count && a.addr == b.addr && a.zp_a == b.zp_a &&
-         a.zp_w == b.zp_w && a.swap == b.swap && a.j0 == b.j0 && a.n0 == b.n0 &&
-         a.grlog == b.grlog && a.gclog == b.gclog && a.vnm1 == b.vnm1;
+         a.zp_w == b.zp_w && a.swap == b.swap && a.clamp == b.clamp && a.qlo == b.qlo &&
+         a.qhi == b.qhi && a.lut == b.lut && a.j0 == b.j0 && a.n0 == b.n0 && a.grlog == b.grlog &&
+         a.gclog == b.gclog && a.vnm1 == b.vnm1;
 }
 
 std::string hex(const Word& w) {

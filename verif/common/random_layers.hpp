@@ -27,7 +27,7 @@ inline top::TopParams small_params(int ah, int aw, int sd, int wd, int od, int q
 
 // One layer in three gets an output clamp [lo, hi] (a folded ReLU / ReLU6, set by Config), one
 // in four an activation table (a folded hard-swish, sigmoid, ...).
-inline void random_clamp(std::mt19937_64& rng, top::Quant& q) {
+inline void random_clamp_and_table(std::mt19937_64& rng, top::Quant& q) {
   if (rng() % 3 == 0) {
     q.lo = static_cast<std::uint8_t>(rng() % 161);
     q.hi = static_cast<std::uint8_t>(q.lo + rng() % (256U - q.lo));
@@ -49,7 +49,7 @@ inline top::GemmLayer random_gemm(std::mt19937_64& rng, int m, int k, int n) {
   for (int i = 0; i < m * k; ++i) g.a.push_back(static_cast<std::uint8_t>(byte(rng)));
   for (int i = 0; i < k * n; ++i) g.b.push_back(static_cast<std::uint8_t>(byte(rng)));
   g.quant = map::random_quant(rng, n, k);
-  random_clamp(rng, g.quant);
+  random_clamp_and_table(rng, g.quant);
   return g;
 }
 
@@ -74,7 +74,7 @@ inline top::ConvLayer random_conv(std::mt19937_64& rng, int h, int w, int c, int
     cv.weight.push_back(static_cast<std::uint8_t>(byte(rng)));
   }
   cv.quant = map::random_quant(rng, co, r * r * c / groups);
-  random_clamp(rng, cv.quant);
+  random_clamp_and_table(rng, cv.quant);
   return cv;
 }
 

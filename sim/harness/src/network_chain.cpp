@@ -64,13 +64,8 @@ bool Chain::linkable(const map::Network& net, std::size_t i) {
   const map::Layer& a = net.layers[i];
   const map::Layer& b = net.layers[i + 1];
   if (!chainable_kind(a) || !chainable_kind(b)) return false;
-  if (producers_of(net, i + 1) != std::vector<int>{static_cast<int>(i)}) return false;
-  for (std::size_t k = i + 2; k < net.layers.size(); ++k) {
-    for (const int pk : producers_of(net, k)) {
-      if (pk == static_cast<int>(i)) return false;  // a second consumer
-    }
-  }
-  return true;
+  return producers_of(net, i + 1) == std::vector<int>{static_cast<int>(i)} &&
+         readers_of(net, i) == std::vector<int>{static_cast<int>(i) + 1};
 }
 
 bool Chain::run(std::size_t index, const Job& job, const Job* next, int producer,

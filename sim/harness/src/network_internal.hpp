@@ -24,6 +24,8 @@ namespace feather::sim::detail {
 
 // The producers of layer i: indices, -1 for the network input.
 std::vector<int> producers_of(const map::Network& net, std::size_t i);
+// The layers that read layer i's output, in order.
+std::vector<int> readers_of(const map::Network& net, std::size_t i);
 
 // The first `max` differing elements, "element [n=..][h=..][w=..][c=..]: expected E, actual A"
 // each; "" when equal.

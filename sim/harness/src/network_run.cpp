@@ -52,21 +52,30 @@ std::vector<int> producers_of(const map::Network& net, std::size_t i) {
   return out;
 }
 
+std::vector<int> readers_of(const map::Network& net, std::size_t i) {
+  std::vector<int> out;
+  for (std::size_t k = i + 1; k < net.layers.size(); ++k) {
+    const std::vector<int> ps = producers_of(net, k);
+    if (std::find(ps.begin(), ps.end(), static_cast<int>(i)) != ps.end()) {
+      out.push_back(static_cast<int>(k));
+    }
+  }
+  return out;
+}
+
 // The layer whose activation table is folded into layer i's requantization, or -1: i is a conv
 // or GEMM whose only reader is a table activation (hard-swish, hard-sigmoid, sigmoid, GELU)
 // that reads nothing else.
 int table_folded_after(const map::Network& net, const net::Quantization& q, std::size_t i) {
   if (net.layers[i].kind == map::OpKind::kOther) return -1;
-  int reader = -1;
-  for (std::size_t k = i + 1; k < net.layers.size(); ++k) {
-    const std::vector<int> ps = producers_of(net, k);
-    if (std::find(ps.begin(), ps.end(), static_cast<int>(i)) == ps.end()) continue;
-    if (reader >= 0 || ps.size() != 1) return -1;
-    reader = static_cast<int>(k);
-  }
-  if (reader < 0) return -1;
-  const map::Layer& r = net.layers[static_cast<std::size_t>(reader)];
-  return r.kind == map::OpKind::kOther && !q.at(r.name).lut.empty() ? reader : -1;
+  const std::vector<int> readers = readers_of(net, i);
+  if (readers.size() != 1) return -1;
+  const auto r = static_cast<std::size_t>(readers[0]);
+  const map::Layer& l = net.layers[r];
+  return l.kind == map::OpKind::kOther && producers_of(net, r).size() == 1 &&
+                 !q.at(l.name).lut.empty()
+             ? readers[0]
+             : -1;
 }
 
 std::string tensor_mismatches(const net::Tensor& want, const std::vector<std::uint8_t>& got,
@@ -292,13 +301,9 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
   // Table activations folded into their producer's requantization (Config's activation table):
   // the producer writes the activation's output, checked against the activation's reference.
   std::vector<int> table_of(net.layers.size(), -1);
-  std::vector<bool> table_folded(net.layers.size(), false);
   for (std::size_t i = 0; i < stop; ++i) {
     const int j = table_folded_after(net, q, i);
-    if (j >= 0 && static_cast<std::size_t>(j) < stop) {
-      table_of[i] = j;
-      table_folded[static_cast<std::size_t>(j)] = true;
-    }
+    if (j >= 0 && static_cast<std::size_t>(j) < stop) table_of[i] = j;
   }
   std::map<std::string, map::LayerMap> plans;  // by layer shape (one instance)
   map::MapOptions mopt = opt.map;
@@ -332,7 +337,9 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
     out.quant = lq.out;
     std::string why;
     if (l.kind == map::OpKind::kOther) {
-      if (net::folded_into(net, i) >= 0 || table_folded[i]) {
+      const bool table = prods.size() == 1 && prods[0] >= 0 &&
+                         table_of[static_cast<std::size_t>(prods[0])] == static_cast<int>(i);
+      if (net::folded_into(net, i) >= 0 || table) {
         lr.home = Home::kFolded;
         out.data = ins[0]->data;  // written by the producer through its clamp or table
       } else {

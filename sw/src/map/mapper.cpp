@@ -124,6 +124,7 @@ top::CompileOptions tile_options(const GemmShape& s, const Tile& t, const MapOpt
   co.accumulate = !t.first_chunk();
   co.finish = t.k0 + t.k == s.k;
   co.swap_output = false;  // the output stays in the inactive half (layer_stream.hpp)
+  co.schedule = false;     // the layer's whole stream is scheduled (layer_stream)
   if (!t.first_chunk()) {
     co.force = first->mapping;
     co.output_layout = first->out.layout;

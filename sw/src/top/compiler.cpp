@@ -51,6 +51,7 @@
 #include <utility>
 
 #include "compiler_internal.hpp"
+#include "feather/top/schedule.hpp"
 #include "feather/top/timing.hpp"
 
 namespace feather::top {
@@ -115,6 +116,11 @@ std::vector<Tile> make_tiles(const Geo& g, const Problem& p, const Map& m) {
 using namespace compiler_detail;
 
 namespace {
+
+Program scheduled(const TopParams& tp, Program prog, const CompileOptions& opt) {
+  if (opt.schedule) prog.instrs = schedule(tp, prog.instrs, {.timing = opt.timing});
+  return prog;
+}
 
 u64 lower_bound_cycles(const Geo& g, const Problem& p, const Map& m) {
   const u64 nt = make_tiles(g, p, m).size();
@@ -218,7 +224,9 @@ Program compile_problem(const TopParams& tp_in, const Problem& p, const CompileO
     }
     u64 cycles = kNone;
     try {
-      cycles = predict(tp, emit(tp, g, p, *plan, routes, score_opt).instrs, opt.timing).cycles;
+      cycles = predict(tp, scheduled(tp, emit(tp, g, p, *plan, routes, score_opt), opt).instrs,
+                       opt.timing)
+                   .cycles;
     } catch (const std::invalid_argument& e) {
       if (needs.emit.empty()) needs.emit = e.what();
       continue;
@@ -268,7 +276,7 @@ Program compile_problem(const TopParams& tp_in, const Problem& p, const CompileO
     if (opt.force) msg += fmt::format(" (forced mapping {})", opt.force->to_string());
     throw std::invalid_argument(msg);
   }
-  return emit(tp, g, p, *best, best_routes, opt);
+  return scheduled(tp, emit(tp, g, p, *best, best_routes, opt), opt);
 }
 
 void check_quant(const TopParams& tp, const std::string& what, const Quant& q, u64 n) {

@@ -186,8 +186,24 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
       k += t;
     }
   };
+  // Weights per N-tile and tap (weight_chunks), each loaded just before its first
+  // ExecuteMapping (the scheduler moves Loads earlier, to where the memory engine is free): one
+  // group, with every tap's weights resident.
+  const bool late_w = p.groups == 1 && (ntaps == 1 || w_stride > 0);
+  const std::vector<WChunk> chunks =
+      late_w ? weight_chunks(g, p, plan) : std::vector<WChunk>(1, WChunk{plan.lw, 0, 0});
+  auto chunk_at = [&](std::size_t c, u64 tap) {
+    Layout l = chunks[c].l;
+    l.base += tap * w_stride;
+    return l;
+  };
+  auto load_chunk = [&](std::size_t c, u64 tap) {
+    const WChunk& ch = chunks[c];
+    em.copy(true, Target::kWbuf, tap * w_stride + ch.first, ch.end - ch.first,
+            w_addr[0][tap] + (ch.first - plan.w_ranges[0].first));
+  };
   ins.push_back(Instr::config(p.zp_a, p.zp_w, false, p.quant.lo, p.quant.hi, lut));
-  ins.push_back(Instr::set_layout(Op::kSetWvnLayout, lw_at(0)));
+  ins.push_back(Instr::set_layout(Op::kSetWvnLayout, late_w ? chunk_at(0, 0) : lw_at(0)));
   ins.push_back(Instr::set_layout(Op::kSetIvnLayout, li_at(0)));
   ins.push_back(Instr::set_layout(Op::kSetOvnLayout, plan.lo));
   if (opt.finish) {
@@ -196,7 +212,35 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
     if (lut) em.copy(true, Target::kLut, 0, lut_words, lut_addr);
   }
   std::size_t tile_index = 0;
-  for (u64 grp = 0; grp < p.groups; ++grp) {
+  if (late_w) {
+    // The first tile's weights before its input (its ExecuteMapping runs while the input
+    // loads), every other chunk and tap before its first use.
+    const bool any_w = plan.w_ranges[0].first < plan.w_ranges[0].second;
+    if (any_w) load_chunk(0, 0);
+    if (!plan.ivn_given) em.copy(true, Target::kSbufActive, li_at(0).base, fp_i, a_addr[0]);
+    Layout cur = chunk_at(0, 0);
+    std::size_t c = 0;
+    for (const Tile& t : plan.tiles) {
+      if (chunks.size() > 1) c = static_cast<std::size_t>(&t - plan.tiles.data());
+      for (u64 tap = 0; tap < ntaps; ++tap) {
+        const bool first_use = chunks.size() > 1 || &t == plan.tiles.data();
+        if (any_w && first_use && !(c == 0 && tap == 0)) load_chunk(c, tap);
+        const Layout l = chunk_at(c, tap);
+        if (!(l == cur)) ins.push_back(Instr::set_layout(Op::kSetWvnLayout, l));
+        cur = l;
+        for (u64 pass = 0; pass < np; ++pass) {
+          ins.push_back(Instr::map(pass * m.kpar, t.n0, m.grlog, m.gclog, m.vn - 1));
+          const bool acc = tap > 0 || pass > 0 || opt.accumulate;
+          const bool quant = tap + 1 == ntaps && pass + 1 == np && opt.finish;
+          for (const EsRun& run : plan.runs[static_cast<std::size_t>(&t - plan.tiles.data())]) {
+            streams(run, tap, acc, quant);
+          }
+        }
+      }
+    }
+    tile_index = plan.tiles.size();
+  }
+  for (u64 grp = 0; grp < p.groups && !late_w; ++grp) {
     if (grp > 0 && plan.ivn_stacked) {
       ins.push_back(Instr::set_layout(Op::kSetIvnLayout, li_at(grp)));
     }

@@ -171,6 +171,22 @@ std::optional<Plan> evaluate(const Geo& g, const Problem& p, const Map& m,
                              const std::optional<Layout>& given,
                              const std::optional<Layout>& out_given, Needs& needs);
 
+// The weights of one N-tile (or of all tiles when they cannot be told apart): the WVN layout
+// its ExecuteMappings read (per direct-convolution tap add tap * w_stride to its base) and the
+// stationary-buffer lines [first, end) it loads.
+struct WChunk {
+  Layout l;
+  u64 first = 0, end = 0;
+};
+
+// Per-tile weights: when the layer has one group and the WVN layout puts the channel outermost
+// (order 3 with F0 = 1, orders 4 and 5: the line of a channel does not depend on F1) so that
+// each N-tile's channels fill a contiguous run of whole vn-rows, one chunk per tile, whose
+// layout is the plan's cut after the tile's channels (it ends where the tile's lines end). Its
+// ExecuteMappings then wait only for the Loads of the tiles up to it, and later tiles' weights
+// load while earlier tiles compute. Otherwise one chunk with the plan's layout and lines.
+std::vector<WChunk> weight_chunks(const Geo& g, const Problem& p, const Plan& plan);
+
 // ---------------------------------------------------------------------------------------------
 // compiler_route.cpp: BIRRD routes of the output runs (one per distinct port vector).
 

@@ -296,6 +296,42 @@ constexpr u64 kOutputSearchWork = 4'000'000;
 
 }  // namespace
 
+std::vector<WChunk> weight_chunks(const Geo& g, const Problem& p, const Plan& plan) {
+  const Layout& l = plan.lw;
+  std::vector<WChunk> whole(1);
+  whole[0].l = l;
+  if (!plan.w_ranges.empty()) std::tie(whole[0].first, whole[0].end) = plan.w_ranges[0];
+  const auto& tiles = plan.tiles;
+  const bool outer = (l.order == 3 && l.f0log == 0) || l.order == 4 || l.order == 5;
+  if (p.groups != 1 || tiles.size() < 2 || !outer || whole[0].first >= whole[0].end) {
+    return whole;
+  }
+  const Map& m = plan.map;
+  const u64 f0 = l.f0(), ea = extent_a(l);
+  std::vector<WChunk> out;
+  u64 line = whole[0].first;
+  for (std::size_t t = 0; t < tiles.size(); ++t) {
+    const u64 n0 = tiles[t].n0, next = t + 1 < tiles.size() ? tiles[t + 1].n0 : ea;
+    // The tile's channels n0 + r + AH*nsub (r < vn, nsub < G_c) must lie in [n0, next), and
+    // the chunk start on a vn-row and an F0 boundary.
+    const u64 last = n0 + (m.vn - 1) + g.ah * (m.gc - 1);
+    if (next <= n0 || std::min(last, ea - 1) >= next || n0 % f0 != 0 || next % f0 != 0 ||
+        n0 * l.f2 % g.aw != 0) {
+      return whole;
+    }
+    WChunk c;
+    c.l = l;
+    c.l.f1 = next / f0;  // channels [0, next): the same lines for each, ending at this chunk's
+    c.first = std::max(l.base + n0 * l.f2 / g.aw * g.ah, whole[0].first);
+    c.end = std::min(c.l.base + footprint(c.l, g), whole[0].end);
+    if (c.first != line || c.end <= c.first) return whole;
+    line = c.end;
+    out.push_back(c);
+  }
+  if (line != whole[0].end) return whole;
+  return out;
+}
+
 // Evaluates one mapping: layouts for the three buffers and the streaming runs. nullopt if some
 // buffer has no conflict-free layout that fits (needs are updated).
 std::optional<Plan> evaluate(const Geo& g, const Problem& p, const Map& m,
@@ -346,7 +382,8 @@ std::optional<Plan> evaluate(const Geo& g, const Problem& p, const Map& m,
     }
   }
 
-  // Stationary buffer (weights).
+  // Stationary buffer (weights): the smallest conflict-free layout, and among those of its
+  // footprint one that gives every N-tile its own weights (weight_chunks) if there is one.
   {
     u64 need = kNone;
     auto l = first_fit(
@@ -356,6 +393,20 @@ std::optional<Plan> evaluate(const Geo& g, const Problem& p, const Map& m,
     if (l) {
       plan.lw = *l;
       wvn_ok(g, p, m, plan.tiles, *l, &plan.w_ranges);
+      if (plan.tiles.size() > 1 && weight_chunks(g, p, plan).size() == 1) {
+        const u64 fp = footprint(*l, g);
+        for (const Layout& c : layout_candidates(g, p.n, jg, m.kpar, false)) {
+          if (footprint(c, g) < fp || c == *l) continue;
+          if (footprint(c, g) > fp) break;
+          Plan trial = plan;
+          trial.lw = c;
+          if (!wvn_ok(g, p, m, plan.tiles, c, &trial.w_ranges)) continue;
+          if (weight_chunks(g, p, trial).size() > 1) {
+            plan = std::move(trial);
+            break;
+          }
+        }
+      }
     } else {
       if (need == kNone) no_layout("weight (stationary buffer)");
       needs.wvn = std::min(needs.wvn, need);

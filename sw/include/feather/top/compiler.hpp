@@ -69,6 +69,11 @@ struct CompileOptions {
   bool swap_output = true;
   std::optional<Layout> output_layout;  // force the OVN layout (every chunk of one output)
   TimingOptions timing;                 // the cycle model's memory, for scoring the mappings
+  // Run the instruction scheduler (schedule.hpp, with `timing`) on the program, and score the
+  // mappings on the scheduled programs: Loads move to where the memory engine is free (the next
+  // N-tile's weights load while the current one computes). The mapper turns it off for its
+  // tiles and schedules the layer's whole stream instead.
+  bool schedule = true;
   // Stop at the first legal plan instead of the best (a fit test: does the layer compile?).
   bool any_plan = false;
   // compile_conv: direct convolution (the streaming window walks the input image itself, one

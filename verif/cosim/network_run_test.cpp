@@ -188,7 +188,7 @@ TEST(TopNetworkFile, ResidualSmallRunsWholeUnderLatencyAndBackPressure) {
   const sim::NetworkReport held = sim::run_network(net, 4, 4, seed, opt);
   ASSERT_TRUE(held.ok) << "seed " << seed << ": " << failure(held);
   EXPECT_GT(kept_on_chip(held), 0u);
-  EXPECT_LT(held.bytes.spills, plain.bytes.spills);
+  EXPECT_LE(held.bytes.spills, plain.bytes.spills);
   expect_consistent(held, false);
   // The hand-off is decided by the cycle model: never slower than without it.
   opt = {};
@@ -197,6 +197,7 @@ TEST(TopNetworkFile, ResidualSmallRunsWholeUnderLatencyAndBackPressure) {
   ASSERT_TRUE(off.ok) << "seed " << seed << ": " << failure(off);
   EXPECT_LE(plain.cycles, off.cycles);
   EXPECT_EQ(kept_on_chip(off), 0u);
+  EXPECT_LT(held.bytes.spills, off.bytes.spills);
 }
 
 // A ReLU folded into its conv keeps its clamp on the host when the clamp is not [0, 255]; a

@@ -213,9 +213,9 @@ TEST_P(TopCosim, MemoryLatencyAndBackPressure) {
 }
 
 // Weights per N-tile: each tile's weights load while the tiles before it compute (the compiler's
-// weight chunks, scheduled). The RTL's interlocks must hold every ExecuteMapping until its own
-// tile's Load is done: results equal the golden model's under latency and back-pressure, and
-// the cycles the cycle model's.
+// weight chunks, scheduled), and the first tile's input per K-pass. The RTL's interlocks must hold
+// every ExecuteMapping until its own tile's Load is done: results equal the golden model's under
+// latency and back-pressure, and the cycles the cycle model's.
 TEST_P(TopCosim, PerTileWeightsLoadWhileEarlierTilesCompute) {
   const std::uint64_t seed = test::test_seed();
   std::mt19937_64 rng(seed);
@@ -223,7 +223,8 @@ TEST_P(TopCosim, PerTileWeightsLoadWhileEarlierTilesCompute) {
   const int ah = p.ah, kunit = std::max(p.ah, p.aw);
   CompileOptions co;
   co.force = top::MappingChoice{0, 0, static_cast<std::uint32_t>(ah - 1)};
-  const auto g = random_gemm(rng, 3 * ah + 1, 3 * kunit, 5 * ah - 1);
+  // Two K-passes (2 AW K-VNs): the first tile's input loads per pass as well.
+  const auto g = random_gemm(rng, 3 * ah + 1, 2 * p.aw * kunit, 5 * ah - 1);
   const auto gp = top::compile_gemm(p, g, co);
   const auto cv = random_conv(rng, 6, 5, kunit, 4 * ah, 3, 1, 1, 1, 1);
   CompileOptions cco = co;
@@ -237,6 +238,14 @@ TEST_P(TopCosim, PerTileWeightsLoadWhileEarlierTilesCompute) {
           in.op == top::Op::kLoad && in.target == static_cast<std::uint32_t>(top::Target::kWbuf);
     }
     ASSERT_GE(w_loads, 2u) << what << ": one Load per tile\n" << prog->summary;
+    std::size_t a_loads = 0;
+    for (const auto& in : prog->instrs) {
+      a_loads += in.op == top::Op::kLoad &&
+                 in.target == static_cast<std::uint32_t>(top::Target::kSbufActive);
+    }
+    if (prog == &gp) {
+      ASSERT_GE(a_loads, 2u) << "one input Load per K-pass\n" << prog->summary;
+    }
     for (const auto& [lat, bp] :
          std::vector<std::pair<int, double>>{{2, 0.0}, {7, 0.0}, {3, 0.4}}) {
       SCOPED_TRACE(fmt::format("seed {} {} latency {} back-pressure {}", seed, what, lat, bp));

@@ -309,13 +309,14 @@ TEST(TopCompiler, DirectConvsMatchReference) {
 
 // Weights per N-tile (compiler_internal.hpp, weight_chunks): a layer with several N-tiles loads
 // each tile's weights in its own Load, and its first ExecuteMapping starts before the last
-// tile's weights start loading (by the cycle model of the scheduled program); the results stay
+// tile's weights have loaded (by the cycle model of the scheduled program); with more than one
+// K-pass, the first stream starts before the last pass's input has loaded. The results stay
 // exact. Direct convolutions load each tap's weights on their own as well.
 TEST(TopCompiler, WeightsLoadPerTileWhileEarlierTilesCompute) {
   const std::uint64_t seed = test::test_seed();
   Rng rng(seed);
   for (auto [ah, aw] : {std::pair{4, 4}, std::pair{8, 8}, std::pair{16, 16}, std::pair{4, 8}}) {
-    const TopParams p = params(ah, aw, 1024, 256);
+    const TopParams p = params(ah, aw, 8192, 256);
     // A tile of AH channels per mapping (the compiler may prefer column groups, whose tiles
     // interleave their channels and share one Load).
     const MappingChoice one_column_group{0, 0, static_cast<std::uint32_t>(ah - 1)};
@@ -337,7 +338,9 @@ TEST(TopCompiler, WeightsLoadPerTileWhileEarlierTilesCompute) {
         prog = compile_conv(p, c, o);
         want = conv_ref(c);
       } else {
-        const GemmLayer g = random_gemm(rng, uni(rng, 2 * ah, 4 * ah), kunit * uni(rng, 2, 6),
+        // i = 1: K beyond one pass (AW VNs), so the first tile's input loads per pass.
+        const GemmLayer g = random_gemm(rng, uni(rng, 2 * ah, 4 * ah),
+                                        kunit * (i == 1 ? aw * uni(rng, 2, 3) : uni(rng, 2, 6)),
                                         ah * tiles - uni(rng, 0, ah - 1));
         what = "GEMM " + shape(g);
         CompileOptions o;
@@ -348,19 +351,31 @@ TEST(TopCompiler, WeightsLoadPerTileWhileEarlierTilesCompute) {
       SCOPED_TRACE(fmt::format("seed {} {} {}", seed, p.to_string(), what));
       ASSERT_EQ(run(prog, p), want) << prog.summary;
       std::size_t first_map = prog.instrs.size(), last_w = 0, w_loads = 0;
+      std::size_t first_stream = prog.instrs.size(), last_a = 0, a_loads = 0;
       for (std::size_t k = 0; k < prog.instrs.size(); ++k) {
         const Instr& in = prog.instrs[k];
         if (in.op == Op::kMap) first_map = std::min(first_map, k);
+        if (in.op == Op::kStream) first_stream = std::min(first_stream, k);
         if (in.op == Op::kLoad && in.target == static_cast<std::uint32_t>(Target::kWbuf)) {
           last_w = k;
           ++w_loads;
         }
+        if (in.op == Op::kLoad && in.target == static_cast<std::uint32_t>(Target::kSbufActive)) {
+          last_a = k;
+          ++a_loads;
+        }
       }
       ASSERT_GE(w_loads, 2u) << "one Load for every tile's weights\n" << prog.summary;
       const Timing tm = predict(p, prog.instrs);
-      EXPECT_LT(tm.consume[first_map], tm.consume[last_w])
+      EXPECT_LT(tm.consume[first_map], tm.consume[last_w] + prog.instrs[last_w].count)
           << "the first ExecuteMapping waits for every tile's weights\n"
           << prog.summary;
+      if (i == 1) {
+        ASSERT_GE(a_loads, 2u) << "one Load of the input per K-pass\n" << prog.summary;
+        EXPECT_LT(tm.consume[first_stream], tm.consume[last_a] + prog.instrs[last_a].count)
+            << "the first ExecuteStreaming waits for every pass's input\n"
+            << prog.summary;
+      }
     }
   }
 }

@@ -202,9 +202,25 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
     em.copy(true, Target::kWbuf, tap * w_stride + ch.first, ch.end - ch.first,
             w_addr[0][tap] + (ch.first - plan.w_ranges[0].first));
   };
+  // The input per K-pass of the first tile, the same way: when the IVN layout puts the VN index
+  // outermost (orders 0 and 1: a VN's lines do not depend on F2) and each pass's VNs fill whole
+  // vn-rows, pass p loads its VNs on their own and streams with the layout cut after them
+  // (F2 = its last VN + 1), so the first stream waits for the first pass's input only.
+  const u64 ea_i = extent_a(plan.li);
+  const bool a_chunks = input_per_pass(g, p, m, plan.li, plan.ivn_given);
+  auto a_layout = [&](u64 pass) {
+    Layout l = li_at(0);
+    if (a_chunks) l.f2 = std::min<u64>((pass + 1) * m.kpar, plan.li.f2);
+    return l;
+  };
+  auto load_a = [&](u64 pass) {
+    const u64 first = pass * m.kpar * ea_i / g.aw * g.ah;
+    const u64 end = footprint(a_layout(pass), g);
+    em.copy(true, Target::kSbufActive, li_at(0).base + first, end - first, a_addr[0] + first);
+  };
   ins.push_back(Instr::config(p.zp_a, p.zp_w, false, p.quant.lo, p.quant.hi, lut));
   ins.push_back(Instr::set_layout(Op::kSetWvnLayout, late_w ? chunk_at(0, 0) : lw_at(0)));
-  ins.push_back(Instr::set_layout(Op::kSetIvnLayout, li_at(0)));
+  ins.push_back(Instr::set_layout(Op::kSetIvnLayout, a_layout(0)));
   ins.push_back(Instr::set_layout(Op::kSetOvnLayout, plan.lo));
   if (opt.finish) {
     em.copy(true, Target::kScale, 0, scale_words, scale_addr);
@@ -217,8 +233,12 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
     // loads), every other chunk and tap before its first use.
     const bool any_w = plan.w_ranges[0].first < plan.w_ranges[0].second;
     if (any_w) load_chunk(0, 0);
-    if (!plan.ivn_given) em.copy(true, Target::kSbufActive, li_at(0).base, fp_i, a_addr[0]);
-    Layout cur = chunk_at(0, 0);
+    if (a_chunks) {
+      load_a(0);
+    } else if (!plan.ivn_given) {
+      em.copy(true, Target::kSbufActive, li_at(0).base, fp_i, a_addr[0]);
+    }
+    Layout cur = chunk_at(0, 0), cur_i = a_layout(0);
     std::size_t c = 0;
     for (const Tile& t : plan.tiles) {
       if (chunks.size() > 1) c = static_cast<std::size_t>(&t - plan.tiles.data());
@@ -229,6 +249,13 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
         if (!(l == cur)) ins.push_back(Instr::set_layout(Op::kSetWvnLayout, l));
         cur = l;
         for (u64 pass = 0; pass < np; ++pass) {
+          if (a_chunks) {
+            const bool first_tile = &t == plan.tiles.data();
+            if (first_tile && pass > 0) load_a(pass);
+            const Layout li = a_layout(first_tile ? pass : np - 1);
+            if (!(li == cur_i)) ins.push_back(Instr::set_layout(Op::kSetIvnLayout, li));
+            cur_i = li;
+          }
           ins.push_back(Instr::map(pass * m.kpar, t.n0, m.grlog, m.gclog, m.vn - 1));
           const bool acc = tap > 0 || pass > 0 || opt.accumulate;
           const bool quant = tap + 1 == ntaps && pass + 1 == np && opt.finish;

@@ -187,6 +187,15 @@ struct WChunk {
 // load while earlier tiles compute. Otherwise one chunk with the plan's layout and lines.
 std::vector<WChunk> weight_chunks(const Geo& g, const Problem& p, const Plan& plan);
 
+// Whether the first tile's input loads per K-pass (compiler_emit.cpp): one group, no window,
+// more than one pass, an IVN layout `li` loaded from off-chip with the VN index outermost
+// (orders 0 and 1: a VN's lines do not depend on F2) whose passes fill whole vn-rows.
+inline bool input_per_pass(const Geo& g, const Problem& p, const Map& m, const Layout& li,
+                           bool given) {
+  return p.groups == 1 && !given && !p.direct && passes(g, p, m) > 1 &&
+         (li.order == 0 || li.order == 1) && m.kpar * extent_a(li) % g.aw == 0;
+}
+
 // ---------------------------------------------------------------------------------------------
 // compiler_route.cpp: BIRRD routes of the output runs (one per distinct port vector).
 

@@ -372,6 +372,23 @@ std::optional<Plan> evaluate(const Geo& g, const Problem& p, const Map& m,
     auto l = first_fit(
         g, a_extent(p), jg, m.kpar, [&](const Layout& c) { return ivn_ok(g, p, m, c); },
         [&](const Layout& c) { return fits(c, g, g.sd); }, need);
+    if (l && np > 1 && !input_per_pass(g, p, m, *l, false)) {
+      // A layout at most 1/8 larger whose first tile loads per K-pass, if one is conflict-free
+      // (its VN stride F0*F1 must be odd, e.g. M rounded up to an odd number).
+      const u64 fp = footprint(*l, g);
+      bool done = false;
+      for (bool extended : {false, true}) {
+        for (const Layout& c : layout_candidates(g, a_extent(p), jg, m.kpar, extended)) {
+          if (footprint(c, g) > fp + fp / 8) break;
+          if (input_per_pass(g, p, m, c, false) && ivn_ok(g, p, m, c) && fits(c, g, g.sd)) {
+            l = c;
+            done = true;
+            break;
+          }
+        }
+        if (done) break;
+      }
+    }
     if (l) {
       plan.li = *l;
       plan.ivn_stacked = p.groups > 1 && footprint(*l, g) * p.groups <= g.sd;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -31,6 +32,8 @@ struct RunArgs {
   std::string network, layer_name, dataflow, conv;
   std::string until, shrink;
   std::string hand_off;
+  std::string fault_layer;
+  std::optional<std::uint64_t> fault_layout_xor;
   std::string coverage;
   sim::Coverage counters;
 };
@@ -132,10 +135,20 @@ int run(RunArgs& a, const CLI::App* cmd) {
   if (!a.coverage.empty()) a.opt.coverage = &a.counters;
   sim::Stimulus stim;
   const bool whole = !a.network.empty() && a.layer_name.empty();
-  if (!whole && (!a.until.empty() || !a.shrink.empty() || !a.hand_off.empty())) {
+  if (!whole &&
+      (!a.until.empty() || !a.shrink.empty() || !a.hand_off.empty() || !a.fault_layer.empty())) {
     throw CLI::ValidationError("--until",
-                               "--until, --shrink and --hand-off apply to a whole network "
-                               "(--network without --layer-name)");
+                               "--until, --shrink, --hand-off and --fault-layer apply to a whole "
+                               "network (--network without --layer-name)");
+  }
+  if (a.fault_layout_xor && a.fault_layer.empty()) {
+    throw CLI::ValidationError("--fault-layout-xor", "needs --fault-layer");
+  }
+  if (a.fault_layout_xor == std::uint64_t{0}) {
+    throw CLI::ValidationError("--fault-layout-xor", "must not be 0");
+  }
+  if (!a.fault_layer.empty() && !a.fault_layout_xor && !a.opt.fault_from_cycle) {
+    throw CLI::ValidationError("--fault-layer", "needs --fault-cycle or --fault-layout-xor");
   }
   if (!a.network.empty()) {
     if (a.layer_name.empty()) {
@@ -165,7 +178,22 @@ int run(RunArgs& a, const CLI::App* cmd) {
           throw CLI::ValidationError("--hand-off", e.what());
         }
       }
-      n.opt.run = a.opt;  // latency, back-pressure, faults, coverage
+      n.opt.run = a.opt;             // latency, back-pressure, faults, coverage
+      if (!a.fault_layer.empty()) {  // the fault goes into one chained layer's run only
+        sim::NetworkFault f;
+        f.layer = a.fault_layer;
+        if (a.fault_layout_xor) {
+          f.kind = sim::NetworkFault::Kind::kLayout;
+          f.bits = *a.fault_layout_xor;
+        } else {
+          f.kind = sim::NetworkFault::Kind::kWrite;
+          f.bits = a.opt.fault_line_xor;
+          f.cycle = *a.opt.fault_from_cycle;
+        }
+        n.opt.fault = f;
+        n.opt.run.fault_from_cycle.reset();
+        n.opt.run.fault_line_xor = 0;
+      }
       if (!a.dataflow.empty()) n.opt.map.dataflow = parse_dataflow(a.dataflow);
       n.opt.map.direct = parse_conv(a.conv);
       const int rc = run_whole_network(n);
@@ -219,6 +247,13 @@ Command add_run(CLI::App& app) {
   run_cmd->add_option("--hand-off", a->hand_off,
                       "whole network: keep a layer's output on chip for the next layer: auto "
                       "(when the cycle model says it is no slower; the default), always, off");
+  run_cmd->add_option("--fault-layer", a->fault_layer,
+                      "test, whole network: put the fault (--fault-cycle, counted from the "
+                      "layer's program, or --fault-layout-xor) into this layer's run only; it "
+                      "must run in an on-chip chain (--hand-off)");
+  run_cmd->add_option("--fault-layout-xor", a->fault_layout_xor,
+                      "test, with --fault-layer: bits XORed into the base of the layer's output "
+                      "layout descriptors (the RTL writes the output elsewhere)");
   run_cmd->add_option("--shrink", a->shrink,
                       "whole network: SPATIAL,CHANNELS divisors of the input size and the "
                       "channels (a scaled-down network)");

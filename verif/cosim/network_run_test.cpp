@@ -247,6 +247,56 @@ TEST(TopNetworkFile, AFaultIsReportedWithItsLayerElementAndCycle) {
   EXPECT_NE(bad.mismatch.find("output [m="), std::string::npos) << bad.mismatch;
 }
 
+// Faults on the on-chip hand-off: a corrupted output layout descriptor of a layer that keeps its
+// output on chip, and dropped writes (every output write sent to another line) in it. The
+// checker names the layer, the output element and the cycle of the wrong write, found by
+// replaying the chain on a fresh DUT.
+TEST(TopNetworkFile, HandOffFaultsNameTheLayerTheElementAndTheCycle) {
+  const map::Network net = map::load_network(std::string(FEATHER_SOURCE_DIR) +
+                                             "/sw/networks/examples/residual_small.yaml");
+  const std::uint64_t seed = test::test_seed();
+  sim::NetworkRunOptions opt;
+  opt.hand_off = sim::HandOff::kAlways;
+  const sim::NetworkReport clean = sim::run_network(net, 4, 4, seed, opt);
+  ASSERT_TRUE(clean.ok) << failure(clean);
+  // The first layer of a chain (its output stays in the buffer: the state at the end of its
+  // program shows the fault) and the second (its program continues the DUT: the replay).
+  std::string producer, layer;
+  for (const auto& lr : clean.layers) {
+    if (producer.empty() && lr.output_on_chip) producer = lr.name;
+    if (layer.empty() && lr.input_on_chip) layer = lr.name;
+  }
+  ASSERT_FALSE(producer.empty() || layer.empty()) << "no chain";
+  using Kind = sim::NetworkFault::Kind;
+  for (const auto& f : {sim::NetworkFault{producer, Kind::kLayout, 16, 0},
+                        sim::NetworkFault{producer, Kind::kWrite, 1, 0},
+                        sim::NetworkFault{layer, Kind::kLayout, 16, 0},
+                        sim::NetworkFault{layer, Kind::kWrite, 1, 0},
+                        sim::NetworkFault{layer, Kind::kWrite, 2, 40}}) {
+    SCOPED_TRACE(fmt::format("seed {} layer {} fault {} bits {} cycle {}", seed, f.layer,
+                             f.kind == Kind::kLayout ? "layout" : "write", f.bits, f.cycle));
+    opt.fault = f;
+    const sim::NetworkReport r = sim::run_network(net, 4, 4, seed, opt);
+    ASSERT_FALSE(r.ok);
+    const auto& bad = r.layers.back();
+    EXPECT_FALSE(bad.ok);
+    EXPECT_EQ(bad.name, f.layer) << bad.mismatch;
+    EXPECT_NE(bad.mismatch.find("layer '" + f.layer + "': output element ["), std::string::npos)
+        << bad.mismatch;
+    EXPECT_NE(bad.mismatch.find("RTL divergence: cycle "), std::string::npos) << bad.mismatch;
+    std::cout << "[ fault    ] "
+              << bad.mismatch.substr(0,
+                                     bad.mismatch.find('\n', bad.mismatch.find("RTL divergence")))
+              << "\n";
+  }
+  // A fault must name a layer that exists and runs in a chain.
+  opt.fault = sim::NetworkFault{"no-such-layer", Kind::kWrite, 1, 0};
+  EXPECT_THROW(sim::run_network(net, 4, 4, seed, opt), std::invalid_argument);
+  opt.fault = sim::NetworkFault{layer, Kind::kWrite, 1, 0};
+  opt.hand_off = sim::HandOff::kOff;
+  EXPECT_THROW(sim::run_network(net, 4, 4, seed, opt), std::invalid_argument);
+}
+
 TEST(TopNetworkFile, AnUnknownUntilLayerIsNamed) {
   const map::Network net = map::load_network(std::string(FEATHER_SOURCE_DIR) +
                                              "/sw/networks/examples/residual_small.yaml");

@@ -369,6 +369,22 @@ TEST(RunDebug, TopRunOptionsAreChecked) {
   o = run(base + " --fault-cycle 0 --fault-line-xor 4096");
   EXPECT_EQ(o.status, 2) << o.text;
   EXPECT_NE(o.text.find("wider than the 10-bit line field"), std::string::npos) << o.text;
+  // Faults confined to one layer of a whole network.
+  const std::string net = kFeather + " run --network " + std::string(FEATHER_SOURCE_DIR) +
+                          "/sw/networks/examples/residual_small.yaml --array 4x4 --seed 1";
+  o = run(base + " --fault-layer x --fault-cycle 3");
+  EXPECT_EQ(o.status, 2) << o.text;
+  EXPECT_NE(o.text.find("apply to a whole network"), std::string::npos) << o.text;
+  o = run(net + " --fault-layout-xor 16");
+  EXPECT_EQ(o.status, 2) << o.text;
+  EXPECT_NE(o.text.find("needs --fault-layer"), std::string::npos) << o.text;
+  o = run(net + " --fault-layer b.conv1");
+  EXPECT_EQ(o.status, 2) << o.text;
+  EXPECT_NE(o.text.find("needs --fault-cycle or --fault-layout-xor"), std::string::npos) << o.text;
+  o = run(net + " --hand-off always --fault-layer b.conv2 --fault-cycle 40");
+  EXPECT_EQ(o.status, 1) << o.text;
+  EXPECT_NE(o.text.find("layer 'b.conv2': output element ["), std::string::npos) << o.text;
+  EXPECT_NE(o.text.find("RTL divergence: cycle "), std::string::npos) << o.text;
   // A passing run with a window: tracing switches at its edges, no divergence.
   o = run(base + t + " --trace-start 20 --trace-stop 60");
   EXPECT_EQ(o.status, 0) << o.text;

@@ -162,16 +162,14 @@ std::int64_t as_signed(int buffer, std::uint32_t v) {
                      : static_cast<std::int64_t>(v);
 }
 
-// A divergence on a buffer line (unit "sbuf.half<H>.bank<B>.line<L>", "wbuf..." or "obuf..."):
-// runs the program a second time (deterministic: same options, no waveform) watching that line
-// in every bank (and the other lines of [lines.first, lines.second), the Store that read it, up
-// to kMaxWatch line-banks), and moves the divergence to the cycle of the earliest write of a
-// value the golden model never has in that line-bank (for the output buffer, whose lines also
-// hold partial sums within an instruction, only the last write of each counts), or says that a
-// write is missing.
-void locate_wrong_write(const TopDutInfo& info, const std::vector<top::Instr>& prog,
-                        const top::Memory& memory, const RunOptions& ro,
-                        const top::Golden& final_golden,
+}  // namespace
+
+namespace detail {
+
+void locate_wrong_write(const TopDutInfo& info, const std::vector<Replay>& before,
+                        const top::Golden& start, const std::vector<top::Instr>& golden_prog,
+                        const std::vector<top::Instr>& rtl_prog, const top::Memory& memory,
+                        const RunOptions& ro, const top::Golden& final_golden,
                         std::pair<std::uint64_t, std::uint64_t> lines, LayerReport& rep) {
   constexpr std::size_t kMaxWatch = 4096;
   Divergence& d = *rep.divergence;
@@ -212,17 +210,21 @@ void locate_wrong_write(const TopDutInfo& info, const std::vector<top::Instr>& p
   // Every value a watched line-bank holds in the golden model between instructions.
   std::vector<std::set<std::uint32_t>> legal(n);
   {
-    top::Golden g(info.params);
+    top::Golden g = start;
     top::Memory m = memory;
     for (std::size_t k = 0; k < n; ++k) legal[k].insert(value(g, again.watch[k]));
-    for (const auto& in : prog) {
+    for (const auto& in : golden_prog) {
       if (g.execute(in, m) != top::Err::kNone) break;
       for (std::size_t k = 0; k < n; ++k) legal[k].insert(value(g, again.watch[k]));
     }
   }
   auto dut = info.make();
+  for (const Replay& r : before) {
+    top::Memory m = r.memory;
+    (void)run_program(*dut, r.instrs, m, r.opt);
+  }
   top::Memory mem = memory;
-  const RunResult r = run_program(*dut, prog, mem, again);
+  const RunResult r = run_program(*dut, rtl_prog, mem, again);
   // Per line-bank: the first wrong write (streaming, stationary) or the last write (output)
   // before the divergence was seen; then the earliest of the wrong ones.
   std::vector<std::optional<RunResult::Change>> pick(n);
@@ -284,10 +286,6 @@ void locate_wrong_write(const TopDutInfo& info, const std::vector<top::Instr>& p
   }
 }
 
-}  // namespace
-
-namespace detail {
-
 top::Memory check_on_rtl(const TopDutInfo& info, const std::vector<top::Instr>& instrs,
                          const top::Memory& memory, const RunOptions& opt, LayerReport& rep,
                          std::string& diff) {
@@ -348,7 +346,7 @@ top::Memory check_on_rtl(const TopDutInfo& info, const std::vector<top::Instr>& 
       const auto& in = instrs[gr.stores[*rep.run.divergent_store].instr];
       lines = {in.line, in.line + in.count};
     }
-    locate_wrong_write(info, instrs, memory, ro, golden, lines, rep);
+    locate_wrong_write(info, {}, top::Golden(p), instrs, instrs, memory, ro, golden, lines, rep);
   }
   if (!opt.trace.empty()) {
     rep.gtkw = gtkw_path_for(opt.trace);

@@ -54,7 +54,70 @@ Compiled compile(const top::TopParams& p, const Job& j, const std::optional<top:
   return c;
 }
 
+// The output tensor O[m][n] as it lies in the DUT's streaming buffer.
+std::vector<std::uint8_t> output_in_buffer(const TopDut& dut, const top::OutputPlacement& o) {
+  const top::TopParams& p = dut.params();
+  const int half = o.inactive ? 1 - dut.half() : dut.half();
+  std::vector<std::uint8_t> v(static_cast<std::size_t>(o.m) * static_cast<std::size_t>(o.n));
+  for (int m = 0; m < o.m; ++m) {
+    for (int n = 0; n < o.n; ++n) {
+      const auto a =
+          o.layout.addr(static_cast<std::uint64_t>(m), static_cast<std::uint64_t>(n / p.ah),
+                        static_cast<std::uint32_t>(n % p.ah), p.aw, p.ah);
+      v[static_cast<std::size_t>(m) * static_cast<std::size_t>(o.n) + static_cast<std::size_t>(n)] =
+          dut.sbuf(half, static_cast<int>(a.bank), a.line);
+    }
+  }
+  return v;
+}
+
+// "layer 'L': output element [h=..][w=..][c=..]: expected E, actual A" for the first element
+// that differs (a GEMM's [m][n]), or "".
+std::string first_wrong_element(const map::Layer& l, const std::vector<std::uint8_t>& want,
+                                const std::vector<std::uint8_t>& got, std::size_t width) {
+  for (std::size_t i = 0; i < std::min(want.size(), got.size()); ++i) {
+    if (want[i] == got[i]) continue;
+    const std::size_t m = i / width, n = i % width;
+    const std::string at =
+        l.kind == map::OpKind::kConv
+            ? fmt::format("[h={}][w={}][c={}]", m / static_cast<std::size_t>(l.wo()),
+                          m % static_cast<std::size_t>(l.wo()), n)
+            : fmt::format("[m={}][n={}]", m, n);
+    return fmt::format("layer '{}': output element {}: expected {}, actual {}\n", l.name, at,
+                       want[i], got[i]);
+  }
+  return "";
+}
+
 }  // namespace
+
+std::string Chain::locate(const top::Golden& start, const std::vector<top::Instr>& golden_prog,
+                          const std::vector<top::Instr>& rtl_prog, const top::Memory& memory,
+                          const RunOptions& ro, const GoldenRun& gr, const RunResult& r,
+                          const std::string& diff) {
+  LayerReport rep;
+  const std::uint64_t last = r.cycles ? r.cycles - 1 : 0;
+  if (r.divergence) {
+    rep.divergence = r.divergence;
+    rep.divergence_text = r.divergence_text;
+  } else if (auto d = first_state_divergence(*dut_, golden_, last)) {
+    rep.divergence = std::move(d);
+    rep.divergence_text = fmt::format("cycle {} (end of the layer's program): {}", last,
+                                      diff.substr(0, diff.find('\n')));
+  } else {
+    return "";
+  }
+  std::pair<std::uint64_t, std::uint64_t> lines{0, 0};
+  if (r.divergent_store) {
+    const auto& in = golden_prog[gr.stores[*r.divergent_store].instr];
+    lines = {in.line, in.line + in.count};
+  }
+  RunOptions again = ro;
+  again.expect_stores = &gr.stores;
+  locate_wrong_write(info_, history_, start, golden_prog, rtl_prog, memory, again, golden_, lines,
+                     rep);
+  return "RTL divergence: " + rep.divergence_text + "\n";
+}
 
 Chain::Chain(const TopDutInfo& info, const RunOptions& run, bool always)
     : info_(info), run_(run), always_(always), golden_(info.params) {}
@@ -70,7 +133,7 @@ bool Chain::linkable(const map::Network& net, std::size_t i) {
 
 bool Chain::run(std::size_t index, const Job& job, const Job* next, int producer,
                 const std::function<std::uint64_t(const Job&)>& mapped, NetworkLayerReport& lr,
-                std::vector<std::uint8_t>& out, std::string& why) {
+                std::vector<std::uint8_t>& out, std::string& why, const NetworkFault* fault) {
   const top::TopParams& p = info_.params;
   const bool in_chip = holds(producer);
   const std::optional<top::Layout> in =
@@ -108,7 +171,9 @@ bool Chain::run(std::size_t index, const Job& job, const Job* next, int producer
   if (!in_chip) {
     dut_ = info_.make();
     golden_ = top::Golden(p);
+    history_.clear();
   }
+  const top::Golden start = golden_;
   top::Memory gold_mem = prog.memory;
   const GoldenRun gr = run_golden(golden_, prog.instrs, gold_mem);
   if (gr.info.err != top::Err::kNone) {
@@ -121,8 +186,17 @@ bool Chain::run(std::size_t index, const Job& job, const Job* next, int producer
   ro.reset = !in_chip;
   ro.expect_stores = &gr.stores;
   ro.trace.clear();
+  std::vector<top::Instr> rtl_instrs = prog.instrs;
+  if (fault && fault->kind == NetworkFault::Kind::kLayout) {
+    for (auto& ins : rtl_instrs) {
+      if (ins.op == top::Op::kSetOvnLayout) ins.layout.base ^= fault->bits;
+    }
+  } else if (fault) {
+    ro.fault_from_cycle = fault->cycle;
+    ro.fault_line_xor = fault->bits;
+  }
   top::Memory mem = prog.memory;
-  const RunResult r = run_program(*dut_, prog.instrs, mem, ro);
+  const RunResult r = run_program(*dut_, rtl_instrs, mem, ro);
   lr.sim_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   lr.cycles = r.cycles;
   // The model continues from what the program before it on this DUT left (a fresh DUT: reset).
@@ -141,11 +215,20 @@ bool Chain::run(std::size_t index, const Job& job, const Job* next, int producer
   diff += compare_state(*dut_, golden_);
   if (!(mem == gold_mem)) diff += "off-chip memory differs from the golden model's\n";
   out = keep ? top::read_output(p, prog.out, golden_) : top::read_output(p, prog.out, mem);
-  diff += map::output_mismatches(c->expected, out, static_cast<std::size_t>(prog.out.n));
+  // The RTL's output where the next layer reads it (kept: its streaming half), element by element.
+  const std::vector<std::uint8_t> rtl_out = keep ? output_in_buffer(*dut_, prog.out) : out;
+  diff += map::output_mismatches(c->expected, rtl_out, static_cast<std::size_t>(prog.out.n));
   if (!diff.empty()) {
+    why +=
+        first_wrong_element(job.layer, c->expected, rtl_out, static_cast<std::size_t>(prog.out.n));
+    why += locate(start, prog.instrs, rtl_instrs, prog.memory, ro, gr, r, diff);
     why += diff;
     return true;
   }
+  Replay done{std::move(rtl_instrs), prog.memory, ro};
+  done.opt.expect_stores = nullptr;
+  done.opt.coverage = nullptr;
+  history_.push_back(std::move(done));
   if (keep) {
     resident_ = static_cast<int>(index);
     resident_layout_ = prog.out.layout;

@@ -17,6 +17,7 @@
 #include "feather/top/golden.hpp"
 #include "feather/top/isa.hpp"
 #include "feather/top/timing.hpp"
+#include "layer_check.hpp"
 
 namespace feather::sim::detail {
 
@@ -77,12 +78,22 @@ class Chain {
   // (nothing ran: the caller maps the layer as usual, and nothing is resident any more). Fills
   // the report's cycles, bytes, mapping, and `out` with the layer's output; a difference from
   // the golden model or the layer reference goes to `why`.
+  // `fault` (tests): corrupts this layer's RTL run; a difference is then located (the cycle of
+  // the wrong write, by a replay of the chain's programs) like any other.
   bool run(std::size_t index, const Job& job, const Job* next, int producer,
            const std::function<std::uint64_t(const Job&)>& mapped, NetworkLayerReport& lr,
-           std::vector<std::uint8_t>& out, std::string& why);
+           std::vector<std::uint8_t>& out, std::string& why, const NetworkFault* fault = nullptr);
   void drop() { resident_ = -1; }
 
  private:
+  // The first divergence of the program just run (the off-chip writes, else the state at its
+  // end), moved to the cycle of the wrong write by a replay of the chain: "RTL divergence:
+  // cycle C: ...", or "" when the state equals the golden model's.
+  std::string locate(const top::Golden& start, const std::vector<top::Instr>& golden_prog,
+                     const std::vector<top::Instr>& rtl_prog, const top::Memory& memory,
+                     const RunOptions& ro, const GoldenRun& gr, const RunResult& r,
+                     const std::string& diff);
+
   const TopDutInfo& info_;
   RunOptions run_;
   bool always_ = false;
@@ -90,7 +101,8 @@ class Chain {
   top::Golden golden_;
   int resident_ = -1;  // the layer whose output is in the active streaming half
   top::Layout resident_layout_;
-  top::TimelineCarry carry_;  // the cycle model's state after the DUT's last program
+  top::TimelineCarry carry_;     // the cycle model's state after the DUT's last program
+  std::vector<Replay> history_;  // the programs run on dut_ since its reset
 };
 
 }  // namespace feather::sim::detail

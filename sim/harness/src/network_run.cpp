@@ -320,6 +320,17 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
   };
   std::optional<Chain> chain;
   if (opt.hand_off != HandOff::kOff) chain.emplace(info, opt.run, opt.hand_off == HandOff::kAlways);
+  if (opt.fault) {
+    if (!net.find(opt.fault->layer)) {
+      throw std::invalid_argument(
+          fmt::format("fault: network '{}' has no layer named '{}'", net.name, opt.fault->layer));
+    }
+    if (!chain) {
+      throw std::invalid_argument(
+          fmt::format("fault in layer '{}': faults go into the on-chip hand-off, which is off",
+                      opt.fault->layer));
+    }
+  }
   rep.ok = true;
   for (std::size_t i = 0; i < stop && rep.ok; ++i) {
     const auto tl = Clock::now();
@@ -361,6 +372,7 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
         }
       }
       lr.instances = jobs.size();
+      const bool faulted = opt.fault && opt.fault->layer == l.name;
       out.data.assign(out.shape.size(), 0);
       lr.ok = true;
       bool done = false;
@@ -378,8 +390,14 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
                      .front();
         }
         done = chain->run(i, jobs[0], next ? &*next : nullptr, prods[0], plan_cycles, lr, out.data,
-                          why);
+                          why, faulted ? &*opt.fault : nullptr);
         if (done) lr.ok = why.empty();
+      }
+      if (faulted && !done) {
+        throw std::invalid_argument(fmt::format(
+            "fault in layer '{}': the layer does not run in an on-chip chain (it neither reads "
+            "its input nor keeps its output on chip)",
+            l.name));
       }
       if (!done) {
         if (chain) chain->drop();

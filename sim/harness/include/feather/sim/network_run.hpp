@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,23 @@ enum class HandOff { kOff, kWhenFaster, kAlways };
 HandOff parse_hand_off(const std::string& text);
 const char* to_string(HandOff h);
 
+// Test: a fault in the RTL run of one layer that runs in an on-chip chain (the hand-off); the
+// golden model and the references run the fault-free program. The checker must name the
+// layer, the tensor element and the cycle (NetworkLayerReport::mismatch).
+struct NetworkFault {
+  enum class Kind {
+    kLayout,  // a corrupted layout descriptor: `bits` XORed into the base of the layer's
+              // SetOVNLayout instructions (the RTL writes the output elsewhere)
+    kWrite,   // dropped writes: `bits` XORed into the line of every output-buffer and
+              // requantized streaming-buffer write from `cycle` of the layer's program on (the
+              // right lines are never written)
+  };
+  std::string layer;
+  Kind kind = Kind::kWrite;
+  std::uint64_t bits = 1;
+  std::uint64_t cycle = 0;
+};
+
 struct NetworkRunOptions {
   RunOptions run;       // latency, back-pressure (no waveform: a network is too long)
   map::MapOptions map;  // the mapper's options for every layer
@@ -104,6 +122,9 @@ struct NetworkRunOptions {
   // predicts the pair no slower than with the output stored and the next layer mapped,
   // kAlways whenever it can; kOff: every layer through off-chip memory.
   HandOff hand_off = HandOff::kWhenFaster;
+  // Test: a fault in one chained layer's RTL run (std::invalid_argument if the layer does not
+  // exist or does not run in a chain).
+  std::optional<NetworkFault> fault;
   // Called after every layer (for a progress bar and a table printed as it runs).
   std::function<void(const NetworkLayerReport&, const NetworkReport&)> on_layer;
 };

@@ -31,16 +31,19 @@ struct Compiled {
   std::vector<std::uint8_t> expected;  // the layer reference's output
 };
 
-// The layer's one program: its input in the buffer in `in` (or loaded), its output stored or
-// kept in the active streaming half.
+// The layer's one program: its input in the buffer in `in` (or loaded; `direct`: by direct
+// convolution even so), its output stored or kept in the active streaming half, written in
+// `out` if given.
 Compiled compile(const top::TopParams& p, const Job& j, const std::optional<top::Layout>& in,
-                 bool store, int latency, bool with_reference) {
+                 bool store, int latency, bool with_reference,
+                 const std::optional<top::Layout>& out = std::nullopt, bool direct = false) {
   top::CompileOptions co;
   co.input_in_buffer = in;
   co.store_output = store;
   co.swap_output = true;
   co.timing.latency = latency;
-  co.direct_conv = in.has_value() && !reads_in_place(j.layer);
+  co.output_layout = out;
+  co.direct_conv = (in.has_value() || direct) && !reads_in_place(j.layer);
   Compiled c;
   if (j.layer.kind == map::OpKind::kConv) {
     const top::ConvLayer cv = map::conv_of(j.layer, j.operands);
@@ -52,6 +55,18 @@ Compiled compile(const top::TopParams& p, const Job& j, const std::optional<top:
     if (with_reference) c.expected = top::gemm_ref(g);
   }
   return c;
+}
+
+// The input layout a program loads its streamed operand into (the largest SetIVNLayout: the
+// first tile may stream a prefix of it per K-pass), without its window.
+std::optional<top::Layout> input_layout_of(const top::TopParams& p, const top::Program& prog) {
+  std::optional<top::Layout> l;
+  for (const top::Instr& in : prog.instrs) {
+    if (in.op != top::Op::kSetIvnLayout) continue;
+    if (!l || in.layout.end_line(p.aw, p.ah) > l->end_line(p.aw, p.ah)) l = in.layout;
+  }
+  if (l) l->window = {};
+  return l;
 }
 
 // The output tensor O[m][n] as it lies in the DUT's streaming buffer.
@@ -149,7 +164,24 @@ bool Chain::run(std::size_t index, const Job& job, const Job* next, int producer
   if (next) {
     try {
       c = compile(p, job, in, false, run_.latency, true);
-      const Compiled n = compile(p, *next, c->prog.out.layout, true, run_.latency, false);
+      Compiled n = compile(p, *next, c->prog.out.layout, true, run_.latency, false);
+      // Or this layer writes the layout the next one would load its input into from off-chip
+      // memory (BIRRD reorders on the way), if that pair is faster.
+      try {
+        const Compiled alone =
+            compile(p, *next, std::nullopt, true, run_.latency, false, std::nullopt, true);
+        const std::optional<top::Layout> want = input_layout_of(p, alone.prog);
+        if (want && !(*want == c->prog.out.layout)) {
+          Compiled c2 = compile(p, job, in, false, run_.latency, true, want);
+          Compiled n2 = compile(p, *next, c2.prog.out.layout, true, run_.latency, false);
+          if (cycles(c2.prog) + cycles(n2.prog) < cycles(c->prog) + cycles(n.prog)) {
+            c = std::move(c2);
+            n = std::move(n2);
+          }
+        }
+      } catch (const std::invalid_argument&) {
+        // The producer cannot write that layout (conflicts, routes): keep its own.
+      }
       // Against: this layer as it would run otherwise (stored; mapped unless its input is on
       // chip) and the next one mapped.
       keep = always_ || cycles(c->prog) + cycles(n.prog) <=

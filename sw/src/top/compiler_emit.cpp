@@ -188,8 +188,10 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
   };
   // Weights per N-tile and tap (weight_chunks), each loaded just before its first
   // ExecuteMapping (the scheduler moves Loads earlier, to where the memory engine is free): one
-  // group, with every tap's weights resident.
-  const bool late_w = p.groups == 1 && (ntaps == 1 || w_stride > 0);
+  // group. When not every tap's weights fit at once (w_stride 0), each tile reloads each tap's
+  // weights, its own channels only, into the same lines.
+  const bool late_w = p.groups == 1;
+  const bool resident = ntaps == 1 || w_stride > 0;
   const std::vector<WChunk> chunks =
       late_w ? weight_chunks(g, p, plan) : std::vector<WChunk>(1, WChunk{plan.lw, 0, 0});
   auto chunk_at = [&](std::size_t c, u64 tap) {
@@ -242,15 +244,15 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
     std::size_t c = 0;
     for (const Tile& t : plan.tiles) {
       if (chunks.size() > 1) c = static_cast<std::size_t>(&t - plan.tiles.data());
+      const bool first_tile = &t == plan.tiles.data();
       for (u64 tap = 0; tap < ntaps; ++tap) {
-        const bool first_use = chunks.size() > 1 || &t == plan.tiles.data();
-        if (any_w && first_use && !(c == 0 && tap == 0)) load_chunk(c, tap);
+        const bool load = !resident || chunks.size() > 1 || first_tile;
+        if (any_w && load && !(first_tile && tap == 0)) load_chunk(c, tap);
         const Layout l = chunk_at(c, tap);
         if (!(l == cur)) ins.push_back(Instr::set_layout(Op::kSetWvnLayout, l));
         cur = l;
         for (u64 pass = 0; pass < np; ++pass) {
           if (a_chunks) {
-            const bool first_tile = &t == plan.tiles.data();
             if (first_tile && pass > 0) load_a(pass);
             const Layout li = a_layout(first_tile ? pass : np - 1);
             if (!(li == cur_i)) ins.push_back(Instr::set_layout(Op::kSetIvnLayout, li));
@@ -278,7 +280,6 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
         em.copy(true, Target::kWbuf, tap * w_stride + first, end - first, w_addr[grp][tap]);
       }
     };
-    const bool resident = ntaps == 1 || w_stride > 0;
     if (resident) {
       for (u64 tap = 0; tap < ntaps; ++tap) load_w(tap);
     }

@@ -229,6 +229,33 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
     em.copy(true, Target::kOzp, 0, ozp_words, ozp_addr);
     if (lut) em.copy(true, Target::kLut, 0, lut_words, lut_addr);
   }
+  // The output per N-tile: when the OVN layout puts the channel-VN index outermost (orders 0
+  // and 1), each tile's channels fill whole vn-rows, and a tile has streams without
+  // requantization (K-passes or taps) that a Store can run beside, each tile's output is stored
+  // from the inactive half (where the requantization writes it) once the tile is done; the
+  // scheduler moves each Store under the next tile's streams.
+  std::vector<std::pair<u64, u64>> out_chunks;  // per tile: lines [first, end) from the base
+  if (store && late_w && plan.tiles.size() > 1 && (ntaps > 1 || np > 1) &&
+      (plan.lo.order == 0 || plan.lo.order == 1)) {
+    const u64 e = extent_a(plan.lo);
+    auto line_of_q = [&](u64 q) { return q * e / g.aw * g.ah; };
+    for (std::size_t t = 0; t < plan.tiles.size(); ++t) {
+      const u64 n0 = plan.tiles[t].n0;
+      const u64 next = t + 1 < plan.tiles.size() ? plan.tiles[t + 1].n0 : p.n;
+      const u64 last = n0 + (m.vn - 1) + g.ah * (m.gc - 1);
+      if (next <= n0 || n0 % g.ah != 0 || std::min(last, p.n - 1) >= next ||
+          n0 / g.ah * e % g.aw != 0) {
+        out_chunks.clear();
+        break;
+      }
+      const u64 end = t + 1 < plan.tiles.size() ? line_of_q(next / g.ah) : fp_o;
+      if (t + 1 < plan.tiles.size() && (next % g.ah != 0 || end <= line_of_q(n0 / g.ah))) {
+        out_chunks.clear();
+        break;
+      }
+      out_chunks.emplace_back(line_of_q(n0 / g.ah), end);
+    }
+  }
   std::size_t tile_index = 0;
   if (late_w) {
     // The first tile's weights before its input (its ExecuteMapping runs while the input
@@ -266,6 +293,10 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
           }
         }
       }
+      if (!out_chunks.empty()) {
+        const auto [first, end] = out_chunks[static_cast<std::size_t>(&t - plan.tiles.data())];
+        em.copy(false, Target::kSbufInactive, plan.lo.base + first, end - first, out_addr + first);
+      }
     }
     tile_index = plan.tiles.size();
   }
@@ -302,7 +333,7 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
   if (opt.finish && opt.swap_output) {
     ins.push_back(Instr::config(p.zp_a, p.zp_w, true, p.quant.lo, p.quant.hi, lut));
   }
-  if (store) {
+  if (store && out_chunks.empty()) {
     em.copy(false, opt.swap_output ? Target::kSbufActive : Target::kSbufInactive, plan.lo.base,
             fp_o, out_addr);
   }

@@ -477,6 +477,33 @@ std::optional<Plan> evaluate(const Geo& g, const Problem& p, const Map& m,
         if (best_es == plan.tiles.size()) break;  // sorted by footprint: nothing better follows
       }
     }
+    // With several N-tiles that each have streams without requantization, an output layout
+    // with the channel-VN index outermost (orders 0 and 1, at most 1/8 larger, as few runs)
+    // lets each tile's output be stored while the next tile computes (compiler_emit.cpp).
+    if (found && !out_given && plan.tiles.size() > 1 && (taps(p) > 1 || np > 1) &&
+        plan.lo.order != 0 && plan.lo.order != 1) {
+      const u64 fp = footprint(plan.lo, g);
+      for (const Layout& l : layout_candidates(g, p.m, q, m.kpar, false)) {
+        if (footprint(l, g) > fp + fp / 8) break;
+        if ((l.order != 0 && l.order != 1) || !fits(l, g, depth)) continue;
+        std::vector<std::vector<EsRun>> runs;
+        u64 n_es = 0;
+        bool legal = true;
+        for (const Tile& t : plan.tiles) {
+          if (!tile_banks(g, p, m, l, t, bv)) {
+            legal = false;
+            break;
+          }
+          runs.push_back(schedule_tile(g, m, nb, bv));
+          n_es += runs.back().size();
+          if (n_es > best_es) break;
+        }
+        if (!legal || n_es > best_es) continue;
+        plan.lo = l;
+        plan.runs = std::move(runs);
+        break;
+      }
+    }
     if (!found) {
       // For the error message: the smallest conflict-free output layout, fitting or not.
       u64 need = kNone;

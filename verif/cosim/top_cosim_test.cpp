@@ -49,6 +49,20 @@ sim::RunResult run_and_check(sim::TopDut& dut, const Program& prog, const sim::R
   return res;
 }
 
+// The same on a fresh DUT with off-chip latency `lat` and back-pressure `bp` (its pattern from
+// seed + lat).
+sim::RunResult run_with_memory(const sim::TopDutInfo& info, std::unique_ptr<sim::TopDut>& dut,
+                               const Program& prog, int lat, double bp, std::uint64_t seed,
+                               top::Memory& rtl_mem) {
+  sim::RunOptions opt;
+  opt.latency = lat;
+  opt.backpressure = bp;
+  opt.seed = seed + static_cast<std::uint64_t>(lat);
+  dut = info.make();
+  top::Golden golden(dut->params());
+  return run_and_check(*dut, prog, opt, golden, rtl_mem);
+}
+
 void report(const std::string& what, const sim::TopDut& dut, const Program& prog,
             const sim::RunResult& res) {
   const auto& p = dut.params();
@@ -196,14 +210,8 @@ TEST_P(TopCosim, MemoryLatencyAndBackPressure) {
   for (const auto& [lat, bp] : std::vector<std::pair<int, double>>{
            {1, 0.0}, {2, 0.0}, {9, 0.0}, {1, 0.3}, {5, 0.5}, {30, 0.7}}) {
     SCOPED_TRACE(fmt::format("latency {} back-pressure {}", lat, bp));
-    sim::RunOptions opt;
-    opt.latency = lat;
-    opt.backpressure = bp;
-    opt.seed = seed + static_cast<std::uint64_t>(lat);
-    dut_ = info_->make();
-    top::Golden golden(p);
     top::Memory mem;
-    const auto res = run_and_check(*dut_, prog, opt, golden, mem);
+    const auto res = run_with_memory(*info_, dut_, prog, lat, bp, seed, mem);
     EXPECT_EQ(top::read_output(p, prog.out, mem), top::gemm_ref(g));
     if (base_cycles == 0) base_cycles = res.cycles;
     EXPECT_GE(res.cycles, base_cycles);
@@ -249,14 +257,8 @@ TEST_P(TopCosim, PerTileWeightsLoadWhileEarlierTilesCompute) {
     for (const auto& [lat, bp] :
          std::vector<std::pair<int, double>>{{2, 0.0}, {7, 0.0}, {3, 0.4}}) {
       SCOPED_TRACE(fmt::format("seed {} {} latency {} back-pressure {}", seed, what, lat, bp));
-      sim::RunOptions opt;
-      opt.latency = lat;
-      opt.backpressure = bp;
-      opt.seed = seed + static_cast<std::uint64_t>(lat);
-      dut_ = info_->make();
-      top::Golden golden(p);
       top::Memory mem;
-      const auto res = run_and_check(*dut_, *prog, opt, golden, mem);
+      const auto res = run_with_memory(*info_, dut_, *prog, lat, bp, seed, mem);
       EXPECT_EQ(top::read_output(p, prog->out, mem), want) << "output tensor";
       if (bp == 0.0) {
         EXPECT_EQ(res.cycles, top::predict(p, prog->instrs, {.latency = lat}).cycles)

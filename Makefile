@@ -38,7 +38,7 @@ coverage: deps
 	$(COV_BUILD)/sim/feather regress coverage --coverage -j $(COV_JOBS) --out out/regress/coverage
 
 .PHONY: deps configure build test test-sanitize fuzz-build fuzz-smoke fuzz-nightly nightly demo bench \
-  format clean mapper-tables compare-tables network-tables
+  format clean mapper-tables compare-tables network-tables layer-tables
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -110,8 +110,13 @@ mapper-tables: build
 	$(BUILD)/bench/feather_map_bench --array 8x8 16x16 32x32 >$(BUILD)/map_bench.md
 	docs/splice.sh docs/mapper.md mapper-search $(BUILD)/map_bench.md
 
+# docs/performance.md, "Whole layers": the layer presets on the 16x16 RTL, bit-exact checked.
+layer-tables: build
+	$(BUILD)/bench/feather_layer_bench --array 16x16 --markdown >$(BUILD)/layer_util.md
+	docs/splice.sh docs/performance.md layer-util $(BUILD)/layer_util.md
+
 # docs/performance.md, "Whole networks": the three built-in networks at full size on the 16x16
-# RTL, every layer bit-exact, with the on-chip hand-off off and always (about 20 minutes).
+# RTL, every layer bit-exact, with the on-chip hand-off off, auto and always (about 30 minutes).
 network-tables: build
 	$(BUILD)/bench/feather_network_bench --array 16x16 >$(BUILD)/network_util.md
 	docs/splice.sh docs/performance.md network-util $(BUILD)/network_util.md

@@ -1,7 +1,8 @@
 // PE utilization of whole layers on the verilated 16x16 FEATHER top (or --array AHxAW), with the
 // breakdown of where the cycles go. Every run is checked bit-exact (golden model + reference);
 // a mismatch makes the benchmark fail.
-//   feather_layer_bench [--array 16x16] [--preset NAME ...]
+//   feather_layer_bench [--array 16x16] [--preset NAME ...] [--markdown]
+// --markdown: the table of docs/performance.md, "Whole layers" (`make layer-tables`).
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   using namespace feather;
   int ah = 16, aw = 16;
   std::vector<std::string> presets;
+  bool markdown = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--array" && i + 1 < argc) {
@@ -26,18 +28,28 @@ int main(int argc, char** argv) {
       }
     } else if (a == "--preset" && i + 1 < argc) {
       presets.emplace_back(argv[++i]);
+    } else if (a == "--markdown") {
+      markdown = true;
     } else {
-      fmt::print(stderr, "usage: feather_layer_bench [--array AHxAW] [--preset NAME ...]\n");
+      fmt::print(stderr,
+                 "usage: feather_layer_bench [--array AHxAW] [--preset NAME ...] [--markdown]\n");
       return 2;
     }
   }
   if (presets.empty()) presets = map::layer_presets();
-  fmt::print("FEATHER {}x{}: whole layers on the RTL (bit-exact checked)\n\n", ah, aw);
-  fmt::print("{:<20} {:>10} {:>9} {:>7} {:>8} | {:>7} {:>7} {:>7} {:>7} {:>5} | {:>9}\n", "layer",
-             "MACs", "cycles", "util", "compute", "stream", "memory", "wload", "fill/dr", "confl",
-             "kcycles/s");
-  fmt::print("{:<20} {:>10} {:>9} {:>7} {:>8} | {:>7} {:>7} {:>7} {:>7} {:>5} | {:>9}\n", "", "",
-             "", "all", "util", "%", "%", "%", "%", "%", "");
+  if (markdown) {
+    fmt::print(
+        "| layer | MACs | cycles | PE util (all) | PE util (streaming) | streaming | memory | "
+        "exposed weight loads | fill/drain | bank conflicts | sim kcycles/s |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|\n");
+  } else {
+    fmt::print("FEATHER {}x{}: whole layers on the RTL (bit-exact checked)\n\n", ah, aw);
+    fmt::print("{:<20} {:>10} {:>9} {:>7} {:>8} | {:>7} {:>7} {:>7} {:>7} {:>5} | {:>9}\n", "layer",
+               "MACs", "cycles", "util", "compute", "stream", "memory", "wload", "fill/dr", "confl",
+               "kcycles/s");
+    fmt::print("{:<20} {:>10} {:>9} {:>7} {:>8} | {:>7} {:>7} {:>7} {:>7} {:>5} | {:>9}\n", "", "",
+               "", "all", "util", "%", "%", "%", "%", "%", "");
+  }
   int failures = 0;
   for (const auto& name : presets) {
     try {
@@ -51,6 +63,18 @@ int main(int argc, char** argv) {
       auto pc = [&](std::uint64_t v) {
         return cyc > 0 ? 100.0 * static_cast<double>(v) / cyc : 0.0;
       };
+      const bool ok = rep.golden_ok && rep.output_ok;
+      if (markdown) {
+        fmt::print(
+            "| {} ({}) | {} | {} | {:.1f} % | {:.1f} % | {:.1f} % | {:.1f} % | {:.1f} % | {:.1f} % "
+            "| 0 | {:.0f} |{}\n",
+            name, map::layer_preset(name).shape_string(), rep.macs, r.cycles,
+            100.0 * rep.utilization, 100.0 * compute, pc(r.beat_cycles), pc(r.memory_cycles),
+            pc(r.mapping_cycles), pc(r.other_cycles), r.seconds > 0 ? cyc / r.seconds / 1e3 : 0.0,
+            ok ? "" : " MISMATCH |");
+        if (!ok) ++failures;
+        continue;
+      }
       fmt::print(
           "{:<20} {:>10} {:>9} {:>6.1f}% {:>7.1f}% | {:>7.1f} {:>7.1f} {:>7.1f} {:>7.1f} {:>5.1f} "
           "| "
@@ -61,10 +85,15 @@ int main(int argc, char** argv) {
           rep.golden_ok && rep.output_ok ? "" : "  MISMATCH");
       if (!rep.golden_ok || !rep.output_ok) ++failures;
     } catch (const std::exception& e) {
-      fmt::print("{:<20} error: {}\n", name, e.what());
+      if (markdown) {
+        fmt::print("| {} | error: {} |\n", name, e.what());
+      } else {
+        fmt::print("{:<20} error: {}\n", name, e.what());
+      }
       ++failures;
     }
   }
+  if (markdown) return failures ? 1 : 0;
   fmt::print(
       "\nutil = MACs / (AH*AW*cycles); compute util = MACs / (AH*AW*streaming cycles); "
       "stream = cycles with a beat entering NEST; memory = Load/Store; wload = ExecuteMapping "

@@ -250,7 +250,8 @@ TEST(TopNetworkFile, AFaultIsReportedWithItsLayerElementAndCycle) {
 // Faults on the on-chip hand-off: a corrupted output layout descriptor of a layer that keeps its
 // output on chip, and dropped writes (every output write sent to another line) in it. The
 // checker names the layer, the output element and the cycle of the wrong write, found by
-// replaying the chain on a fresh DUT.
+// replaying the chain on a fresh DUT (for a misdirected output: of the write that went to the
+// wrong lines).
 TEST(TopNetworkFile, HandOffFaultsNameTheLayerTheElementAndTheCycle) {
   const map::Network net = map::load_network(std::string(FEATHER_SOURCE_DIR) +
                                              "/sw/networks/examples/residual_small.yaml");
@@ -284,6 +285,9 @@ TEST(TopNetworkFile, HandOffFaultsNameTheLayerTheElementAndTheCycle) {
     EXPECT_NE(bad.mismatch.find("layer '" + f.layer + "': output element ["), std::string::npos)
         << bad.mismatch;
     EXPECT_NE(bad.mismatch.find("RTL divergence: cycle "), std::string::npos) << bad.mismatch;
+    // The cycle of a wrong write, also when the output went to other lines (the right ones are
+    // then never written).
+    EXPECT_NE(bad.mismatch.find(": the RTL wrote "), std::string::npos) << bad.mismatch;
     std::cout << "[ fault    ] "
               << bad.mismatch.substr(0,
                                      bad.mismatch.find('\n', bad.mismatch.find("RTL divergence")))

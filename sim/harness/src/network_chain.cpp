@@ -131,7 +131,37 @@ std::string Chain::locate(const top::Golden& start, const std::vector<top::Instr
   again.expect_stores = &gr.stores;
   locate_wrong_write(info_, history_, start, golden_prog, rtl_prog, memory, again, golden_, lines,
                      rep);
-  return "RTL divergence: " + rep.divergence_text + "\n";
+  std::string text = "RTL divergence: " + rep.divergence_text + "\n";
+  if (text.find("a write is missing") == std::string::npos) return text;
+  // The divergent line was never written: the write may have gone elsewhere (a corrupted
+  // layout or address). The first streaming-buffer lines that the RTL changed during the
+  // program and that differ from the golden model's, each watched the same way, until one
+  // shows a wrong write.
+  const top::TopParams& p = info_.params;
+  const std::string seen = rep.divergence ? rep.divergence->unit : "";
+  int tried = 0;
+  for (int half = 0; half < 2 && tried < 3; ++half) {
+    for (std::uint64_t line = 0; line < static_cast<std::uint64_t>(p.sd) && tried < 3; ++line) {
+      for (int bank = 0; bank < p.aw; ++bank) {
+        const std::uint8_t v = dut_->sbuf(half, bank, line);
+        if (v == golden_.sbuf(half, bank, line) || v == start.sbuf(half, bank, line)) continue;
+        const std::string unit = fmt::format("sbuf.half{}.bank{}.line{}", half, bank, line);
+        if (unit == seen) break;
+        LayerReport other;
+        other.divergence = Divergence{last, unit, "", {}, -1};
+        other.divergence_text =
+            fmt::format("streaming buffer half {} bank {} line {} differs", half, bank, line);
+        locate_wrong_write(info_, history_, start, golden_prog, rtl_prog, memory, again, golden_,
+                           {0, 0}, other);
+        ++tried;
+        if (other.divergence_text.find("the RTL wrote") != std::string::npos) {
+          return text + "RTL divergence, the misdirected write: " + other.divergence_text + "\n";
+        }
+        break;  // one try per line
+      }
+    }
+  }
+  return text;
 }
 
 Chain::Chain(const TopDutInfo& info, const RunOptions& run, bool always)

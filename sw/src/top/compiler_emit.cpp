@@ -242,9 +242,7 @@ Program emit(const TopParams& tp, const Geo& g, const Problem& p, const Plan& pl
     for (std::size_t t = 0; t < plan.tiles.size(); ++t) {
       const u64 n0 = plan.tiles[t].n0;
       const u64 next = t + 1 < plan.tiles.size() ? plan.tiles[t + 1].n0 : p.n;
-      const u64 last = n0 + (m.vn - 1) + g.ah * (m.gc - 1);
-      if (next <= n0 || n0 % g.ah != 0 || std::min(last, p.n - 1) >= next ||
-          n0 / g.ah * e % g.aw != 0) {
+      if (!tile_owns(g, m, n0, next, p.n) || n0 % g.ah != 0 || n0 / g.ah * e % g.aw != 0) {
         out_chunks.clear();
         break;
       }

@@ -119,6 +119,13 @@ struct Tile {
 // two tiles cover get the same value twice.
 std::vector<Tile> make_tiles(const Geo& g, const Problem& p, const Map& m);
 
+// Whether the tile at n0 owns the channel range [n0, next) alone: its channels n0 + r + AH*nsub
+// below `limit` all lie in it (what per-tile weights and outputs need).
+inline bool tile_owns(const Geo& g, const Map& m, u64 n0, u64 next, u64 limit) {
+  const u64 last = n0 + (m.vn - 1) + g.ah * (m.gc - 1);
+  return next > n0 && std::min(last, limit - 1) < next;
+}
+
 // K-VNs and K-passes per tap (direct convolution: every tap has them all).
 inline u64 k_vns(const Geo& g, const Problem& p) { return ceil_div(p.kg, g.ah); }
 inline u64 passes(const Geo& g, const Problem& p, const Map& m) {

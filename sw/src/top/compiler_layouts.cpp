@@ -314,9 +314,7 @@ std::vector<WChunk> weight_chunks(const Geo& g, const Problem& p, const Plan& pl
     const u64 n0 = tiles[t].n0, next = t + 1 < tiles.size() ? tiles[t + 1].n0 : ea;
     // The tile's channels n0 + r + AH*nsub (r < vn, nsub < G_c) must lie in [n0, next), and
     // the chunk start on a vn-row and an F0 boundary.
-    const u64 last = n0 + (m.vn - 1) + g.ah * (m.gc - 1);
-    if (next <= n0 || std::min(last, ea - 1) >= next || n0 % f0 != 0 || next % f0 != 0 ||
-        n0 * l.f2 % g.aw != 0) {
+    if (!tile_owns(g, m, n0, next, ea) || n0 % f0 != 0 || next % f0 != 0 || n0 * l.f2 % g.aw != 0) {
       return whole;
     }
     WChunk c;

@@ -57,6 +57,7 @@ module feather_controller #(
   input  logic [XW-1:0]   f2_i,
   input  logic [LA-1:0]   base_i,
   input  logic [WINW-1:0] win_i,           // SetIVNLayout's window {stride, iw, ih, on}
+  input  logic [LA-1:0]   qoff_i,          // SetOVNLayout's requantized-image line offset
   input  logic [XW-1:0]   t_i,
   input  logic            quant_i,
   input  logic [feather_pkg::TgtW-1:0] tgt_i,
@@ -106,6 +107,7 @@ module feather_controller #(
   output logic [3*LYW-1:0]  lay_o,
   output logic [2:0]        lay_valid_o,
   output logic [WINW-1:0]   win_o,         // the window of LI (direct convolution)
+  output logic [LA-1:0]     qoff_o,        // LO's qoff (requantized bytes go to line + qoff)
   output logic [2*CTXW-1:0] ctx_o,
   output logic              map_valid_o,
   output logic              map_ctx_o,
@@ -162,6 +164,7 @@ module feather_controller #(
   (* mem2reg *)
   logic [LA-1:0]  lay_last_q  [3];  // the layout's last line
   logic [WINW-1:0] win_q;           // LI's window
+  logic [LA-1:0]  qoff_q;           // LO's qoff
   // Lines [ls_lo_q, ls_hi_q) of the memory engine's Load/Store.
   logic [LA-1:0]  ls_lo_q;
   logic [LA1-1:0]    ls_hi_q;
@@ -195,6 +198,7 @@ module feather_controller #(
     end
   end
   assign win_o       = win_q;
+  assign qoff_o      = qoff_q;
   assign map_valid_o = map_valid_q;
   assign map_ctx_o   = map_ctx_q;
   assign zpa_o       = zpa_q;
@@ -240,7 +244,8 @@ module feather_controller #(
       default:             set_depth = TW'(OD);
     endcase
     set_field_ok = (order_i <= feather_pkg::LastOrder) && (32'(f0log_i) <= 32'(XW - 1)) &&
-                   (f1_i != '0) && (f2_i != '0) && set_win_ok;
+                   (f1_i != '0) && (f2_i != '0) && set_win_ok &&
+                   ((qoff_i == '0) || (op_i == feather_pkg::OpSetO));
     set_range_ok = (set_last < set_depth);
   end
 
@@ -309,21 +314,24 @@ module feather_controller #(
   logic q_busy;
   assign q_busy = (st_busy_i && st_quant_i) || md_quant_i;
 
-  // Whether lines [lo, hi) (not empty) meet layout l's lines [base, last].
+  // Whether lines [lo, hi) (not empty) meet lines [first, last].
   function automatic logic meets(input logic [LA1-1:0] lo, input logic [LA1-1:0] hi,
-                                 input logic valid, input logic [LA-1:0] first,
-                                 input logic [LA-1:0] last);
-    meets = valid && (lo < hi) && (lo <= LA1'(last)) && (LA1'(first) < hi);
+                                 input logic valid, input logic [LA1-1:0] first,
+                                 input logic [LA1-1:0] last);
+    meets = valid && (lo < hi) && (lo <= last) && (first < hi);
   endfunction
 
   // The buffered Load/Store's lines, and the memory engine's, against the three layouts
-  // (0 = W, 1 = I, 2 = O).
+  // (0 = W, 1 = I, 2 = O: the lines of the inactive half that LO's quant streams write, shifted
+  // by its qoff).
   logic [2:0] in_meets, mem_meets;
   for (genvar l = 0; l < 3; l++) begin : g_meets
+    logic [LA1-1:0] first, last;
+    assign first = LA1'(lay_base_q[l]) + ((l == 2) ? LA1'(qoff_q) : LA1'(0));
+    assign last  = LA1'(lay_last_q[l]) + ((l == 2) ? LA1'(qoff_q) : LA1'(0));
     assign in_meets[l]  = meets(LA1'(line_i), LA1'(line_i) + LA1'(count_i), lay_valid_q[l],
-                                lay_base_q[l], lay_last_q[l]);
-    assign mem_meets[l] = meets(LA1'(ls_lo_q), ls_hi_q, lay_valid_q[l], lay_base_q[l],
-                                lay_last_q[l]);
+                                first, last);
+    assign mem_meets[l] = meets(LA1'(ls_lo_q), ls_hi_q, lay_valid_q[l], first, last);
   end
 
   // The buffered Load/Store may start: the memory engine is free, and no work in flight
@@ -534,6 +542,7 @@ module feather_controller #(
         lay_last_q[l]  <= '0;
       end
       win_q <= '0;
+      qoff_q <= '0;
       for (int k = 0; k < 2; k++) begin
         ctx_j0_q[k]    <= '0;
         ctx_n0_q[k]    <= '0;
@@ -544,7 +553,8 @@ module feather_controller #(
     end else begin
       err_q <= err_d;
       if (do_set && (op_i == feather_pkg::OpSetO)) begin
-        lay_o_fits_sd_q <= (set_last < TW'(SD));
+        lay_o_fits_sd_q <= ((set_last + TW'(qoff_i)) < TW'(SD));
+        qoff_q          <= qoff_i;
       end
       if (do_set) begin
         lay_valid_q[op_i[1:0]] <= 1'b1;

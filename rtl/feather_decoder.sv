@@ -33,6 +33,7 @@ module feather_decoder #(
   output logic [XW-1:0]  f2_o,
   output logic [LA-1:0]  base_o,
   output logic [WINW-1:0] win_o,  // SetIVNLayout's window {stride, iw, ih, on}
+  output logic [LA-1:0]  qoff_o,  // SetOVNLayout's requantized-image line offset
   // ExecuteStreaming
   output logic [XW-1:0]  m0_o,
   output logic [XW-1:0]  sm_o,
@@ -72,6 +73,7 @@ module feather_decoder #(
   assign f2_o    = instr_i[6 + FLW + XW +: XW];
   assign base_o  = instr_i[6 + FLW + 2*XW +: LA];
   assign win_o   = instr_i[6 + FLW + 2*XW + LA +: WINW];
+  assign qoff_o  = instr_i[6 + FLW + 2*XW + LA + WINW +: LA];
 
   assign m0_o    = instr_i[3 +: XW];
   assign sm_o    = instr_i[3 + XW +: XW];

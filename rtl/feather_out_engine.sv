@@ -12,8 +12,8 @@
 // omissing_o, qrange_o: the controller raises the first). Without an error,
 // each lane with a result read-modify-writes its output bank (combinational
 // read: sum = (acc ? old : 0) + result) and, with quant, writes the
-// requantized byte to the inactive streaming half at the same (bank, line)
-// (q_we_o, wline_o, q_data_o).
+// requantized byte to the inactive streaming half at the same bank, the line plus
+// the OVN layout's qoff (q_we_o, qline_o, q_data_o).
 //
 // The requantization tables are written by Load beats (ld_*_i). FAULT = 1
 // XORs fault_addr_i into the write line (fault-injection tests).
@@ -47,6 +47,7 @@ module feather_out_engine #(
   input  logic              wr_quant_i,
   input  logic [2*CTXW-1:0] ctx_i,
   input  logic [LYW-1:0]    lay_i,         // output layout
+  input  logic [LA-1:0]     qoff_i,        // its qoff: requantized bytes go to line + qoff
   input  logic [AW*32-1:0]  birrd_data_i,
   input  logic [AW-1:0]     birrd_valid_i,
   input  logic [7:0]        qlo_i,         // Config's requantization clamp
@@ -65,6 +66,7 @@ module feather_out_engine #(
   // Writes.
   output logic [AW-1:0]     ob_we_o,       // output bank written
   output logic [AW*LA-1:0]  wline_o,       // at this line
+  output logic [AW*LA-1:0]  qline_o,       // the requantized byte's line (wline_o + qoff)
   output logic [AW-1:0]     q_we_o,        // requantized byte to the streaming buffer
   output logic [AW*8-1:0]   q_data_o
 );
@@ -228,6 +230,7 @@ module feather_out_engine #(
     );
     assign ob_we_o[i]            = we;
     assign wline_o[i*LA +: LA]   = wline;
+    assign qline_o[i*LA +: LA]   = wline + qoff_i;
     assign q_we_o[i]             = we && wr_quant_i;
   end
 

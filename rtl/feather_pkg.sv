@@ -117,7 +117,7 @@ package feather_pkg;
     int xw, la, w_set, w_es, w_ls, w_em;
     xw = index_width(aw, sd, wd, od);
     la = line_width(sd, wd, od);
-    w_set = 3 + f0log_width(xw) + 2 * xw + la + win_width(xw);
+    w_set = 3 + f0log_width(xw) + 2 * xw + la + win_width(xw) + la;  // ..., window, qoff
     w_es  = 3 * xw + 2 + birrd_stages(aw, wiring) * aw + aw + 2 * (xw + 1);
     w_ls  = 3 + la + xw + maw;
     w_em  = 2 * xw + 2 * glog_width(aw) + vn_width(ah);

@@ -115,7 +115,7 @@ module feather_top #(
   logic [feather_pkg::TgtW-1:0] tgt;
   logic [FLW-1:0] f0log;
   logic [XW-1:0]  f1, f2, m0, sm, t, count, j0, n0;
-  logic [LA-1:0]  base, line;
+  logic [LA-1:0]  base, line, qoff_set, qoff;  // SetOVNLayout's qoff; LO's
   logic           acc, quant, swap;
   logic [CW-1:0]  cmd;
   logic [AW-1:0]  mask;
@@ -138,6 +138,7 @@ module feather_top #(
     .f2_o   (f2),
     .base_o (base),
     .win_o  (win_set),
+    .qoff_o (qoff_set),
     .m0_o   (m0),
     .sm_o   (sm),
     .t_o    (t),
@@ -202,6 +203,7 @@ module feather_top #(
     .f2_i          (f2),
     .base_i        (base),
     .win_i         (win_set),
+    .qoff_i        (qoff_set),
     .t_i           (t),
     .quant_i       (quant),
     .tgt_i         (tgt),
@@ -248,6 +250,7 @@ module feather_top #(
     .lay_o         (lay),
     .lay_valid_o   (lay_valid),
     .win_o         (win),
+    .qoff_o        (qoff),
     .ctx_o         (ctx),
     .map_valid_o   (map_valid),
     .map_ctx_o     (map_ctx),
@@ -303,7 +306,7 @@ module feather_top #(
   // Buffers               //
   ///////////////////////////
 
-  logic [AW*LA-1:0] em_line, st_line, q_line;
+  logic [AW*LA-1:0] em_line, st_line, q_line, ob_line;
   logic [AW*8-1:0]  wb_rdata, sb_rdata, q_data;
   logic [AW-1:0]    q_we;
 
@@ -519,6 +522,7 @@ module feather_top #(
     .wr_quant_i   (wr_quant),
     .ctx_i        (ctx),
     .lay_i        (lay[2*LYW +: LYW]),
+    .qoff_i       (qoff),
     .birrd_data_i (birrd_data),
     .birrd_valid_i(birrd_valid),
     .qlo_i        (qlo),
@@ -533,7 +537,8 @@ module feather_top #(
     .omissing_o   (wr_omissing),
     .qrange_o     (wr_qrange),
     .ob_we_o      (ob_we),
-    .wline_o      (q_line),
+    .wline_o      (ob_line),
+    .qline_o      (q_line),
     .q_we_o       (q_we),
     .q_data_o     (q_data)
   );
@@ -558,7 +563,7 @@ module feather_top #(
 
   for (genvar i = 0; i < NB; i++) begin : g_assert_lane
     // a_ob_line_in_range: an output-buffer write lands inside the buffer.
-    assign viol[3*i]     = ob_we[i] && (32'(q_line[i*LA +: LA]) >= OD);
+    assign viol[3*i]     = ob_we[i] && (32'(ob_line[i*LA +: LA]) >= OD);
     // a_sb_line_in_range: so does the requantized byte in the streaming buffer.
     assign viol[3*i + 1] = ob_we[i] && wr_quant && (32'(q_line[i*LA +: LA]) >= SD);
     // a_ob_write_is_result: only lanes with a BIRRD result are written (never
@@ -567,7 +572,7 @@ module feather_top #(
     always @(posedge clk_i) begin
       assert (!viol[3*i])
         else $warning("feather_top: a_ob_line_in_range: bank %0d line %0d >= OD %0d", i,
-                      q_line[i*LA +: LA], OD);
+                      ob_line[i*LA +: LA], OD);
       assert (!viol[3*i + 1])
         else $warning("feather_top: a_sb_line_in_range: bank %0d line %0d >= SD %0d", i,
                       q_line[i*LA +: LA], SD);

@@ -160,7 +160,7 @@ std::vector<int> field_widths(const TopParams& p, Op op) {
     case Op::kSetWvnLayout:
     case Op::kSetIvnLayout:
     case Op::kSetOvnLayout:
-      return {3, p.flw(), p.xw(), p.xw(), p.la(), 1, p.xw(), p.xw(), kWindowStrideBits};
+      return {3, p.flw(), p.xw(), p.xw(), p.la(), 1, p.xw(), p.xw(), kWindowStrideBits, p.la()};
     case Op::kStream:
       return {p.xw(), p.xw(), p.xw(), 1, 1, p.cw(), p.aw, p.xw() + 1, p.xw() + 1};
     case Op::kStore:
@@ -218,6 +218,7 @@ Instr random_instr(const TopParams& p, std::mt19937_64& rng) {
                          rand_bits(rng, la),
                          Window{(rng() & 1U) != 0, rand_bits(rng, xw), rand_bits(rng, xw),
                                 b32(kWindowStrideBits)}};
+      in.layout.qoff = rand_bits(rng, la);
       break;
     case Op::kStream:
       in.m0 = rand_bits(rng, xw);
@@ -1429,6 +1430,51 @@ TEST(TopGoldenErrors, LayoutRange) {
   Golden g(p);
   EXPECT_EQ(g.execute(Instr::set_layout(Op::kSetOvnLayout, huge), m2.mem), Err::kLayoutRange);
   EXPECT_NE(g.err_detail().find("OD = 256"), std::string::npos) << g.err_detail();
+}
+
+// qoff: a quant stream writes the requantized byte of output line l to line l + qoff of the
+// inactive half; without quant it changes nothing, and the image must fit SD.
+TEST(TopGolden, QuantWritesLandQoffLinesFurther) {
+  Machine m;  // 4x4, SD = WD = OD = 64, QD = 4
+  for (std::uint64_t w = 0; w < 4; ++w) m.mem.write(200 + w, {0, 0, 0, 1});  // scale 2^24 = 1.0
+  for (std::uint64_t l = 0; l < 4; ++l) {
+    m.mem.write(l, {1, 1, 1, 1});        // IVN(m, 0) = 1 1 1 1
+    m.mem.write(100 + l, {1, 2, 3, 4});  // WVN(0, n) = n + 1 everywhere
+  }
+  Layout lo{1, 0, 4, 1, 0};
+  lo.qoff = 8;
+  const std::vector<Instr> prog = {
+      Instr::config(0, 0, false),
+      Instr::load(Target::kScale, 0, 4, 200),
+      Instr::set_layout(Op::kSetWvnLayout, Layout{1, 0, 4, 1, 0}),
+      Instr::set_layout(Op::kSetIvnLayout, Layout{1, 0, 4, 1, 0}),
+      Instr::set_layout(Op::kSetOvnLayout, lo),
+      Instr::load(Target::kSbufActive, 0, 4, 0),
+      Instr::load(Target::kWbuf, 0, 4, 100),
+      Instr::map(0, 0, 0, 0, 3),
+      Instr::stream(0, 1, 1, false, true, m.one_lane),
+  };
+  ASSERT_EQ(m.run(prog), Err::kNone) << m.g.err_detail();
+  for (std::uint64_t r = 0; r < 4; ++r) {
+    const auto want = static_cast<std::uint32_t>(4 * (r + 1));  // O[0][n = r]
+    EXPECT_EQ(m.g.obuf(0, r), want) << "row " << r;
+    EXPECT_EQ(m.g.sbuf(1, 0, 8 + r), want) << "row " << r;
+    EXPECT_EQ(m.g.sbuf(1, 0, r), 0U) << "row " << r;
+  }
+  EXPECT_NE(disassemble(prog[4]).find("qoff=8"), std::string::npos) << disassemble(prog[4]);
+  // The image (lines 56..59 + 8) beyond SD = 64: LAYOUT_RANGE for a quant stream only.
+  Layout high{1, 0, 4, 1, 56};
+  high.qoff = 8;
+  EXPECT_EQ(m.g.execute(Instr::set_layout(Op::kSetOvnLayout, high), m.mem), Err::kNone);
+  EXPECT_EQ(m.g.execute(Instr::stream(0, 1, 1, false, false, m.one_lane), m.mem), Err::kNone);
+  EXPECT_EQ(m.g.execute(Instr::stream(0, 1, 1, false, true, m.one_lane), m.mem), Err::kLayoutRange);
+  expect_detail(m.g, {"quant=1", "qoff", "SD = 64"});
+  // Only the OVN layout has a qoff.
+  Machine f;
+  Layout li{1, 0, 4, 1, 0};
+  li.qoff = 1;
+  EXPECT_EQ(f.g.execute(Instr::set_layout(Op::kSetIvnLayout, li), f.mem), Err::kField);
+  expect_detail(f.g, {"SetIVNLayout", "qoff = 1"});
 }
 
 TEST(TopGoldenErrors, State) {

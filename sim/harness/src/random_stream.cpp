@@ -148,6 +148,7 @@ std::vector<top::Instr> random_instruction_stream(const top::TopParams& p, std::
           in.layout.window.iw = val(p.xw());
           in.layout.window.stride = static_cast<std::uint32_t>(val(top::kWindowStrideBits));
         }
+        if (coin(rng) == 0) in.layout.qoff = val(p.la());  // FIELD on W/I layouts
         break;
       case top::Op::kStream: {
         in.m0 = val(p.xw());

@@ -260,6 +260,10 @@ Err Golden::set_layout(const Instr& in) {
                                            name, w.ih, w.iw, w.stride));
     }
   }
+  if (l.qoff != 0 && in.op != Op::kSetOvnLayout) {
+    return fail(Err::kField,
+                fmt::format("{}: qoff = {} (only the OVN layout has one)", name, l.qoff));
+  }
   const char* buf = in.op == Op::kSetWvnLayout ? "WD" : in.op == Op::kSetIvnLayout ? "SD" : "OD";
   const int depth = in.op == Op::kSetWvnLayout ? p_.wd : in.op == Op::kSetIvnLayout ? p_.sd : p_.od;
   const std::uint64_t end = l.end_line(p_.aw, p_.ah);
@@ -426,15 +430,15 @@ Err Golden::stream(const Instr& in) {
   const Mapping mp = *map_;
   const Layout& li = *li_;
   const Layout& lo = *lo_;
-  // The requantized bytes land in the streaming buffer at the output lines: SetOVNLayout checked
-  // the layout against OD only, so with quant it must also fit SD (else a line >= SD would be
-  // written; found by fuzz_isa_golden with OD > SD).
+  // The requantized bytes land in the streaming buffer at the output lines plus qoff:
+  // SetOVNLayout checked the layout against OD only, so with quant it must also fit SD (else a
+  // line >= SD would be written; found by fuzz_isa_golden with OD > SD).
   if (in.quant) {
-    const std::uint64_t end = lo.end_line(p_.aw, p_.ah);
+    const std::uint64_t end = sat_add(lo.end_line(p_.aw, p_.ah), lo.qoff);
     if (end > static_cast<std::uint64_t>(p_.sd)) {
       return fail(Err::kLayoutRange,
-                  fmt::format("ExecuteStreaming quant=1: OVN layout {} last line {} not below SD "
-                              "= {} (requantized outputs go to the streaming buffer)",
+                  fmt::format("ExecuteStreaming quant=1: OVN layout {} last line {} (+ qoff) not "
+                              "below SD = {} (requantized outputs go to the streaming buffer)",
                               lo.to_string(), end - 1, p_.sd));
     }
   }
@@ -591,7 +595,7 @@ Err Golden::stream(const Instr& in) {
           const auto n = static_cast<std::size_t>(g.n);
           const std::uint8_t q =
               requant(static_cast<std::int32_t>(o), scale_[n], ozp_[n], qlo_, qhi_);
-          sbuf_[sidx(1 - half_, bank, g.addr.line)] = lut_on_ ? lut_[q] : q;
+          sbuf_[sidx(1 - half_, bank, g.addr.line + lo.qoff)] = lut_on_ ? lut_[q] : q;
         }
       }
     }

@@ -207,6 +207,7 @@ std::string Layout::to_string() const {
   if (window.on) {
     s += fmt::format(" window={}x{} stride {}", window.ih, window.iw, window.stride);
   }
+  if (qoff != 0) s += fmt::format(" qoff={}", qoff);
   return s + "}";
 }
 
@@ -292,6 +293,7 @@ Word encode(const TopParams& p, const Instr& in) {
       w.field("ih", in.layout.window.ih, xw);
       w.field("iw", in.layout.window.iw, xw);
       w.field("stride", in.layout.window.stride, kWindowStrideBits);
+      w.field("qoff", in.layout.qoff, la);
       break;
     case Op::kStream: {
       w.field("m0", in.m0, xw);
@@ -371,6 +373,7 @@ Instr decode(const TopParams& p, const Word& word) {
       in.layout.window.ih = r.get(xw);
       in.layout.window.iw = r.get(xw);
       in.layout.window.stride = r.get32(kWindowStrideBits);
+      in.layout.qoff = r.get(la);
       break;
     case Op::kStream: {
       in.m0 = r.get(xw);
@@ -429,6 +432,7 @@ std::string disassemble(const Instr& in) {
       if (w.on || w.ih != 0 || w.iw != 0 || w.stride != 0) {
         s += fmt::format(" window={}:{}x{}/{}", w.on ? "on" : "off", w.ih, w.iw, w.stride);
       }
+      if (l.qoff != 0) s += fmt::format(" qoff={}", l.qoff);
       return s;
     }
     case Op::kStream: {

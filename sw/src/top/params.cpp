@@ -58,7 +58,7 @@ int TopParams::cw() const { return stages() * aw; }
 
 int TopParams::iw() const {
   const int window = 1 + 2 * xw() + kWindowStrideBits;
-  const int layout = 3 + flw() + xw() + xw() + la() + window;
+  const int layout = 3 + flw() + xw() + xw() + la() + window + la();  // ..., qoff
   const int stream = 3 * xw() + 2 + cw() + aw + 2 * (xw() + 1);
   const int mem = 3 + la() + xw() + maw;
   const int config = 8 + 8 + 1 + 1 + 8 + 8 + 1;

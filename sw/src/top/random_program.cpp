@@ -30,7 +30,7 @@ std::vector<Instr> random_legal_program(const TopParams& p, std::mt19937_64& rng
   auto pick = [&](u64 lo, u64 hi) { return lo + rng() % (hi - lo + 1); };  // in [lo, hi]
   auto coin = [&] { return (rng() & 1) != 0; };
   // Layouts of the legal base of directed_error_programs: every access conflict-free, outputs
-  // of rows 0..3 in bank 0 (BIRRD reduces everything onto lane 0); random bases.
+  // of rows 0..3 in bank 0 (BIRRD reduces everything onto lane 0); random bases and qoff.
   const u64 fw = ah * ah, fio = 4 * ah;  // footprints (lines)
   u64 base[3] = {0, 0, 0};               // of the current W, I, O layouts
   auto layout = [&](Op op) {
@@ -39,7 +39,10 @@ std::vector<Instr> random_legal_program(const TopParams& p, std::mt19937_64& rng
                       : op == Op::kSetIvnLayout ? sd
                                                 : std::min(sd, od);
     l.base = pick(0, depth - (op == Op::kSetWvnLayout ? fw : fio));
-    base[static_cast<int>(op)] = l.base;
+    // Half of the OVN layouts put their requantized image qoff lines further on.
+    if (op == Op::kSetOvnLayout && coin()) l.qoff = pick(0, sd - fio - l.base);
+    // (O: the lines of the inactive half that its quant streams write.)
+    base[static_cast<int>(op)] = l.base + l.qoff;
     // A quarter of the IVN layouts have a 2x2 window (pixels 0..3 = m, all in range).
     if (op == Op::kSetIvnLayout && pick(0, 3) == 0) {
       l.window = Window{true, 2, 2, static_cast<std::uint32_t>(pick(1, 3))};

@@ -26,7 +26,8 @@ struct Range {
   bool meets(const Range& r) const { return lo < hi && r.lo < r.hi && lo < r.hi && r.lo < hi; }
 };
 
-// The layouts in force at an instruction: lines [base, end) of W, I, O (empty when unset).
+// The layouts in force at an instruction: lines [base, end) of W, I, and the lines of the
+// inactive streaming half that O's quant streams write ([base, end) + qoff) (empty when unset).
 struct Layouts {
   Range w, i, o;
 };
@@ -142,7 +143,11 @@ std::vector<Instr> schedule(const TopParams& p_in, const std::vector<Instr>& pro
       const Instr& in = prog[k];
       if (in.op == Op::kSetWvnLayout) cur.w = lines_of(in.layout, p);
       if (in.op == Op::kSetIvnLayout) cur.i = lines_of(in.layout, p);
-      if (in.op == Op::kSetOvnLayout) cur.o = lines_of(in.layout, p);
+      if (in.op == Op::kSetOvnLayout) {
+        cur.o = lines_of(in.layout, p);
+        cur.o.lo += in.layout.qoff;
+        cur.o.hi += in.layout.qoff;
+      }
       at[k] = cur;
     }
   }

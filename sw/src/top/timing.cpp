@@ -16,8 +16,8 @@
 //     or its lines meet the current WVN layout's, the ExecuteMapping engine free; on the active
 //     half, if it is a Store or its lines meet the IVN layout's, the stream engine's last beat
 //     issued; a Load into the inactive half, a Load of a table, or a Store of the inactive half
-//     whose lines meet the OVN layout's, no requantized byte still to be written (the latest
-//     quant stream drained);
+//     whose lines meet the OVN layout's (shifted by its qoff), no requantized byte still to be
+//     written (the latest quant stream drained);
 //   - Load of n words consumed at c: requests in c+1 .. c+n (one per cycle at bandwidth 1),
 //     responses `latency` cycles after their request, the engine free after the last one:
 //     c + n + latency + 1;
@@ -122,14 +122,15 @@ Timing Timeline::finish() const {
 std::uint64_t Timeline::step(State& s, Timing& tm, const Instr& in) const {
   const u64 lat = static_cast<u64>(opt_.latency);
   const u64 stages = static_cast<u64>(p_.stages());
-  // Whether lines [lo, hi) meet the current layout l's lines.
+  // Whether lines [lo, hi) meet the current layout l's lines (the OVN layout's: its lines of
+  // the inactive streaming half, shifted by qoff).
   auto meets = [&](int l, u64 lo, u64 hi) {
     return s.lay_valid[l] && lo < hi && lo <= s.lay_last[l] && s.lay_first[l] < hi;
   };
   auto set_layout = [&](int l, const Layout& lay) {
     s.lay_valid[l] = true;
-    s.lay_first[l] = lay.base;
-    s.lay_last[l] = lay.end_line(p_.aw, p_.ah) - 1;
+    s.lay_first[l] = lay.base + lay.qoff;
+    s.lay_last[l] = lay.end_line(p_.aw, p_.ah) - 1 + lay.qoff;
   };
   const auto wbuf = static_cast<std::uint32_t>(Target::kWbuf);
   const auto sbuf_active = static_cast<std::uint32_t>(Target::kSbufActive);

@@ -60,7 +60,8 @@ struct Window {
   bool operator==(const Window&) const = default;
 };
 
-// A layout descriptor {order, f0log, F1, F2, base} (and, for SetIVNLayout, its window).
+// A layout descriptor {order, f0log, F1, F2, base} (and, for SetIVNLayout, its window; for
+// SetOVNLayout, the line offset of the requantized image).
 struct Layout {
   Layout() = default;
   Layout(std::uint32_t order_, std::uint32_t f0log_, std::uint64_t f1_, std::uint64_t f2_,
@@ -73,6 +74,10 @@ struct Layout {
   std::uint64_t f2 = 1;
   std::uint64_t base = 0;
   Window window;
+  // SetOVNLayout only (0 for the others): a quant stream writes the requantized byte of output
+  // line l to line l + qoff of the inactive streaming half, so that the tiles of one output
+  // can reuse the output buffer's lines while their requantized image stays whole.
+  std::uint64_t qoff = 0;
 
   std::uint64_t f0() const { return std::uint64_t{1} << f0log; }
   // Whether VN (a, b) is in range.

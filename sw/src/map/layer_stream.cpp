@@ -124,6 +124,7 @@ void append_placed(std::vector<top::Instr>& out, const std::vector<top::Instr>& 
         break;
       case Op::kSetOvnLayout:
         in.layout.base += r.o;
+        if (pl.qoff) in.layout.qoff = *pl.qoff;
         break;
       case Op::kLoad:
       case Op::kStore:
@@ -153,10 +154,18 @@ std::vector<TilePlace> place_tiles(const top::TopParams& p, const std::vector<Ti
   const auto sd = static_cast<u64>(p.sd), wd = static_cast<u64>(p.wd),
              od = std::min(static_cast<u64>(p.od), sd);
   std::vector<TilePlace> pl(tiles.size());
+  std::vector<char> fixed_i(tiles.size(), 0);  // no Load of the input: it stays where it is
   bool halves = tiles.size() > 1;
   for (std::size_t k = 0; k < tiles.size(); ++k) {
     const Regions e = extent(p, *tiles[k].instrs);
-    halves = halves && e.w <= wd / 2 && e.i <= sd / 2 && e.o <= od / 2;
+    const auto& in = *tiles[k].instrs;
+    const bool loads_a = std::any_of(in.begin(), in.end(), [](const top::Instr& x) {
+      return x.op == Op::kLoad && is(x.target, Target::kSbufActive);
+    });
+    halves =
+        halves && e.w <= wd / 2 && (!loads_a || e.i <= sd / 2) && (tiles[k].image || e.o <= od / 2);
+    fixed_i[k] = loads_a ? 0 : 1;
+    if (tiles[k].image) pl[k].qoff = tiles[k].qoff;
     if (k == 0) continue;
     const auto& cur = *tiles[k].instrs;
     const auto& prev = *tiles[k - 1].instrs;
@@ -171,21 +180,22 @@ std::vector<TilePlace> place_tiles(const top::TopParams& p, const std::vector<Ti
     const Regions& q = pl[k - 1].r;
     Regions& r = pl[k].r;
     r.w = pl[k].reuse_w ? q.w : wd / 2 - q.w;
-    r.i = pl[k].reuse_a ? q.i : sd / 2 - q.i;
-    r.o = tiles[k].first_chunk ? od / 2 - q.o : q.o;
+    r.i = fixed_i[k] ? 0 : pl[k].reuse_a ? q.i : sd / 2 - q.i;
+    r.o = tiles[k].image ? 0 : tiles[k].first_chunk ? od / 2 - q.o : q.o;
   }
   return pl;
 }
 
 std::vector<top::Instr> layer_stream(const top::TopParams& p, const std::vector<TileProgram>& tiles,
                                      const std::vector<TilePlace>& places, bool shift_addresses,
-                                     const top::TimingOptions& timing) {
+                                     const top::TimingOptions& timing, bool swap_at_end) {
   std::vector<top::Instr> all;
   u64 addr = 0;
   for (std::size_t k = 0; k < tiles.size(); ++k) {
     append_placed(all, *tiles[k].instrs, places[k], shift_addresses ? addr : 0);
     addr += tiles[k].mem_words;
   }
+  if (swap_at_end) all.push_back(top::Instr::config(0, 0, true));
   top::ScheduleOptions so;
   so.timing = timing;
   return top::schedule(p, all, so);

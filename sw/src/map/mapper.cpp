@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "feather/map/hand_off.hpp"
 #include "layer_stream.hpp"
 #include "mapper_internal.hpp"
 
@@ -116,8 +117,8 @@ top::GroupedGemm tile_shape(const GemmShape& s, Dataflow df, const Tile& t, bool
 
 // The compile options of a tile: a K chunk after the first accumulates, with the first chunk's
 // mapping and output layout; only the last chunk requantizes and stores.
-top::CompileOptions tile_options(const GemmShape& s, const Tile& t, const MapOptions& o,
-                                 const top::Program* first) {
+top::CompileOptions tile_options(const top::TopParams& p, const GemmShape& s, const Tile& t,
+                                 const MapOptions& o, const top::Program* first) {
   top::CompileOptions co;
   co.force = o.mapping;
   co.timing = o.timing;
@@ -125,7 +126,14 @@ top::CompileOptions tile_options(const GemmShape& s, const Tile& t, const MapOpt
   co.finish = t.k0 + t.k == s.k;
   co.swap_output = false;  // the output stays in the inactive half (layer_stream.hpp)
   co.schedule = false;     // the layer's whole stream is scheduled (layer_stream)
-  if (!t.first_chunk()) {
+  co.input_in_buffer = o.input_resident;
+  if (o.output_image) {
+    co.store_output = false;
+    co.output_layout =
+        image_tile_layout(*o.output_image, t.m,
+                          (t.groups * t.n + static_cast<u64>(p.ah) - 1) / static_cast<u64>(p.ah));
+  }
+  if (!t.first_chunk() && first) {
     co.force = first->mapping;
     co.output_layout = first->out.layout;
   }
@@ -164,7 +172,7 @@ class Compiles {
       if (!e0) return nullptr;
       first = &e0->prog;
     }
-    const top::CompileOptions co = tile_options(s_, t, o_, first);
+    const top::CompileOptions co = tile_options(p_, s_, t, o_, first);
     const auto key = std::make_tuple(df == Dataflow::kIoS, t.groups, t.m, t.n, t.k, co.accumulate,
                                      co.finish, band_key(t));
     auto it = cache_.find(key);
@@ -190,7 +198,7 @@ class Compiles {
   // Whether the tile compiles at all (the first legal plan: no scoring), cached.
   bool feasible(Dataflow df, const Tile& t) {
     if (!t.first_chunk()) return get(df, t, nullptr) != nullptr;
-    const top::CompileOptions co = tile_options(s_, t, o_, nullptr);
+    const top::CompileOptions co = tile_options(p_, s_, t, o_, nullptr);
     const auto key = std::make_tuple(df == Dataflow::kIoS, t.groups, t.m, t.n, t.k, co.accumulate,
                                      co.finish, band_key(t));
     if (cache_.count(key)) return cache_.at(key).ok;
@@ -253,6 +261,19 @@ detail::TileProgram tile_program(const top::Program& prog, Dataflow df, const Ti
   const detail::OperandKey cols{t.g0, t.groups, t.n0, t.n, t.k0, t.k};
   detail::TileProgram tp{&prog.instrs, prog.mem_words, t.first_chunk(), rows, cols};
   if (df == Dataflow::kIoS) std::swap(tp.a_key, tp.w_key);
+  return tp;
+}
+
+std::optional<TileProgram> tile_program(const top::TopParams& p, const top::Program& prog,
+                                        Dataflow df, const GemmShape& s, const Tile& t,
+                                        const MapOptions& o) {
+  TileProgram tp = tile_program(prog, df, t);
+  if (o.output_image) {
+    const auto part = image_part(p, *o.output_image, s, t);
+    if (!part) return std::nullopt;
+    tp.image = true;
+    tp.qoff = part->line;
+  }
   return tp;
 }
 
@@ -341,6 +362,21 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
     dfs.push_back(Dataflow::kWoS);
     if (s.groups == 1 && s.per_tensor_quant) dfs.push_back(Dataflow::kIoS);
   }
+  // The hand-off: WO-S only (the image holds O, not its transpose); a resident input is read by
+  // every tile as a whole (tiles along N only).
+  const bool resident = opt.input_resident.has_value(), kept = opt.output_image.has_value();
+  if (resident || kept) {
+    if (dfs.front() != Dataflow::kWoS) {
+      throw std::invalid_argument(
+          fmt::format("{}: an input read in place or an output kept on chip needs WO-S", name));
+    }
+    dfs.resize(1);
+  }
+  if (resident && s.groups > 1) {
+    throw std::invalid_argument(fmt::format(
+        "{}: a grouped layer cannot read its input in place (each group streams its own part)",
+        name));
+  }
   const auto ah = static_cast<u64>(p.ah);
   const u64 nn = s.groups > 1 ? s.groups : s.n;
 
@@ -388,13 +424,19 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
         reject(why);
         return std::nullopt;
       }
-      progs.push_back(detail::tile_program(e->prog, df, t));
+      const auto tp = detail::tile_program(p, e->prog, df, s, t, opt);
+      if (!tp) {
+        reject(fmt::format("the output of tile m0={} n0={} is no part of the output image {}", t.m0,
+                           t.g0 * s.n + t.n0, opt.output_image->to_string()));
+        return std::nullopt;
+      }
+      progs.push_back(*tp);
     }
     const u64 cycles =
-        top::predict(
-            run,
-            detail::layer_stream(run, progs, detail::place_tiles(run, progs), true, opt.timing),
-            opt.timing)
+        top::predict(run,
+                     detail::layer_stream(run, progs, detail::place_tiles(run, progs), true,
+                                          opt.timing, kept),
+                     opt.timing)
             .cycles;
     if (!have || cycles < best_cycles) {
       have = true;
@@ -431,8 +473,26 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
     std::sort(n_steps.begin(), n_steps.end());
     n_steps.erase(std::unique(n_steps.begin(), n_steps.end()), n_steps.end());
   }
+  // A resident input: tiles along N only, as long as more of them help.
+  auto n_only = [&](Dataflow df, bool as_direct) {
+    std::optional<u64> prev;
+    u64 prev_tiles_n = 0;
+    for (u64 tn : n_steps) {
+      const Grid g = as_direct ? make_direct_grid(s, ah, 1, tn) : make_grid(s, ah, 1, tn, 1);
+      if (g.tiles_n == prev_tiles_n) continue;
+      prev_tiles_n = g.tiles_n;
+      const auto c = consider(df, g, as_direct);
+      if (!c) continue;
+      if (prev && *c >= *prev) break;
+      prev = c;
+    }
+  };
   for (Dataflow df : dfs) {
     if (!try_gemm) break;
+    if (resident && !opt.tiles) {
+      n_only(df, false);
+      continue;
+    }
     if (opt.tiles) {
       const auto [tm, tn, tk] = *opt.tiles;
       if (tm < 1 || tn < 1 || tk < 1) {
@@ -510,6 +570,8 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
     if (opt.tiles) {
       const auto [tm, tn, tk] = *opt.tiles;
       if (tk == 1 && tm >= 1 && tn >= 1) consider(df, make_direct_grid(s, ah, tm, tn), true);
+    } else if (resident) {
+      n_only(df, true);
     } else {
       u64 prev_tiles_n = 0;
       std::optional<u64> prev;
@@ -568,11 +630,11 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
   std::vector<detail::TileProgram> tile_progs;
   for (const Tile& t : best.tiles) {
     const top::Program& prog = chosen.get(best.dataflow, t, nullptr)->prog;
-    tile_progs.push_back(detail::tile_program(prog, best.dataflow, t));
+    tile_progs.push_back(*detail::tile_program(p, prog, best.dataflow, s, t, opt));
   }
   const auto places = detail::place_tiles(run, tile_progs);
   const std::vector<top::Instr> all =
-      detail::layer_stream(run, tile_progs, places, true, opt.timing);
+      detail::layer_stream(run, tile_progs, places, true, opt.timing, kept);
   best.double_buffered = std::any_of(places.begin(), places.end(), [](const detail::TilePlace& t) {
     return t.r.w != 0 || t.r.i != 0 || t.r.o != 0;
   });
@@ -593,6 +655,8 @@ LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmSh
       static_cast<double>(s.macs()) / (static_cast<double>(p.ah) * static_cast<double>(p.aw) *
                                        static_cast<double>(std::max<u64>(best.timing.cycles, 1)));
   best.forced_mapping = opt.mapping;
+  best.input_resident = opt.input_resident;
+  best.output_image = opt.output_image;
   best.timing_options = opt.timing;
   best.candidates = stats.candidates;
   best.rejected = stats.rejected;
@@ -679,8 +743,20 @@ LayerMap map_gemm(const top::TopParams& p_in, const GemmShape& s, const MapOptio
   }
   // Direct convolution and im2col are searched apart (each with its half-buffer plan) and the
   // faster kept, unless MapOptions::direct forces one.
-  const bool want_gemm = !(opt.direct && *opt.direct);
-  const bool want_direct = opt.direct ? *opt.direct : direct_candidate(p, s);
+  bool want_gemm = !(opt.direct && *opt.direct);
+  bool want_direct = opt.direct ? *opt.direct : direct_candidate(p, s);
+  if (opt.input_resident && s.conv) {
+    // The input is the image itself: im2col reads it in place only when it is the identity.
+    const top::ConvWindow& w = *s.conv;
+    const bool plain = w.taps() == 1 && w.stride == 1 && w.pad == 0;
+    if ((plain && opt.direct && *opt.direct) || (!plain && opt.direct && !*opt.direct)) {
+      throw std::invalid_argument(fmt::format(
+          "{}: with its input in the buffer a convolution runs {}", name,
+          plain ? "as the GEMM it is (1x1, stride 1, no padding)" : "by direct convolution"));
+    }
+    want_gemm = plain;
+    want_direct = !plain;
+  }
   std::optional<LayerMap> best;
   if (want_gemm) best = plan(p, s, opt, false);
   if (want_direct) {

@@ -33,8 +33,10 @@ void slice_quant(const GemmShape& s, const Tile& t, const top::Quant& from, top:
   }
 }
 
-// The data of one direct-convolution tile: its groups' images and its columns of the weights.
-top::GroupedGemm direct_tile_data(const GemmShape& s, const Tile& t, const top::GroupedGemm& d) {
+// The data of one direct-convolution tile: its groups' images (none when the input is in the
+// buffer: `with_a` false) and its columns of the weights.
+top::GroupedGemm direct_tile_data(const GemmShape& s, const Tile& t, const top::GroupedGemm& d,
+                                  bool with_a) {
   top::GroupedGemm g = tile_shape(s, Dataflow::kWoS, t, true);
   g.zp_a = d.zp_a;
   g.zp_w = d.zp_w;
@@ -43,8 +45,10 @@ top::GroupedGemm direct_tile_data(const GemmShape& s, const Tile& t, const top::
   const auto [lo, hi] = s.conv->input_rows(g.band_oy0, g.band_rows);
   const u64 row_bytes = static_cast<u64>(s.conv->w) * static_cast<u64>(g.k);
   for (u64 grp = t.g0; grp < t.g0 + t.groups; ++grp) {
-    const auto first = d.a[grp].begin() + static_cast<std::ptrdiff_t>(u64(lo) * row_bytes);
-    g.a.emplace_back(first, first + static_cast<std::ptrdiff_t>(u64(hi - lo) * row_bytes));
+    if (with_a) {
+      const auto first = d.a[grp].begin() + static_cast<std::ptrdiff_t>(u64(lo) * row_bytes);
+      g.a.emplace_back(first, first + static_cast<std::ptrdiff_t>(u64(hi - lo) * row_bytes));
+    }
     const auto& b = d.b[grp];  // [taps*K][n]
     std::vector<std::uint8_t> tb(rows * t.n);
     for (u64 kk = 0; kk < rows; ++kk) {
@@ -56,23 +60,27 @@ top::GroupedGemm direct_tile_data(const GemmShape& s, const Tile& t, const top::
   return g;
 }
 
-// The data of one tile, as the GEMM it compiles to.
+// The data of one tile, as the GEMM it compiles to (without A when `with_a` is false: WO-S
+// with the input in the buffer).
 top::GroupedGemm tile_data(const GemmShape& s, Dataflow df, const Tile& t,
-                           const top::GroupedGemm& d) {
+                           const top::GroupedGemm& d, bool with_a) {
   top::GroupedGemm g = tile_shape(s, df, t, false);
   g.zp_a = df == Dataflow::kWoS ? d.zp_a : d.zp_w;
   g.zp_w = df == Dataflow::kWoS ? d.zp_w : d.zp_a;
   const u64 k = t.k;
   for (u64 grp = t.g0; grp < t.g0 + t.groups; ++grp) {
-    const auto& a = d.a[grp];  // [m][K]
-    const auto& b = d.b[grp];  // [K][n]
-    auto at = [&](u64 i, u64 kk) { return a[(t.m0 + i) * s.k + t.k0 + kk]; };
+    static const std::vector<std::uint8_t> none;
+    const auto& a = with_a ? d.a[grp] : none;  // [m][K]
+    const auto& b = d.b[grp];                  // [K][n]
+    auto at = [&](u64 i, u64 kk) -> std::uint8_t {
+      return with_a ? a[(t.m0 + i) * s.k + t.k0 + kk] : std::uint8_t{0};
+    };
     auto bt = [&](u64 kk, u64 j) { return b[(t.k0 + kk) * s.n + t.n0 + j]; };
     std::vector<std::uint8_t> ta, tb;
     if (df == Dataflow::kWoS) {
-      ta.resize(t.m * k);
+      if (with_a) ta.resize(t.m * k);
       tb.resize(k * t.n);
-      for (u64 i = 0; i < t.m; ++i) {
+      for (u64 i = 0; i < t.m && with_a; ++i) {
         for (u64 kk = 0; kk < k; ++kk) ta[i * k + kk] = at(i, kk);
       }
       for (u64 kk = 0; kk < k; ++kk) {
@@ -89,7 +97,7 @@ top::GroupedGemm tile_data(const GemmShape& s, Dataflow df, const Tile& t,
         for (u64 i = 0; i < t.m; ++i) tb[kk * t.m + i] = at(i, kk);
       }
     }
-    g.a.push_back(std::move(ta));
+    if (with_a) g.a.push_back(std::move(ta));
     g.b.push_back(std::move(tb));
   }
   if (df == Dataflow::kWoS) {
@@ -122,8 +130,9 @@ MappedProgram build_program(const top::TopParams& p, const LayerMap& lm,
     throw std::invalid_argument(fmt::format("{}: data of shape {} x {}x{}x{}, mapped {}", name,
                                             d.groups, d.m, d.k, d.n, s.to_string()));
   }
-  if (d.a.size() != s.groups || d.b.size() != s.groups || d.quant.scale.size() != s.groups * s.n ||
-      d.quant.ozp.size() != s.groups * s.n) {
+  const bool with_a = !lm.input_resident;
+  if ((with_a && d.a.size() != s.groups) || d.b.size() != s.groups ||
+      d.quant.scale.size() != s.groups * s.n || d.quant.ozp.size() != s.groups * s.n) {
     throw std::invalid_argument(fmt::format("{}: incomplete data (A, B, quantization)", name));
   }
   if (lm.dataflow == Dataflow::kIoS) {
@@ -140,6 +149,8 @@ MappedProgram build_program(const top::TopParams& p, const LayerMap& lm,
   MapOptions mo;
   mo.mapping = lm.forced_mapping;  // the same searches as map_gemm's shape-only compiles
   mo.timing = lm.timing_options;
+  mo.input_resident = lm.input_resident;
+  mo.output_image = lm.output_image;
   // The tiles are compiled for the buffers the plan was made for.
   const top::TopParams pc = lm.half_buffers ? *detail::half_buffers(p) : p;
   u64 base = 0;
@@ -147,10 +158,11 @@ MappedProgram build_program(const top::TopParams& p, const LayerMap& lm,
   progs.reserve(lm.tiles.size());
   const top::Program* first = nullptr;  // the first K chunk of the current output tile
   for (const Tile& t : lm.tiles) {
-    top::CompileOptions co = tile_options(s, t, mo, first);
+    top::CompileOptions co = tile_options(pc, s, t, mo, first);
     co.mem_base = base;
     progs.push_back(top::compile_grouped(
-        pc, lm.direct ? direct_tile_data(s, t, d) : tile_data(s, lm.dataflow, t, d), co));
+        pc, lm.direct ? direct_tile_data(s, t, d, with_a) : tile_data(s, lm.dataflow, t, d, with_a),
+        co));
     mp.memory.merge(progs.back().memory);
     base += progs.back().mem_words;
     if (t.first_chunk()) first = &progs.back();
@@ -158,10 +170,23 @@ MappedProgram build_program(const top::TopParams& p, const LayerMap& lm,
   // The same stream as map_gemm's (its programs are compiled at mem_base 0 and moved there).
   std::vector<detail::TileProgram> tile_progs;
   for (std::size_t k = 0; k < progs.size(); ++k) {
-    tile_progs.push_back(detail::tile_program(progs[k], lm.dataflow, lm.tiles[k]));
+    const auto tp = detail::tile_program(p, progs[k], lm.dataflow, s, lm.tiles[k], mo);
+    if (!tp) {
+      throw std::invalid_argument(
+          fmt::format("{}: tile {} is no part of the output image", name, k));
+    }
+    tile_progs.push_back(*tp);
   }
   const auto places = detail::place_tiles(p, tile_progs);
-  mp.instrs = detail::layer_stream(p, tile_progs, places, false, lm.timing_options);
+  const bool kept = lm.output_image.has_value();
+  mp.instrs = detail::layer_stream(p, tile_progs, places, false, lm.timing_options, kept);
+  if (kept) {
+    top::OutputPlacement img;
+    img.layout = *lm.output_image;
+    img.m = static_cast<int>(s.m);
+    img.n = static_cast<int>(s.groups * s.n);
+    mp.image = img;
+  }
   for (std::size_t k = 0; k < progs.size(); ++k) {
     if (progs[k].out.stored) {
       mp.outputs.emplace_back(lm.tiles[k], detail::relocated(progs[k].out, places[k].r));

@@ -40,6 +40,17 @@ struct MapOptions {
   std::optional<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>> tiles;
   // Force direct convolution (true) or im2col (false) for a convolution; unset: the faster.
   std::optional<bool> direct;
+  // The on-chip hand-off (docs/mapper.md, "On-chip hand-off"). `input_resident`: the layer's
+  // input already lies in the active streaming half in this layout (the image of the layer
+  // before it): nothing loads it, and the plan is WO-S with tiles along N only, each streaming
+  // all of it (a convolution that is not a plain GEMM reads it by direct convolution; one
+  // group only). `output_image`: the layer's whole output (M x ceil(groups*N / AH) VNs) stays
+  // on chip in this layout of the streaming buffer: each tile's requantized output lands in its
+  // part of it (SetOVNLayout's qoff), nothing is stored, and the layer ends with a Config swap
+  // so that the image is the next layer's active half. Tiles whose output is no part of the
+  // image with the same strides (image_part) are rejected.
+  std::optional<top::Layout> input_resident;
+  std::optional<top::Layout> output_image;
 };
 
 // One outer tile, in the layer's coordinates: groups [g0, g0+groups), rows [m0, m0+m),
@@ -76,12 +87,13 @@ struct LayerMap {
   // leaves the array idle and its tiles do not fit in half; kept when faster).
   bool half_buffers = false;
   std::vector<Tile> tiles;
-  top::MappingChoice mapping;                        // of the first tile
-  std::optional<top::MappingChoice> forced_mapping;  // MapOptions::mapping, if given
-  top::TimingOptions timing_options;                 // MapOptions::timing
-  top::Layout li, lw, lo;                            // of the first tile
-  std::string tile_summary;                          // the compiler's summary of the first tile
-  top::Timing timing;  // the whole layer's predicted timing (all tiles in sequence)
+  top::MappingChoice mapping;                               // of the first tile
+  std::optional<top::MappingChoice> forced_mapping;         // MapOptions::mapping, if given
+  std::optional<top::Layout> input_resident, output_image;  // MapOptions' hand-off
+  top::TimingOptions timing_options;                        // MapOptions::timing
+  top::Layout li, lw, lo;                                   // of the first tile
+  std::string tile_summary;  // the compiler's summary of the first tile
+  top::Timing timing;        // the whole layer's predicted timing (all tiles in sequence)
   Accesses accesses;
   double utilization = 0;  // MACs / (AH * AW * predicted cycles)
   std::uint64_t candidates = 0, rejected = 0;
@@ -111,6 +123,8 @@ struct MappedProgram {
   std::vector<top::Instr> instrs;
   top::Memory memory;
   std::vector<std::pair<Tile, top::OutputPlacement>> outputs;  // per tile, stored off-chip
+  // MapOptions::output_image: the whole output, in the active streaming half after the program.
+  std::optional<top::OutputPlacement> image;
 };
 // `data` must have the shape of `lm.shape`; IO-S needs per-tensor requantization tables.
 MappedProgram build_program(const top::TopParams& p, const LayerMap& lm,

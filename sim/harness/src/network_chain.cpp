@@ -6,8 +6,8 @@
 #include <functional>
 #include <stdexcept>
 
+#include "feather/map/hand_off.hpp"
 #include "feather/top/compiler.hpp"
-#include "feather/top/reference.hpp"
 #include "feather/top/timing.hpp"
 #include "network_internal.hpp"
 
@@ -17,56 +17,6 @@ namespace {
 
 bool chainable_kind(const map::Layer& l) {
   return l.kind != map::OpKind::kOther && l.count == 1 && !l.weights_are_activations;
-}
-
-// A convolution that reads its input as it lies (im2col is the identity): 1x1, stride 1, no
-// padding. Any other reads it on chip by direct convolution.
-bool reads_in_place(const map::Layer& l) {
-  return l.kind != map::OpKind::kConv || (l.r == 1 && l.s == 1 && l.stride_h == 1 &&
-                                          l.stride_w == 1 && l.pad_h == 0 && l.pad_w == 0);
-}
-
-struct Compiled {
-  top::Program prog;
-  std::vector<std::uint8_t> expected;  // the layer reference's output
-};
-
-// The layer's one program: its input in the buffer in `in` (or loaded; `direct`: by direct
-// convolution even so), its output stored or kept in the active streaming half, written in
-// `out` if given.
-Compiled compile(const top::TopParams& p, const Job& j, const std::optional<top::Layout>& in,
-                 bool store, int latency, bool with_reference,
-                 const std::optional<top::Layout>& out = std::nullopt, bool direct = false) {
-  top::CompileOptions co;
-  co.input_in_buffer = in;
-  co.store_output = store;
-  co.swap_output = true;
-  co.timing.latency = latency;
-  co.output_layout = out;
-  co.direct_conv = (in.has_value() || direct) && !reads_in_place(j.layer);
-  Compiled c;
-  if (j.layer.kind == map::OpKind::kConv) {
-    const top::ConvLayer cv = map::conv_of(j.layer, j.operands);
-    c.prog = top::compile_conv(p, cv, co);
-    if (with_reference) c.expected = top::conv_ref(cv);
-  } else {
-    const top::GemmLayer g = map::gemm_of(j.layer, j.operands);
-    c.prog = top::compile_gemm(p, g, co);
-    if (with_reference) c.expected = top::gemm_ref(g);
-  }
-  return c;
-}
-
-// The input layout a program loads its streamed operand into (the largest SetIVNLayout: the
-// first tile may stream a prefix of it per K-pass), without its window.
-std::optional<top::Layout> input_layout_of(const top::TopParams& p, const top::Program& prog) {
-  std::optional<top::Layout> l;
-  for (const top::Instr& in : prog.instrs) {
-    if (in.op != top::Op::kSetIvnLayout) continue;
-    if (!l || in.layout.end_line(p.aw, p.ah) > l->end_line(p.aw, p.ah)) l = in.layout;
-  }
-  if (l) l->window = {};
-  return l;
 }
 
 // The output tensor O[m][n] as it lies in the DUT's streaming buffer.
@@ -164,8 +114,27 @@ std::string Chain::locate(const top::Golden& start, const std::vector<top::Instr
   return text;
 }
 
-Chain::Chain(const TopDutInfo& info, const RunOptions& run, bool always)
-    : info_(info), run_(run), always_(always), golden_(info.params) {}
+Chain::Chain(const map::Network& net, const TopDutInfo& info, const RunOptions& run,
+             const map::MapOptions& mopt, bool always)
+    : net_(net), info_(info), run_(run), mopt_(mopt), always_(always), golden_(info.params) {}
+
+const map::ChainPlan& Chain::chain_of(std::size_t index) {
+  if (cur_ && index >= first_ && index <= last_) return *cur_;
+  first_ = last_ = index;
+  while (linkable(net_, last_)) ++last_;
+  std::vector<map::Layer> layers(net_.layers.begin() + static_cast<std::ptrdiff_t>(first_),
+                                 net_.layers.begin() + static_cast<std::ptrdiff_t>(last_) + 1);
+  std::string key;
+  for (const map::Layer& l : layers) {
+    key += l.shape_string() + (l.per_tensor_quant ? " pt" : "") + ";";
+  }
+  auto it = plans_.find(key);
+  if (it == plans_.end()) {
+    it = plans_.emplace(key, map::plan_chain(info_.params, layers, mopt_, always_)).first;
+  }
+  cur_ = &it->second;
+  return *cur_;
+}
 
 bool Chain::linkable(const map::Network& net, std::size_t i) {
   if (i + 1 >= net.layers.size()) return false;
@@ -176,60 +145,25 @@ bool Chain::linkable(const map::Network& net, std::size_t i) {
          readers_of(net, i) == std::vector<int>{static_cast<int>(i) + 1};
 }
 
-bool Chain::run(std::size_t index, const Job& job, const Job* next, int producer,
-                const std::function<std::uint64_t(const Job&)>& mapped, NetworkLayerReport& lr,
+bool Chain::run(std::size_t index, const Job& job, int producer, NetworkLayerReport& lr,
                 std::vector<std::uint8_t>& out, std::string& why, const NetworkFault* fault) {
   const top::TopParams& p = info_.params;
   const bool in_chip = holds(producer);
-  const std::optional<top::Layout> in =
-      in_chip ? std::optional<top::Layout>(resident_layout_) : std::nullopt;
   resident_ = -1;
-  // Keep the output on chip when the next layer compiles reading it there.
-  std::optional<Compiled> c;
-  bool keep = false;
-  const top::TimingOptions timing{.latency = run_.latency, .bandwidth = 1.0};
-  const auto cycles = [&](const top::Program& prog) {
-    return top::predict(p, prog.instrs, timing).cycles;
-  };
-  if (next) {
-    try {
-      c = compile(p, job, in, false, run_.latency, true);
-      Compiled n = compile(p, *next, c->prog.out.layout, true, run_.latency, false);
-      // Or this layer writes the layout the next one would load its input into from off-chip
-      // memory (BIRRD reorders on the way), if that pair is faster.
-      try {
-        const Compiled alone =
-            compile(p, *next, std::nullopt, true, run_.latency, false, std::nullopt, true);
-        const std::optional<top::Layout> want = input_layout_of(p, alone.prog);
-        if (want && !(*want == c->prog.out.layout)) {
-          Compiled c2 = compile(p, job, in, false, run_.latency, true, want);
-          Compiled n2 = compile(p, *next, c2.prog.out.layout, true, run_.latency, false);
-          if (cycles(c2.prog) + cycles(n2.prog) < cycles(c->prog) + cycles(n.prog)) {
-            c = std::move(c2);
-            n = std::move(n2);
-          }
-        }
-      } catch (const std::invalid_argument&) {
-        // The producer cannot write that layout (conflicts, routes): keep its own.
-      }
-      // Against: this layer as it would run otherwise (stored; mapped unless its input is on
-      // chip) and the next one mapped.
-      keep = always_ || cycles(c->prog) + cycles(n.prog) <=
-                            (in_chip ? cycles(compile(p, job, in, true, run_.latency, false).prog)
-                                     : mapped(job)) +
-                                mapped(*next);
-    } catch (const std::invalid_argument&) {
-      keep = false;
-    }
-    if (!keep) c.reset();
+  if (!in_chip && !linkable(net_, index)) return false;
+  const map::ChainPlan& cp = chain_of(index);
+  const std::size_t k = index - first_;
+  const bool keep = k < cp.images.size() && cp.images[k].has_value();
+  if (!keep && !in_chip) return false;  // the mapper's plan
+  const map::LayerMap* plan = &cp.plans[k];
+  const top::TimingOptions timing = plan->timing_options;
+  const map::CompiledLayer cl = map::compile_layer(p, job.layer, job.operands, *plan);
+  if (in_chip != plan->input_resident.has_value()) {
+    throw std::logic_error(
+        fmt::format("layer '{}': the chain's plan and the buffer disagree", job.layer.name));
   }
-  if (!keep) {
-    if (!in_chip) return false;  // the mapper's plan
-    // The trial compile of this layer (reading its input in place) succeeded before.
-    c = compile(p, job, in, true, run_.latency, true);
-  }
+  const map::MappedProgram& prog = cl.program;
   const auto t0 = std::chrono::steady_clock::now();
-  const top::Program& prog = c->prog;
   if (!in_chip) {
     dut_ = info_.make();
     golden_ = top::Golden(p);
@@ -266,9 +200,10 @@ bool Chain::run(std::size_t index, const Job& job, const Job* next, int producer
   for (const auto& instr : prog.instrs) tl.add(instr);
   lr.model_cycles = tl.finish().cycles;
   carry_ = tl.carry();
-  lr.macs = prog.macs;
+  lr.macs = cl.map.shape.macs();
   lr.bytes = classify(prog.instrs, true, job, p.aw);
-  lr.mapping = fmt::format("{} (one program)", prog.mapping.to_string());
+  lr.mapping = fmt::format("{}{}{}", cl.map.describe(), in_chip ? ", input on chip" : "",
+                           keep ? ", output kept on chip" : "");
   lr.input_on_chip = in_chip;
   lr.output_on_chip = keep;
   std::string diff;
@@ -276,13 +211,13 @@ bool Chain::run(std::size_t index, const Job& job, const Job* next, int producer
   if (r.divergence) diff += r.divergence_text + "\n";
   diff += compare_state(*dut_, golden_);
   if (!(mem == gold_mem)) diff += "off-chip memory differs from the golden model's\n";
-  out = keep ? top::read_output(p, prog.out, golden_) : top::read_output(p, prog.out, mem);
-  // The RTL's output where the next layer reads it (kept: its streaming half), element by element.
-  const std::vector<std::uint8_t> rtl_out = keep ? output_in_buffer(*dut_, prog.out) : out;
-  diff += map::output_mismatches(c->expected, rtl_out, static_cast<std::size_t>(prog.out.n));
+  const std::size_t width = cl.map.shape.groups * cl.map.shape.n;
+  out = keep ? top::read_output(p, *prog.image, golden_) : map::read_output(p, cl, mem);
+  // The RTL's output where the next layer reads it (kept: its image), element by element.
+  const std::vector<std::uint8_t> rtl_out = keep ? output_in_buffer(*dut_, *prog.image) : out;
+  diff += map::output_mismatches(cl.expected, rtl_out, width);
   if (!diff.empty()) {
-    why +=
-        first_wrong_element(job.layer, c->expected, rtl_out, static_cast<std::size_t>(prog.out.n));
+    why += first_wrong_element(job.layer, cl.expected, rtl_out, width);
     why += locate(start, prog.instrs, rtl_instrs, prog.memory, ro, gr, r, diff);
     why += diff;
     return true;
@@ -293,7 +228,7 @@ bool Chain::run(std::size_t index, const Job& job, const Job* next, int producer
   history_.push_back(std::move(done));
   if (keep) {
     resident_ = static_cast<int>(index);
-    resident_layout_ = prog.out.layout;
+    resident_layout_ = *plan->output_image;
   }
   return true;
 }

@@ -4,11 +4,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "feather/map/compile.hpp"
+#include "feather/map/hand_off.hpp"
 #include "feather/map/workload.hpp"
 #include "feather/net/reference.hpp"
 #include "feather/sim/network_run.hpp"
@@ -55,33 +58,31 @@ OffchipBytes classify(const std::vector<top::Instr>& prog, bool wos, const Job& 
 
 namespace feather::sim::detail {
 
-// The on-chip hand-off (network_chain.cpp): a layer whose only consumer is the next layer keeps
-// its output in the streaming buffer, in the layout it was written in, and the next layer reads
-// it there (a 1x1 convolution or a GEMM as it lies, any other convolution by direct
-// convolution: top::CompileOptions::input_in_buffer), with neither a Store nor a Load between
-// them. The layers of a chain are compiled by the layer compiler as one program each and run on
-// one DUT and one golden model that persist from layer to layer.
+// The on-chip hand-off (network_chain.cpp): along a chain of layers that each read only the one
+// before it (linkable), map::plan_chain decides which outputs stay in the streaming buffer as
+// one image (the mapper's tiles each write their part of it) for the next layer's tiles to read
+// in place (a 1x1 convolution or a GEMM as it lies, any other convolution by direct
+// convolution: MapOptions::input_resident), with neither a Store nor a Load between them. The
+// layers of a chain run on one DUT and one golden model that persist from layer to layer.
 class Chain {
  public:
   // `always`: keep an output on chip whenever the next layer can read it, faster or not.
-  Chain(const TopDutInfo& info, const RunOptions& run, bool always);
+  // `mopt`: the mapper's options of every plan (its timing: the run's latency).
+  Chain(const map::Network& net, const TopDutInfo& info, const RunOptions& run,
+        const map::MapOptions& mopt, bool always);
   // Whether the graph lets layer i's output stay on chip for layer i + 1: both one instance of
   // a conv or a GEMM with weights, i's clamp the hardware's, i + 1 reading only i, nothing else
   // reading i.
   static bool linkable(const map::Network& net, std::size_t i);
   // Whether `producer`'s output is in the streaming buffer now.
   bool holds(int producer) const { return producer >= 0 && resident_ == producer; }
-  // Runs layer `index` (its one job) if its input is on chip (holds) or its output can stay on
-  // chip for `next`: the next layer's job compiles reading it in place, and the pair is
-  // predicted no slower that way than with this layer's output stored and the next layer
-  // mapped (`mapped`: the predicted cycles of a job as the mapper plans it). False otherwise
-  // (nothing ran: the caller maps the layer as usual, and nothing is resident any more). Fills
-  // the report's cycles, bytes, mapping, and `out` with the layer's output; a difference from
-  // the golden model or the layer reference goes to `why`.
-  // `fault` (tests): corrupts this layer's RTL run; a difference is then located (the cycle of
-  // the wrong write, by a replay of the chain's programs) like any other.
-  bool run(std::size_t index, const Job& job, const Job* next, int producer,
-           const std::function<std::uint64_t(const Job&)>& mapped, NetworkLayerReport& lr,
+  // Runs layer `index` (its one job) if its input is on chip (holds) or the plan of its chain
+  // keeps its output on chip. False otherwise (nothing ran: the caller maps the layer as usual,
+  // and nothing is resident any more). Fills the report's cycles, bytes, mapping, and `out`
+  // with the layer's output; a difference from the golden model or the layer reference goes
+  // to `why`. `fault` (tests): corrupts this layer's RTL run; a difference is then located (the
+  // cycle of the wrong write, by a replay of the chain's programs) like any other.
+  bool run(std::size_t index, const Job& job, int producer, NetworkLayerReport& lr,
            std::vector<std::uint8_t>& out, std::string& why, const NetworkFault* fault = nullptr);
   void drop() { resident_ = -1; }
 
@@ -94,9 +95,18 @@ class Chain {
                      const RunOptions& ro, const GoldenRun& gr, const RunResult& r,
                      const std::string& diff);
 
+  // The plan of the chain that layer `index` is in (planned when its first layer runs; chains
+  // of the same shapes are planned once).
+  const map::ChainPlan& chain_of(std::size_t index);
+
+  const map::Network& net_;
   const TopDutInfo& info_;
   RunOptions run_;
+  map::MapOptions mopt_;
   bool always_ = false;
+  std::map<std::string, map::ChainPlan> plans_;  // by the chain's layer shapes
+  std::size_t first_ = 0, last_ = 0;             // the current chain's layers [first_, last_]
+  const map::ChainPlan* cur_ = nullptr;
   std::unique_ptr<TopDut> dut_;
   top::Golden golden_;
   int resident_ = -1;  // the layer whose output is in the active streaming half

@@ -315,11 +315,10 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
     if (it == plans.end()) it = plans.emplace(key, map::map_layer(p, j.layer, mopt)).first;
     return it->second;
   };
-  const std::function<std::uint64_t(const Job&)> plan_cycles = [&](const Job& j) {
-    return plan_of(j).timing.cycles;
-  };
   std::optional<Chain> chain;
-  if (opt.hand_off != HandOff::kOff) chain.emplace(info, opt.run, opt.hand_off == HandOff::kAlways);
+  if (opt.hand_off != HandOff::kOff) {
+    chain.emplace(net, info, opt.run, mopt, opt.hand_off == HandOff::kAlways);
+  }
   if (opt.fault) {
     if (!net.find(opt.fault->layer)) {
       throw std::invalid_argument(
@@ -377,20 +376,7 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
       lr.ok = true;
       bool done = false;
       if (chain && jobs.size() == 1) {
-        // The on-chip hand-off: the next layer's job, from a stand-in of this layer's output.
-        std::optional<Job> next;
-        if (Chain::linkable(net, i)) {
-          net::Tensor stand_in;
-          stand_in.shape = shapes[i];
-          stand_in.quant = lq.out;
-          stand_in.data.assign(stand_in.shape.size(), lq.out.zp);
-          const std::size_t ni = i + 1;
-          next = jobs_of(net, ni, q.at(net.layers[ni].name), producers_of(net, ni), {&stand_in},
-                         ni + 1 == net.layers.size())
-                     .front();
-        }
-        done = chain->run(i, jobs[0], next ? &*next : nullptr, prods[0], plan_cycles, lr, out.data,
-                          why, faulted ? &*opt.fault : nullptr);
+        done = chain->run(i, jobs[0], prods[0], lr, out.data, why, faulted ? &*opt.fault : nullptr);
         if (done) lr.ok = why.empty();
       }
       if (faulted && !done) {

@@ -197,6 +197,13 @@ int compare_one(const CompareArgs& a, const std::string& network, bool several,
                            c.designs[d].name, c.ratio(d), c.ratio(d, true),
                            c.totals[d].geomean_speedup, published(c.network, c.designs[d].name));
   }
+  // The reorder design against FEATHER's RTL plans with the on-chip hand-off.
+  for (std::size_t d = 1; d < c.designs.size(); ++d) {
+    if (c.designs[d].name != "off-chip reorder") continue;
+    summary += fmt::format(
+        "| {} | {} vs FEATHER with the on-chip hand-off | {:.2f} | - | - | {} |\n", c.network,
+        c.designs[d].name, c.ratio_to_hand_off(d), published(c.network, c.designs[d].name));
+  }
   if (!a.svg.empty()) {
     const std::string f = path_for(a.svg, c.network, several, "--svg");
     write_file(f, map::comparison_svg(c));

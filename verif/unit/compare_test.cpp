@@ -382,6 +382,12 @@ TEST(CompareNetwork, BuiltInNetworksCompareOnASmallArray) {
     if (name != "mobilenet_v3_large") continue;  // the fastest of the three on 4x4
     const Comparison c = compare_network(params(4, 4, 65536, 16384, 16384), builtin_network(name));
     for (std::size_t d = 1; d < c.designs.size(); ++d) EXPECT_GE(c.ratio(d), 1.0 - 1e-9);
+    // The on-chip hand-off along chains: never slower than every layer through off-chip
+    // memory, and where it keeps outputs it moves fewer bytes.
+    EXPECT_LE(c.hand_off_cycles, c.rtl_cycles);
+    EXPECT_GT(c.hand_off_kept, 0u) << "no chained output kept on chip";
+    EXPECT_LT(c.hand_off_bytes, c.rtl_bytes);
+    EXPECT_NE(format_comparison(c).find("with the on-chip hand-off"), std::string::npos);
   }
 }
 

@@ -15,10 +15,6 @@ namespace feather::sim::detail {
 
 namespace {
 
-bool chainable_kind(const map::Layer& l) {
-  return l.kind != map::OpKind::kOther && l.count == 1 && !l.weights_are_activations;
-}
-
 // The output tensor O[m][n] as it lies in the DUT's streaming buffer.
 std::vector<std::uint8_t> output_in_buffer(const TopDut& dut, const top::OutputPlacement& o) {
   const top::TopParams& p = dut.params();
@@ -116,12 +112,18 @@ std::string Chain::locate(const top::Golden& start, const std::vector<top::Instr
 
 Chain::Chain(const map::Network& net, const TopDutInfo& info, const RunOptions& run,
              const map::MapOptions& mopt, bool always)
-    : net_(net), info_(info), run_(run), mopt_(mopt), always_(always), golden_(info.params) {}
+    : net_(net),
+      preds_(map::network_producers(net)),
+      info_(info),
+      run_(run),
+      mopt_(mopt),
+      always_(always),
+      golden_(info.params) {}
 
 const map::ChainPlan& Chain::chain_of(std::size_t index) {
   if (cur_ && index >= first_ && index <= last_) return *cur_;
   first_ = last_ = index;
-  while (linkable(net_, last_)) ++last_;
+  while (map::hand_off_linkable(net_, preds_, last_)) ++last_;
   std::vector<map::Layer> layers(net_.layers.begin() + static_cast<std::ptrdiff_t>(first_),
                                  net_.layers.begin() + static_cast<std::ptrdiff_t>(last_) + 1);
   std::string key;
@@ -136,21 +138,12 @@ const map::ChainPlan& Chain::chain_of(std::size_t index) {
   return *cur_;
 }
 
-bool Chain::linkable(const map::Network& net, std::size_t i) {
-  if (i + 1 >= net.layers.size()) return false;
-  const map::Layer& a = net.layers[i];
-  const map::Layer& b = net.layers[i + 1];
-  if (!chainable_kind(a) || !chainable_kind(b)) return false;
-  return producers_of(net, i + 1) == std::vector<int>{static_cast<int>(i)} &&
-         readers_of(net, i) == std::vector<int>{static_cast<int>(i) + 1};
-}
-
 bool Chain::run(std::size_t index, const Job& job, int producer, NetworkLayerReport& lr,
                 std::vector<std::uint8_t>& out, std::string& why, const NetworkFault* fault) {
   const top::TopParams& p = info_.params;
   const bool in_chip = holds(producer);
   resident_ = -1;
-  if (!in_chip && !linkable(net_, index)) return false;
+  if (!in_chip && !map::hand_off_linkable(net_, preds_, index)) return false;
   const map::ChainPlan& cp = chain_of(index);
   const std::size_t k = index - first_;
   const bool keep = k < cp.images.size() && cp.images[k].has_value();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "feather/map/compile.hpp"
+#include "feather/map/coselect.hpp"
 #include "feather/map/hand_off.hpp"
 #include "feather/map/workload.hpp"
 #include "feather/net/reference.hpp"
@@ -59,9 +60,9 @@ OffchipBytes classify(const std::vector<top::Instr>& prog, bool wos, const Job& 
 namespace feather::sim::detail {
 
 // The on-chip hand-off (network_chain.cpp): along a chain of layers that each read only the one
-// before it (linkable), map::plan_chain decides which outputs stay in the streaming buffer as
-// one image (the mapper's tiles each write their part of it) for the next layer's tiles to read
-// in place (a 1x1 convolution or a GEMM as it lies, any other convolution by direct
+// before it (map::hand_off_linkable), map::plan_chain decides which outputs stay in the streaming
+// buffer as one image (the mapper's tiles each write their part of it) for the next layer's tiles
+// to read in place (a 1x1 convolution or a GEMM as it lies, any other convolution by direct
 // convolution: MapOptions::input_resident), with neither a Store nor a Load between them. The
 // layers of a chain run on one DUT and one golden model that persist from layer to layer.
 class Chain {
@@ -70,10 +71,6 @@ class Chain {
   // `mopt`: the mapper's options of every plan (its timing: the run's latency).
   Chain(const map::Network& net, const TopDutInfo& info, const RunOptions& run,
         const map::MapOptions& mopt, bool always);
-  // Whether the graph lets layer i's output stay on chip for layer i + 1: both one instance of
-  // a conv or a GEMM with weights, i's clamp the hardware's, i + 1 reading only i, nothing else
-  // reading i.
-  static bool linkable(const map::Network& net, std::size_t i);
   // Whether `producer`'s output is in the streaming buffer now.
   bool holds(int producer) const { return producer >= 0 && resident_ == producer; }
   // Runs layer `index` (its one job) if its input is on chip (holds) or the plan of its chain
@@ -100,6 +97,7 @@ class Chain {
   const map::ChainPlan& chain_of(std::size_t index);
 
   const map::Network& net_;
+  std::vector<std::vector<int>> preds_;  // map::network_producers
   const TopDutInfo& info_;
   RunOptions run_;
   map::MapOptions mopt_;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "feather/map/coselect.hpp"
+#include "feather/map/hand_off.hpp"
 #include "feather/map/workload.hpp"
 
 namespace feather::map {
@@ -89,6 +90,10 @@ double Comparison::ratio(std::size_t d, bool overlapped) const {
   const double f = overlapped ? totals.at(0).latency_overlapped : totals.at(0).latency;
   const double x = overlapped ? totals.at(d).latency_overlapped : totals.at(d).latency;
   return f > 0 ? x / f : 0;
+}
+
+double Comparison::ratio_to_hand_off(std::size_t d) const {
+  return hand_off_cycles > 0 ? totals.at(d).latency / static_cast<double>(hand_off_cycles) : 0.0;
 }
 
 namespace {
@@ -235,6 +240,39 @@ Comparison compare_network(const top::TopParams& p_in, const Network& net,
     c.layers.back().rtl_cycles = it->second.rtl.timing.cycles;
     c.layers.back().rtl_plan = it->second.rtl.describe();
     c.rtl_cycles += it->second.rtl.timing.cycles * cl.count;
+    c.rtl_bytes += it->second.rtl.offchip_bytes(p.aw) * cl.count;
+  }
+
+  // The on-chip hand-off along chains: plan_chain's plans where they beat the RTL plans.
+  // Chains of the same shapes are planned once.
+  c.hand_off_cycles = c.rtl_cycles;
+  c.hand_off_bytes = c.rtl_bytes;
+  std::map<std::string, ChainPlan> chains;
+  for (const auto& [first, last] : hand_off_chains(net)) {
+    std::vector<Layer> layers(net.layers.begin() + static_cast<std::ptrdiff_t>(first),
+                              net.layers.begin() + static_cast<std::ptrdiff_t>(last) + 1);
+    u64 cycles = 0, bytes = 0;
+    std::vector<LayerMap> alone;
+    std::string key;
+    for (std::size_t k = first; k <= last; ++k) {
+      cycles += table_of[k]->rtl.timing.cycles;
+      bytes += table_of[k]->rtl.offchip_bytes(p.aw);
+      alone.push_back(table_of[k]->rtl);
+      key += net.layers[k].shape_string() + ";";
+    }
+    for (Layer& l : layers) l.per_tensor_quant = l.per_tensor_quant || opt.per_tensor_quant;
+    auto it = chains.find(key);
+    if (it == chains.end()) {
+      it = chains.emplace(key, plan_chain(p, layers, base, false, &alone)).first;
+      c.mapper_calls += 2 * layers.size();
+    }
+    const ChainPlan& cp = it->second;
+    if (cp.cycles >= cycles) continue;
+    u64 chain_bytes = 0;
+    for (const LayerMap& lm : cp.plans) chain_bytes += lm.offchip_bytes(p.aw);
+    c.hand_off_cycles -= cycles - cp.cycles;
+    c.hand_off_bytes = c.hand_off_bytes - bytes + chain_bytes;
+    for (const auto& img : cp.images) c.hand_off_kept += img.has_value();
   }
 
   const std::vector<std::vector<int>> preds = network_producers(net);

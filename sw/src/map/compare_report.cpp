@@ -40,9 +40,12 @@ std::string format_comparison(const Comparison& c) {
   }
   s += fmt::format(
       "\nFEATHER as this project's RTL runs it (per-bank VN layouts, the mapper's free search "
-      "incl. "
-      "IO-S): {:.3f} Mcycles.\n\n",
-      static_cast<double>(c.rtl_cycles) / 1e6);
+      "incl. IO-S), every layer through off-chip memory: {:.3f} Mcycles, {:.1f} MB off chip; "
+      "with the on-chip hand-off along chains ({} outputs kept on chip): {:.3f} Mcycles, "
+      "{:.1f} MB.\n\n",
+      static_cast<double>(c.rtl_cycles) / 1e6, static_cast<double>(c.rtl_bytes) / 1048576.0,
+      c.hand_off_kept, static_cast<double>(c.hand_off_cycles) / 1e6,
+      static_cast<double>(c.hand_off_bytes) / 1048576.0);
   s += "| layer | shape | x |";
   for (const Design& d : c.designs) s += fmt::format(" {} |", d.name);
   s += " FEATHER choice |\n|---|---|---:|";
@@ -157,6 +160,9 @@ std::string comparison_json(const Comparison& c) {
   j["params"] = c.params;
   j["macs"] = c.macs;
   j["rtl_cycles"] = c.rtl_cycles;
+  j["rtl_bytes"] = c.rtl_bytes;
+  j["hand_off"] = {
+      {"cycles", c.hand_off_cycles}, {"bytes", c.hand_off_bytes}, {"kept", c.hand_off_kept}};
   j["seconds"] = c.seconds;
   for (std::size_t d = 0; d < c.designs.size(); ++d) {
     const DesignTotal& t = c.totals[d];

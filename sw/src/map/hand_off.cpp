@@ -8,6 +8,8 @@
 #include <array>
 #include <stdexcept>
 
+#include "feather/map/coselect.hpp"
+#include "feather/map/workload.hpp"
 #include "mapper_internal.hpp"
 
 namespace feather::map {
@@ -120,9 +122,13 @@ std::optional<HandOffPlan> plan_hand_off(const top::TopParams& p, const Layer& p
 }
 
 ChainPlan plan_chain(const top::TopParams& p, const std::vector<Layer>& layers,
-                     const MapOptions& base, bool always) {
+                     const MapOptions& base, bool always, const std::vector<LayerMap>* alone) {
   const std::size_t n = layers.size();
   if (n == 0) throw std::invalid_argument("plan_chain: no layers");
+  if (alone && alone->size() != n) {
+    throw std::invalid_argument(
+        fmt::format("plan_chain: {} plans alone for {} layers", alone->size(), n));
+  }
   ChainPlan cp;
   cp.images.assign(n - 1, std::nullopt);
   std::vector<std::optional<top::Layout>> img(n - 1);
@@ -141,6 +147,7 @@ ChainPlan plan_chain(const top::TopParams& p, const std::vector<Layer>& layers,
   auto cost = [&](std::size_t k, int a, int b) -> std::uint64_t {
     if ((a && (k == 0 || !img[k - 1])) || (b && (k + 1 == n || !img[k]))) return kNo;
     auto& slot = plan[k][static_cast<std::size_t>(a)][static_cast<std::size_t>(b)];
+    if (!slot && !a && !b && alone) slot = (*alone)[k];
     if (!slot) {
       MapOptions o = base;
       if (a) o.input_resident = img[k - 1];
@@ -191,6 +198,34 @@ ChainPlan plan_chain(const top::TopParams& p, const std::vector<Layer>& layers,
   }
   for (std::size_t k = 0; k < n; ++k) cp.alone += cost(k, 0, 0);
   return cp;
+}
+
+bool hand_off_linkable(const Network& net, const std::vector<std::vector<int>>& preds,
+                       std::size_t i) {
+  if (i + 1 >= net.layers.size()) return false;
+  auto chainable = [](const Layer& l) {
+    return l.kind != OpKind::kOther && l.count == 1 && !l.weights_are_activations;
+  };
+  if (!chainable(net.layers[i]) || !chainable(net.layers[i + 1])) return false;
+  if (preds[i + 1] != std::vector<int>{static_cast<int>(i)}) return false;
+  for (std::size_t k = i + 2; k < preds.size(); ++k) {
+    if (std::find(preds[k].begin(), preds[k].end(), static_cast<int>(i)) != preds[k].end()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<std::pair<std::size_t, std::size_t>> hand_off_chains(const Network& net) {
+  const std::vector<std::vector<int>> preds = network_producers(net);
+  std::vector<std::pair<std::size_t, std::size_t>> v;
+  for (std::size_t i = 0; i < net.layers.size();) {
+    std::size_t j = i;
+    while (hand_off_linkable(net, preds, j)) ++j;
+    if (j > i) v.emplace_back(i, j);
+    i = j + 1;
+  }
+  return v;
 }
 
 }  // namespace feather::map

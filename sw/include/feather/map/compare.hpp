@@ -146,10 +146,16 @@ struct Comparison {
   std::vector<DesignTotal> totals;   // per design
   std::uint64_t macs = 0;
   std::uint64_t rtl_cycles = 0;  // the RTL plans' total
+  std::uint64_t rtl_bytes = 0;   // their off-chip bytes
+  // The same with the on-chip hand-off along the network's chains (hand_off.hpp: plan_chain
+  // per chain, where it beats the chain's RTL plans): cycles, off-chip bytes, outputs kept.
+  std::uint64_t hand_off_cycles = 0, hand_off_bytes = 0, hand_off_kept = 0;
   std::uint64_t mapper_calls = 0;
   double seconds = 0;
   // Total latency of design d over FEATHER's (index 0 is FEATHER).
   double ratio(std::size_t d, bool overlapped = false) const;
+  // Total latency of design d over the RTL plans' with the on-chip hand-off.
+  double ratio_to_hand_off(std::size_t d) const;
 };
 
 // Throws std::invalid_argument naming the layer that cannot be mapped (or a bad design).

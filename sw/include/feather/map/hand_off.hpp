@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "feather/map/layer.hpp"
@@ -60,7 +61,19 @@ struct ChainPlan {
   std::uint64_t cycles = 0;                        // sum of the plans' predicted cycles
   std::uint64_t alone = 0;                         // the same with every output off chip
 };
+// `alone` (optional, one per layer): the plans of the layers through off-chip memory, used
+// instead of map_layer's (e.g. the fastest over forced mappings).
 ChainPlan plan_chain(const top::TopParams& p, const std::vector<Layer>& layers,
-                     const MapOptions& base = {}, bool always = false);
+                     const MapOptions& base = {}, bool always = false,
+                     const std::vector<LayerMap>* alone = nullptr);
+
+struct Network;
+// Whether the graph lets layer i's output stay on chip for layer i + 1: both one instance of a
+// conv or a GEMM with weights, i + 1 reading only i, nothing else reading i. `preds`: the
+// network's network_producers (coselect.hpp).
+bool hand_off_linkable(const Network& net, const std::vector<std::vector<int>>& preds,
+                       std::size_t i);
+// The network's maximal chains of at least two layers, each boundary linkable: [first, last].
+std::vector<std::pair<std::size_t, std::size_t>> hand_off_chains(const Network& net);
 
 }  // namespace feather::map

@@ -408,6 +408,27 @@ std::optional<Plan> evaluate(const Geo& g, const Problem& p, const Map& m,
     if (l) {
       plan.lw = *l;
       wvn_ok(g, p, m, plan.tiles, *l, &plan.w_ranges);
+      // Several groups: each loads the lines its channels span, so among the layouts of the
+      // same footprint the one whose groups span the fewest lines in all (a group's weights
+      // together, not interleaved with the others').
+      if (p.groups > 1) {
+        auto span = [](const std::vector<std::pair<u64, u64>>& rs) {
+          u64 t = 0;
+          for (const auto& [first, end] : rs) t += end > first ? end - first : 0;
+          return t;
+        };
+        const u64 fp = footprint(*l, g);
+        u64 best = span(plan.w_ranges);
+        for (const Layout& c : layout_candidates(g, p.n, jg, m.kpar, false)) {
+          if (footprint(c, g) < fp || c == plan.lw) continue;
+          if (footprint(c, g) > fp || best <= fp) break;
+          std::vector<std::pair<u64, u64>> rs;
+          if (!wvn_ok(g, p, m, plan.tiles, c, &rs) || span(rs) >= best) continue;
+          best = span(rs);
+          plan.lw = c;
+          plan.w_ranges = std::move(rs);
+        }
+      }
       if (plan.tiles.size() > 1 && weight_chunks(g, p, plan).size() == 1) {
         const u64 fp = footprint(*l, g);
         for (const Layout& c : layout_candidates(g, p.n, jg, m.kpar, false)) {

@@ -215,6 +215,14 @@ TEST(HandOff, BadResidencyIsNamed) {
     EXPECT_NE(std::string(e.what()).find("needs WO-S"), std::string::npos) << e.what();
   }
   o.dataflow.reset();
+  map::MapOptions big;
+  big.output_image = q_outer(64, 8, 1000);  // 512 lines from line 1000: SD = 1024
+  try {
+    (void)map::map_layer(p, map::Layer::gemm("g", 64, 32, 32), big);
+    FAIL() << "an image beyond the streaming buffer was planned";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("SD = 1024"), std::string::npos) << e.what();
+  }
   try {
     (void)map::map_layer(p, map::Layer::conv("dw", 8, 8, 32, 32, 3, 1, 1, 1, 32), o);
     FAIL() << "a grouped layer read its input in place";

@@ -124,7 +124,11 @@ CompiledLayer compile_with(const top::TopParams& p, const Layer& layer, const Op
     c.expected = top::gemm_ref(g);
   }
   c.map = std::move(plan);
-  if (cv) data = c.map.direct ? top::as_grouped_direct(*cv) : top::as_grouped(*cv);
+  if (cv) {
+    data = c.map.direct   ? top::as_grouped_direct(*cv)
+           : c.map.blocks ? top::as_grouped_blocks(*cv, static_cast<int>(c.map.blocks), p.ah)
+                          : top::as_grouped(*cv);
+  }
   c.program = build_program(p, c.map, data);
   return c;
 }
@@ -140,7 +144,11 @@ CompiledLayer compile_layer(const top::TopParams& p, const Layer& layer, const O
 CompiledLayer compile_layer(const top::TopParams& p, const Layer& layer, const Operands& operands,
                             const LayerMap& plan) {
   check_runnable(layer);
-  const GemmShape g = layer.as_gemm(plan.shape.per_tensor_quant);
+  GemmShape g = layer.as_gemm(plan.shape.per_tensor_quant);
+  if (plan.blocks) {
+    const auto b = channel_blocks(p, g);
+    if (b && g.groups / b->groups == plan.blocks) g = *b;
+  }
   if (g.groups != plan.shape.groups || g.m != plan.shape.m || g.k != plan.shape.k ||
       g.n != plan.shape.n || g.conv != plan.shape.conv) {
     no_form(layer, fmt::format("the plan given is for another shape ({})", plan.shape.to_string()));

@@ -29,6 +29,12 @@ TileProgram tile_program(const top::Program& prog, Dataflow df, const Tile& t);
 std::optional<TileProgram> tile_program(const top::TopParams& p, const top::Program& prog,
                                         Dataflow df, const GemmShape& s, const Tile& t,
                                         const MapOptions& o);
+// The search (mapper_search.cpp) on the buffers `p` (the top's, or half of them) for a top
+// `run`: tiles are compiled for `p`, the layer's stream runs and is timed on `run`. Direct
+// convolution plans (`direct`, LayerMap::direct) or the GEMM lowering's. Throws
+// std::invalid_argument with the reasons when no candidate is legal.
+LayerMap search(const top::TopParams& run, const top::TopParams& p, const GemmShape& s,
+                const MapOptions& opt, bool direct);
 // The top's buffers halved (nullopt below AH lines): LayerMap::half_buffers plans are compiled
 // for them.
 std::optional<top::TopParams> half_buffers(const top::TopParams& p);

@@ -409,6 +409,42 @@ GroupedGemm as_grouped(const ConvLayer& c) {
   return g;
 }
 
+GroupedGemm as_grouped_blocks(const ConvLayer& c, int block, int ah) {
+  c.validate();
+  if (c.co != c.groups || block < 1 || ah < 1 || c.groups % block != 0) {
+    throw std::invalid_argument(fmt::format(
+        "channel blocks: a grouped conv with one output channel per group ({} groups, {} output "
+        "channels) cut into blocks of {} groups",
+        c.groups, c.co, block));
+  }
+  GroupedGemm g = as_grouped(c);  // im2col per group: [m][kg], [kg][1]
+  const auto kg = static_cast<u64>(g.k), kp = round_up(kg, static_cast<u64>(ah));
+  const auto bl = static_cast<u64>(block), m = static_cast<u64>(g.m);
+  GroupedGemm b;
+  b.what = fmt::format("{} (channel blocks of {})", g.what, block);
+  b.groups = c.groups / block;
+  b.m = g.m;
+  b.k = static_cast<int>(bl * kp);
+  b.n = block;
+  b.zp_a = g.zp_a;
+  b.zp_w = g.zp_w;
+  b.quant = g.quant;
+  for (u64 blk = 0; blk < static_cast<u64>(b.groups); ++blk) {
+    std::vector<std::uint8_t> a(m * bl * kp, g.zp_a), w(bl * kp * bl, g.zp_w);
+    for (u64 s = 0; s < bl; ++s) {
+      const auto& ga = g.a[blk * bl + s];
+      const auto& gb = g.b[blk * bl + s];
+      for (u64 i = 0; i < m; ++i) {
+        for (u64 k = 0; k < kg; ++k) a[i * bl * kp + s * kp + k] = ga[i * kg + k];
+      }
+      for (u64 k = 0; k < kg; ++k) w[(s * kp + k) * bl + s] = gb[k];
+    }
+    b.a.push_back(std::move(a));
+    b.b.push_back(std::move(w));
+  }
+  return b;
+}
+
 GroupedGemm as_grouped_direct(const ConvLayer& c) {
   c.validate();
   GroupedGemm g;

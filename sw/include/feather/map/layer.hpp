@@ -46,7 +46,10 @@ struct GemmShape {
   // and dilation on both axes; top/compiler.hpp): its window. The mapper then weighs direct
   // convolution against im2col.
   std::optional<top::ConvWindow> conv;
-  std::uint64_t macs() const { return groups * m * k * n; }
+  // The layer's own MACs when this shape computes more products than it has (channel blocks:
+  // the block-diagonal weights' zeros); 0: groups * m * k * n.
+  std::uint64_t useful_macs = 0;
+  std::uint64_t macs() const { return useful_macs ? useful_macs : groups * m * k * n; }
   std::string to_string() const;  // e.g. "2 x 196x576x32 (per-tensor quant)"
 };
 

@@ -40,6 +40,10 @@ struct MapOptions {
   std::optional<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>> tiles;
   // Force direct convolution (true) or im2col (false) for a convolution; unset: the faster.
   std::optional<bool> direct;
+  // Channel blocks (a grouped conv with one output channel per group, e.g. depthwise: blocks of
+  // gcd(groups, AH) groups as block-diagonal GEMMs, top::as_grouped_blocks): true forces them,
+  // false excludes them; unset: taken when faster.
+  std::optional<bool> channel_blocks;
   // The on-chip hand-off (docs/mapper.md, "On-chip hand-off"). `input_resident`: the layer's
   // input already lies in the active streaming half in this layout (the image of the layer
   // before it): nothing loads it, and the plan is WO-S with tiles along N only, each streaming
@@ -77,6 +81,9 @@ struct LayerMap {
   // Direct convolution: the stream engine's window walks the input image (no im2col image);
   // tiles along N (columns or groups) only, each tile streams the whole image.
   bool direct = false;
+  // Channel blocks (MapOptions::channel_blocks): `shape` is the blocked GEMM, `blocks` groups
+  // per block (0: none).
+  std::uint64_t blocks = 0;
   // Tiles along M, along N (columns or groups) and along K (chunks).
   std::uint64_t tiles_m = 1, tiles_n = 1, tiles_k = 1;
   std::uint64_t tile_m = 1, tile_n = 1, tile_k = 1;  // the largest tile: rows, columns, K
@@ -117,6 +124,10 @@ LayerMap map_gemm(const top::TopParams& p, const GemmShape& shape, const MapOpti
 // the window takes, not clearly more K-VNs than im2col, and a band of one output row that fits
 // the streaming buffer.
 bool direct_candidate(const top::TopParams& p, const GemmShape& s);
+// The channel-block lowering of a shape (MapOptions::channel_blocks): blocks of gcd(groups, AH)
+// groups, each a GEMM m x (block * k rounded up to AH) x block; nullopt when it does not apply
+// (not grouped, more than one column per group, or blocks of one group).
+std::optional<GemmShape> channel_blocks(const top::TopParams& p, const GemmShape& s);
 
 // The mapped layer with data: instructions and off-chip image of every tile in sequence.
 struct MappedProgram {

@@ -102,6 +102,12 @@ struct GroupedGemm {
 GroupedGemm as_grouped(const GemmLayer& g);
 GroupedGemm as_grouped(const ConvLayer& c);         // im2col per group (conv_group_as_gemm)
 GroupedGemm as_grouped_direct(const ConvLayer& c);  // the image per group, with the window
+// A grouped conv with one output channel per group (depthwise) as blocks of `block` groups:
+// each block one GEMM M x (block * K') x block whose weights are block-diagonal (group s of the
+// block: rows s*K' .. s*K'+K-1 of column s, K' = K rounded up to `ah`; zp_w elsewhere, zp_a in
+// the padding of A), so that one ExecuteMapping holds `block` channels, one per PE row, and
+// BIRRD's reduction over the columns adds each row's products (the off-diagonal ones are 0).
+GroupedGemm as_grouped_blocks(const ConvLayer& c, int block, int ah);
 Program compile_grouped(const TopParams& p, const GroupedGemm& g, const CompileOptions& opt = {});
 
 // Throws std::invalid_argument (bad layer, does not fit the buffers, unroutable) with a message

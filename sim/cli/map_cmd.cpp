@@ -24,9 +24,10 @@ struct MapArgs {
   int latency = 2;
   double bandwidth = 1.0;
   std::string dataflow;
-  std::string conv;  // auto, direct, im2col
-  std::string json;  // write the plan as JSON here
-  LayerArgs layer;   // a single layer instead of a network
+  std::string conv;              // auto, direct, im2col
+  std::string json;              // write the plan as JSON here
+  std::string hand_off = "off";  // auto, off
+  LayerArgs layer;               // a single layer instead of a network
 };
 
 nlohmann::json layout_json(const top::Layout& l) {
@@ -45,7 +46,12 @@ nlohmann::json map_json(const top::TopParams& p, const std::string& layer, const
             {"n", m.shape.n},
             {"per_tensor_quant", m.shape.per_tensor_quant}}},
           {"dataflow", std::string(map::to_string(m.dataflow))},
-          {"conv", m.direct ? "direct" : (m.shape.conv ? "im2col" : "gemm")},
+          {"conv", m.direct   ? "direct"
+                   : m.blocks ? "channel blocks"
+                              : (m.shape.conv ? "im2col" : "gemm")},
+          {"channel_blocks", m.blocks},
+          {"input_on_chip", m.input_resident.has_value()},
+          {"output_on_chip", m.output_image.has_value()},
           {"tiles",
            {{"m", m.tiles_m},
             {"n", m.tiles_n},
@@ -93,6 +99,12 @@ void add_map_options(CLI::App* cmd, MapArgs& a) {
                   "convolution algorithm: auto (the faster), direct (the streaming window) or "
                   "im2col");
   cmd->add_option("--json", a.json, "write the plan (every layer) as JSON to this file");
+  cmd->add_option("--hand-off", a.hand_off,
+                  "network: plan the on-chip hand-off along chains, keeping a layer's output on "
+                  "chip for the next layer where the cycle model says it is faster (auto; as "
+                  "`feather run --network` does; slower to plan), or every layer through "
+                  "off-chip memory (off, the default)")
+      ->check(CLI::IsMember({"auto", "off"}));
   add_layer_options(cmd, a.layer, false);
 }
 
@@ -107,6 +119,7 @@ int run_map(const MapArgs& a, const map::Layer* layer) {
   opt.map.direct = parse_conv(a.conv);
   opt.per_tensor_quant = a.layer.per_tensor;
   opt.only_layer = a.layer_name;
+  opt.hand_off = a.hand_off == "auto";
 
   map::Network net;
   if (!a.network.empty()) {
@@ -131,7 +144,8 @@ int run_map(const MapArgs& a, const map::Layer* layer) {
                    {"offchip_bytes", nm.offchip_bytes},
                    {"search_seconds", nm.search_seconds},
                    {"distinct_shapes", nm.distinct},
-                   {"skipped_layers", nm.skipped}};
+                   {"skipped_layers", nm.skipped},
+                   {"kept_on_chip", nm.kept}};
     for (const auto& e : nm.layers)
       j["layers"].push_back(map_json(p, e.layer, e.shape, e.count, e.map));
     std::ofstream out(a.json);

@@ -132,7 +132,9 @@ const map::ChainPlan& Chain::chain_of(std::size_t index) {
   }
   auto it = plans_.find(key);
   if (it == plans_.end()) {
-    it = plans_.emplace(key, map::plan_chain(info_.params, layers, mopt_, always_)).first;
+    it =
+        plans_.emplace(key, map::plan_chain(info_.params, layers, mopt_, always_, nullptr, &cache_))
+            .first;
   }
   cur_ = &it->second;
   return *cur_;

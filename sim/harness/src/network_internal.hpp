@@ -103,6 +103,7 @@ class Chain {
   map::MapOptions mopt_;
   bool always_ = false;
   std::map<std::string, map::ChainPlan> plans_;  // by the chain's layer shapes
+  map::PlanCache cache_;                         // the layers' plans, across chains
   std::size_t first_ = 0, last_ = 0;             // the current chain's layers [first_, last_]
   const map::ChainPlan* cur_ = nullptr;
   std::unique_ptr<TopDut> dut_;

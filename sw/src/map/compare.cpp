@@ -248,6 +248,7 @@ Comparison compare_network(const top::TopParams& p_in, const Network& net,
   c.hand_off_cycles = c.rtl_cycles;
   c.hand_off_bytes = c.rtl_bytes;
   std::map<std::string, ChainPlan> chains;
+  PlanCache cache;
   for (const auto& [first, last] : hand_off_chains(net)) {
     std::vector<Layer> layers(net.layers.begin() + static_cast<std::ptrdiff_t>(first),
                               net.layers.begin() + static_cast<std::ptrdiff_t>(last) + 1);
@@ -263,7 +264,7 @@ Comparison compare_network(const top::TopParams& p_in, const Network& net,
     for (Layer& l : layers) l.per_tensor_quant = l.per_tensor_quant || opt.per_tensor_quant;
     auto it = chains.find(key);
     if (it == chains.end()) {
-      it = chains.emplace(key, plan_chain(p, layers, base, false, &alone)).first;
+      it = chains.emplace(key, plan_chain(p, layers, base, false, &alone, &cache)).first;
       c.mapper_calls += 2 * layers.size();
     }
     const ChainPlan& cp = it->second;

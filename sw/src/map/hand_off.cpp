@@ -95,9 +95,30 @@ std::vector<top::Layout> image_candidates(const top::TopParams& p, std::uint64_t
   return v;
 }
 
+const std::optional<LayerMap>& PlanCache::get(const top::TopParams& p, const Layer& l,
+                                              const MapOptions& o) {
+  const std::string key = l.shape_string() + (l.per_tensor_quant ? " pt" : "") + " | " +
+                          (o.input_resident ? o.input_resident->to_string() : "-") + " | " +
+                          (o.output_image ? o.output_image->to_string() : "-");
+  auto it = plans_.find(key);
+  if (it == plans_.end()) {
+    std::optional<LayerMap> lm;
+    try {
+      lm = map_layer(p, l, o);
+    } catch (const std::invalid_argument&) {
+      // no plan with this residency
+    }
+    it = plans_.emplace(key, std::move(lm)).first;
+  }
+  return it->second;
+}
+
 std::optional<HandOffPlan> plan_hand_off(const top::TopParams& p, const Layer& producer,
                                          const std::optional<top::Layout>& input,
-                                         const Layer& consumer, const MapOptions& base) {
+                                         const Layer& consumer, const MapOptions& base,
+                                         PlanCache* cache) {
+  PlanCache own;
+  PlanCache& pc = cache ? *cache : own;
   if (producer.kind == OpKind::kOther || consumer.kind == OpKind::kOther) return std::nullopt;
   if (consumer.kind == OpKind::kConv && consumer.groups > 1) return std::nullopt;
   const GemmShape ps = producer.as_gemm();
@@ -107,22 +128,21 @@ std::optional<HandOffPlan> plan_hand_off(const top::TopParams& p, const Layer& p
     po.input_resident = input;
     po.output_image = img;
     co.input_resident = img;
-    try {
-      LayerMap c = map_layer(p, consumer, co);
-      LayerMap pr = map_layer(p, producer, po);
-      const std::uint64_t cycles = pr.timing.cycles + c.timing.cycles;
-      if (!best || cycles < best->cycles) {
-        best = HandOffPlan{img, std::move(pr), std::move(c), cycles};
-      }
-    } catch (const std::invalid_argument&) {
-      // this image does not suit one of them
-    }
+    const auto& c = pc.get(p, consumer, co);
+    if (!c || (best && c->timing.cycles >= best->cycles)) continue;
+    const auto& pr = pc.get(p, producer, po);
+    if (!pr) continue;  // this image does not suit the producer
+    const std::uint64_t cycles = pr->timing.cycles + c->timing.cycles;
+    if (!best || cycles < best->cycles) best = HandOffPlan{img, *pr, *c, cycles};
   }
   return best;
 }
 
 ChainPlan plan_chain(const top::TopParams& p, const std::vector<Layer>& layers,
-                     const MapOptions& base, bool always, const std::vector<LayerMap>* alone) {
+                     const MapOptions& base, bool always, const std::vector<LayerMap>* alone,
+                     PlanCache* cache) {
+  PlanCache own;
+  PlanCache& pc = cache ? *cache : own;
   const std::size_t n = layers.size();
   if (n == 0) throw std::invalid_argument("plan_chain: no layers");
   if (alone && alone->size() != n) {
@@ -136,8 +156,10 @@ ChainPlan plan_chain(const top::TopParams& p, const std::vector<Layer>& layers,
   // in place if there is one (else, or if that does not map, from off-chip memory).
   for (std::size_t k = 0; k + 1 < n; ++k) {
     std::optional<HandOffPlan> h;
-    if (k > 0 && img[k - 1]) h = plan_hand_off(p, layers[k], img[k - 1], layers[k + 1], base);
-    if (!h) h = plan_hand_off(p, layers[k], std::nullopt, layers[k + 1], base);
+    if (k > 0 && img[k - 1]) {
+      h = plan_hand_off(p, layers[k], img[k - 1], layers[k + 1], base, &pc);
+    }
+    if (!h) h = plan_hand_off(p, layers[k], std::nullopt, layers[k + 1], base, &pc);
     if (h) img[k] = h->image;
   }
   // plan[k][a][b]: layer k with its input on chip (a) and its output kept (b); nullopt when
@@ -152,11 +174,8 @@ ChainPlan plan_chain(const top::TopParams& p, const std::vector<Layer>& layers,
       MapOptions o = base;
       if (a) o.input_resident = img[k - 1];
       if (b) o.output_image = img[k];
-      try {
-        slot = map_layer(p, layers[k], o);
-      } catch (const std::invalid_argument&) {
-        return kNo;
-      }
+      slot = pc.get(p, layers[k], o);
+      if (!slot) return kNo;
     }
     return slot->timing.cycles;
   };

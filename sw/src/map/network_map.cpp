@@ -11,6 +11,7 @@
 #include <tuple>
 #include <utility>
 
+#include "feather/map/hand_off.hpp"
 #include "feather/map/mapper.hpp"
 #include "feather/map/workload.hpp"
 
@@ -19,6 +20,61 @@ namespace feather::map {
 std::string short_layout(const top::Layout& l) {
   return fmt::format("o{} F0={} F1={} F2={}", l.order, l.f0(), l.f1, l.f2);
 }
+
+namespace {
+
+// The chains' plans where they beat the layers' plans alone (chains of the same shapes planned
+// once); the totals follow.
+void hand_off(const top::TopParams& p, const Network& net, const NetworkMapOptions& opt,
+              NetworkMap& nm) {
+  std::vector<int> entry(net.layers.size(), -1);  // layer index -> its entry
+  for (std::size_t i = 0, e = 0; i < net.layers.size(); ++i) {
+    const Layer& l = net.layers[i];
+    if (l.kind != OpKind::kOther && l.macs() != 0) entry[i] = static_cast<int>(e++);
+  }
+  std::map<std::string, ChainPlan> planned;
+  PlanCache cache;
+  for (const auto& [first, last] : hand_off_chains(net)) {
+    std::vector<Layer> layers;
+    std::vector<LayerMap> alone;
+    std::string key;
+    std::uint64_t cycles = 0;
+    for (std::size_t k = first; k <= last; ++k) {
+      Layer l = net.layers[k];
+      l.per_tensor_quant = l.per_tensor_quant || opt.per_tensor_quant;
+      layers.push_back(l);
+      alone.push_back(nm.layers[static_cast<std::size_t>(entry[k])].map);
+      cycles += alone.back().timing.cycles;
+      key += l.shape_string() + (l.per_tensor_quant ? " pt;" : ";");
+    }
+    auto it = planned.find(key);
+    if (it == planned.end()) {
+      it = planned.emplace(key, plan_chain(p, layers, opt.map, false, &alone, &cache)).first;
+    }
+    const ChainPlan& cp = it->second;
+    if (cp.cycles >= cycles) continue;
+    for (std::size_t k = first; k <= last; ++k) {
+      NetworkEntry& e = nm.layers[static_cast<std::size_t>(entry[k])];
+      const std::size_t c = k - first;
+      nm.cycles -= e.map.timing.cycles;
+      nm.offchip_bytes -= e.map.offchip_bytes(p.aw);
+      const std::string name = e.map.shape.name;
+      e.map = cp.plans[c];
+      e.map.shape.name = name;
+      e.input_on_chip = c > 0 && cp.images[c - 1].has_value();
+      e.output_on_chip = c < cp.images.size() && cp.images[c].has_value();
+      nm.kept += e.output_on_chip ? 1 : 0;
+      nm.cycles += e.map.timing.cycles;
+      nm.offchip_bytes += e.map.offchip_bytes(p.aw);
+    }
+  }
+  nm.utilization = nm.cycles ? static_cast<double>(nm.macs) /
+                                   (static_cast<double>(p.ah) * static_cast<double>(p.aw) *
+                                    static_cast<double>(nm.cycles))
+                             : 0.0;
+}
+
+}  // namespace
 
 NetworkMap map_network(const top::TopParams& p_in, const Network& net,
                        const NetworkMapOptions& opt) {
@@ -100,6 +156,7 @@ NetworkMap map_network(const top::TopParams& p_in, const Network& net,
     throw std::invalid_argument(
         fmt::format("network '{}' has no layer named '{}'", net.name, opt.only_layer));
   }
+  if (opt.hand_off && opt.only_layer.empty()) hand_off(p, net, opt, nm);
   nm.distinct = shapes.size();
   nm.utilization = nm.cycles ? static_cast<double>(nm.macs) /
                                    (static_cast<double>(p.ah) * static_cast<double>(p.aw) *
@@ -119,16 +176,20 @@ std::string format_table(const top::TopParams& p, const NetworkMap& nm) {
     const LayerMap& m = e.map;
     t += fmt::format(
         "| {} | {} | {} | {}{} {}x{}x{} | {} | {} | {} | {} | {} | {:.1f}% | {:.1f} | {:.0f} |\n",
-        e.layer, e.shape, e.count, to_string(m.dataflow), m.direct ? " direct" : "", m.tiles_m,
-        m.tiles_n, m.tiles_k, m.mapping.to_string(), short_layout(m.li), short_layout(m.lw),
-        short_layout(m.lo), m.timing.cycles, 100.0 * m.utilization,
+        e.layer, e.shape, e.count, to_string(m.dataflow),
+        fmt::format("{}{}{}{}", m.direct ? " direct" : "",
+                    m.blocks ? fmt::format(" blocks of {}", m.blocks) : std::string(),
+                    e.input_on_chip ? " chip>" : "", e.output_on_chip ? " >chip" : ""),
+        m.tiles_m, m.tiles_n, m.tiles_k, m.mapping.to_string(), short_layout(m.li),
+        short_layout(m.lw), short_layout(m.lo), m.timing.cycles, 100.0 * m.utilization,
         static_cast<double>(m.offchip_bytes(p.aw)) / 1024.0, 1e3 * m.search_seconds);
   }
   t += fmt::format(
       "\ntotal: {} layers mapped ({} distinct shapes, {} layers without MACs skipped), {} MACs, "
-      "{} cycles, PE utilization {:.1f}%, off-chip {:.1f} MB, search {:.2f} s\n",
+      "{} cycles, PE utilization {:.1f}%, off-chip {:.1f} MB, {} outputs kept on chip, search "
+      "{:.2f} s\n",
       nm.layers.size(), nm.distinct, nm.skipped, nm.macs, nm.cycles, 100.0 * nm.utilization,
-      static_cast<double>(nm.offchip_bytes) / (1024.0 * 1024.0), nm.search_seconds);
+      static_cast<double>(nm.offchip_bytes) / (1024.0 * 1024.0), nm.kept, nm.search_seconds);
   return t;
 }
 

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -36,6 +38,18 @@ std::optional<ImagePart> image_part(const top::TopParams& p, const top::Layout& 
 std::vector<top::Layout> image_candidates(const top::TopParams& p, std::uint64_t m,
                                           std::uint64_t channels);
 
+// Plans by layer shape and residency (MapOptions::input_resident, output_image), shared by the
+// plans of the chains of one network: a failure is kept as nullopt. The other options must be
+// the same for every call that shares one.
+class PlanCache {
+ public:
+  // map_layer(p, l, o), or nullopt if it throws std::invalid_argument.
+  const std::optional<LayerMap>& get(const top::TopParams& p, const Layer& l, const MapOptions& o);
+
+ private:
+  std::map<std::string, std::optional<LayerMap>> plans_;
+};
+
 // A producer and its consumer with the producer's output kept on chip.
 struct HandOffPlan {
   top::Layout image;
@@ -48,7 +62,8 @@ struct HandOffPlan {
 // part of any image, the image does not fit, ...).
 std::optional<HandOffPlan> plan_hand_off(const top::TopParams& p, const Layer& producer,
                                          const std::optional<top::Layout>& input,
-                                         const Layer& consumer, const MapOptions& base = {});
+                                         const Layer& consumer, const MapOptions& base = {},
+                                         PlanCache* cache = nullptr);
 
 // A linear chain of layers, each reading only the one before it (its first layer's input and
 // its last layer's output off chip): per boundary whether the output stays on chip and in which
@@ -65,7 +80,7 @@ struct ChainPlan {
 // instead of map_layer's (e.g. the fastest over forced mappings).
 ChainPlan plan_chain(const top::TopParams& p, const std::vector<Layer>& layers,
                      const MapOptions& base = {}, bool always = false,
-                     const std::vector<LayerMap>* alone = nullptr);
+                     const std::vector<LayerMap>* alone = nullptr, PlanCache* cache = nullptr);
 
 struct Network;
 // Whether the graph lets layer i's output stay on chip for layer i + 1: both one instance of a

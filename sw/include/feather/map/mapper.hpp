@@ -156,6 +156,9 @@ struct NetworkEntry {
   std::string layer, shape;
   std::uint64_t count = 1;  // identical instances (the layer's `count`)
   LayerMap map;
+  // The on-chip hand-off (NetworkMapOptions::hand_off): the layer reads its input where the
+  // layer before it left it, and leaves its output on chip for the next.
+  bool input_on_chip = false, output_on_chip = false;
 };
 
 struct NetworkMap {
@@ -166,12 +169,16 @@ struct NetworkMap {
   double utilization = 0;                                 // macs / (AH * AW * cycles)
   double search_seconds = 0;                              // wall time of the whole mapping
   std::uint64_t distinct = 0;  // distinct layer shapes (GEMM shape and convolution window)
+  std::uint64_t kept = 0;      // outputs kept on chip for the next layer
 };
 
 struct NetworkMapOptions {
   MapOptions map;
   bool per_tensor_quant = false;  // per-tensor requantization for every layer
   std::string only_layer;         // map just this layer ("" = all)
+  // Plan the on-chip hand-off along the network's chains (hand_off.hpp: plan_chain, from each
+  // layer's plan alone), where it is predicted faster (`feather run --network`'s auto).
+  bool hand_off = false;
 };
 
 // Throws std::invalid_argument naming the layer that cannot be mapped.

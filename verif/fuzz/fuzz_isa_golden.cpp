@@ -45,7 +45,7 @@ int used_bits(const TopParams& p, Op op) {
     case Op::kSetIvnLayout:
     case Op::kSetOvnLayout:
       return 3 + 3 + p.flw() + 2 * p.xw() + p.la() + 1 + 2 * p.xw() +
-             feather::top::kWindowStrideBits;  // then the window
+             feather::top::kWindowStrideBits + p.la();  // then the window, then qoff
     case Op::kStream:
       return 3 + 3 * p.xw() + 2 + p.cw() + p.aw + 2 * (p.xw() + 1);  // then iy0, ix0
     case Op::kStore:

@@ -247,31 +247,15 @@ Comparison compare_network(const top::TopParams& p_in, const Network& net,
   // Chains of the same shapes are planned once.
   c.hand_off_cycles = c.rtl_cycles;
   c.hand_off_bytes = c.rtl_bytes;
-  std::map<std::string, ChainPlan> chains;
-  PlanCache cache;
-  for (const auto& [first, last] : hand_off_chains(net)) {
-    std::vector<Layer> layers(net.layers.begin() + static_cast<std::ptrdiff_t>(first),
-                              net.layers.begin() + static_cast<std::ptrdiff_t>(last) + 1);
-    u64 cycles = 0, bytes = 0;
-    std::vector<LayerMap> alone;
-    std::string key;
-    for (std::size_t k = first; k <= last; ++k) {
-      cycles += table_of[k]->rtl.timing.cycles;
-      bytes += table_of[k]->rtl.offchip_bytes(p.aw);
-      alone.push_back(table_of[k]->rtl);
-      key += net.layers[k].shape_string() + ";";
-    }
-    for (Layer& l : layers) l.per_tensor_quant = l.per_tensor_quant || opt.per_tensor_quant;
-    auto it = chains.find(key);
-    if (it == chains.end()) {
-      it = chains.emplace(key, plan_chain(p, layers, base, false, &alone, &cache)).first;
-      c.mapper_calls += 2 * layers.size();
-    }
-    const ChainPlan& cp = it->second;
-    if (cp.cycles >= cycles) continue;
-    u64 chain_bytes = 0;
+  const auto alone = [&](std::size_t k) -> const LayerMap& { return table_of[k]->rtl; };
+  for (const PlannedChain& pc : plan_network_chains(p, net, base, opt.per_tensor_quant, alone)) {
+    const ChainPlan& cp = pc.plan;
+    if (!pc.shared) c.mapper_calls += 2 * (pc.last - pc.first + 1);
+    if (cp.cycles >= cp.alone) continue;
+    u64 bytes = 0, chain_bytes = 0;
+    for (std::size_t k = pc.first; k <= pc.last; ++k) bytes += table_of[k]->rtl.offchip_bytes(p.aw);
     for (const LayerMap& lm : cp.plans) chain_bytes += lm.offchip_bytes(p.aw);
-    c.hand_off_cycles -= cycles - cp.cycles;
+    c.hand_off_cycles -= cp.alone - cp.cycles;
     c.hand_off_bytes = c.hand_off_bytes - bytes + chain_bytes;
     for (const auto& img : cp.images) c.hand_off_kept += img.has_value();
   }

@@ -247,4 +247,34 @@ std::vector<std::pair<std::size_t, std::size_t>> hand_off_chains(const Network& 
   return v;
 }
 
+std::vector<PlannedChain> plan_network_chains(
+    const top::TopParams& p, const Network& net, const MapOptions& base, bool per_tensor_quant,
+    const std::function<const LayerMap&(std::size_t)>& alone) {
+  std::vector<PlannedChain> out;
+  std::map<std::string, std::size_t> by_key;  // chain shapes -> its first entry in `out`
+  PlanCache cache;
+  for (const auto& [first, last] : hand_off_chains(net)) {
+    std::vector<Layer> layers;
+    std::vector<LayerMap> alone_plans;
+    std::string key;
+    for (std::size_t k = first; k <= last; ++k) {
+      Layer l = net.layers[k];
+      l.per_tensor_quant = l.per_tensor_quant || per_tensor_quant;
+      key += l.shape_string() + (l.per_tensor_quant ? " pt;" : ";");
+      layers.push_back(std::move(l));
+      alone_plans.push_back(alone(k));
+    }
+    PlannedChain pc{first, last, {}, false};
+    if (const auto it = by_key.find(key); it != by_key.end()) {
+      pc.plan = out[it->second].plan;
+      pc.shared = true;
+    } else {
+      pc.plan = plan_chain(p, layers, base, false, &alone_plans, &cache);
+      by_key.emplace(key, out.size());
+    }
+    out.push_back(std::move(pc));
+  }
+  return out;
+}
+
 }  // namespace feather::map

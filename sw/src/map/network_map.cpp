@@ -32,28 +32,14 @@ void hand_off(const top::TopParams& p, const Network& net, const NetworkMapOptio
     const Layer& l = net.layers[i];
     if (l.kind != OpKind::kOther && l.macs() != 0) entry[i] = static_cast<int>(e++);
   }
-  std::map<std::string, ChainPlan> planned;
-  PlanCache cache;
-  for (const auto& [first, last] : hand_off_chains(net)) {
-    std::vector<Layer> layers;
-    std::vector<LayerMap> alone;
-    std::string key;
-    std::uint64_t cycles = 0;
-    for (std::size_t k = first; k <= last; ++k) {
-      Layer l = net.layers[k];
-      l.per_tensor_quant = l.per_tensor_quant || opt.per_tensor_quant;
-      layers.push_back(l);
-      alone.push_back(nm.layers[static_cast<std::size_t>(entry[k])].map);
-      cycles += alone.back().timing.cycles;
-      key += l.shape_string() + (l.per_tensor_quant ? " pt;" : ";");
-    }
-    auto it = planned.find(key);
-    if (it == planned.end()) {
-      it = planned.emplace(key, plan_chain(p, layers, opt.map, false, &alone, &cache)).first;
-    }
-    const ChainPlan& cp = it->second;
-    if (cp.cycles >= cycles) continue;
-    for (std::size_t k = first; k <= last; ++k) {
+  const auto alone = [&](std::size_t k) -> const LayerMap& {
+    return nm.layers[static_cast<std::size_t>(entry[k])].map;
+  };
+  for (const PlannedChain& pc : plan_network_chains(p, net, opt.map, opt.per_tensor_quant, alone)) {
+    const ChainPlan& cp = pc.plan;
+    if (cp.cycles >= cp.alone) continue;
+    const std::size_t first = pc.first;
+    for (std::size_t k = first; k <= pc.last; ++k) {
       NetworkEntry& e = nm.layers[static_cast<std::size_t>(entry[k])];
       const std::size_t c = k - first;
       nm.cycles -= e.map.timing.cycles;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -90,5 +91,18 @@ bool hand_off_linkable(const Network& net, const std::vector<std::vector<int>>& 
                        std::size_t i);
 // The network's maximal chains of at least two layers, each boundary linkable: [first, last].
 std::vector<std::pair<std::size_t, std::size_t>> hand_off_chains(const Network& net);
+
+// Every chain of hand_off_chains(net) planned by plan_chain (not `always`), each layer with
+// `per_tensor_quant` or'ed in and `alone(k)` as network layer k's plan through off-chip memory.
+// Chains of the same shapes are planned once (`shared` on the later ones). A chain's plan is
+// worth taking where plan.cycles < plan.alone.
+struct PlannedChain {
+  std::size_t first = 0, last = 0;  // network layers [first, last]
+  ChainPlan plan;
+  bool shared = false;
+};
+std::vector<PlannedChain> plan_network_chains(
+    const top::TopParams& p, const Network& net, const MapOptions& base, bool per_tensor_quant,
+    const std::function<const LayerMap&(std::size_t)>& alone);
 
 }  // namespace feather::map

@@ -375,6 +375,20 @@ TEST(CompareNetwork, ReportsNameEveryDesignAndLayer) {
   EXPECT_DOUBLE_EQ(j["designs"][1]["ratio"].get<double>(), c.ratio(1));
 }
 
+// The on-chip hand-off along the bottleneck's chain (b.conv1 -> b.conv2 -> b.conv3): never slower
+// than every layer through off-chip memory, and where it keeps outputs it moves fewer bytes.
+// (The same on a built-in network below; under the sanitizers only this small one runs.)
+TEST(CompareNetwork, HandOffAlongAChainKeepsOutputsOnChip) {
+  for (const auto& [ah, aw] : {std::pair{4, 4}, std::pair{8, 8}}) {
+    const Comparison c = compare_network(params(ah, aw, 65536, 16384, 16384), small_net());
+    const std::string where = std::to_string(ah) + "x" + std::to_string(aw);
+    EXPECT_LE(c.hand_off_cycles, c.rtl_cycles) << where;
+    EXPECT_GT(c.hand_off_kept, 0u) << where << ": no chained output kept on chip";
+    EXPECT_LT(c.hand_off_bytes, c.rtl_bytes) << where;
+    EXPECT_NE(format_comparison(c).find("with the on-chip hand-off"), std::string::npos);
+  }
+}
+
 TEST(CompareNetwork, BuiltInNetworksCompareOnASmallArray) {
   // The three built-in networks go through every design on 4x4 (the 16x16 figures are in
   // docs/compare.md, produced by `make compare-tables`).

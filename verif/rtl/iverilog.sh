@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Icarus Verilog (iverilog -g2012) elaboration of the RTL.
 #   usage: iverilog.sh <repo-root> <scratch-dir>
-# Same configurations as lint.sh: birrd for AW = 4 8 16 64 256 x WIRING = 0 1
-# x DW = 8 16 32, egg for DW = 8 16 32, nest for AHxAW = 4x4 8x8 16x16 4x16
+# Same configurations as lint.sh: birrd for AW = 4 8 16 64 x WIRING = 0 1
+# x DW = 8 16 32 and AW = 256 x WIRING = 0 1 with DW = 32, egg for DW = 8 16 32, nest for AHxAW = 4x4 8x8 16x16 4x16
 # 16x4 8x32 2x4 1x4 (DEPTH = AH) and 4x4 with DEPTH = 8, nest_birrd for 4x4
 # 8x8 16x16, other rtl/*.sv modules with defaults.
 # Fails on a non-zero exit or on any diagnostic except Icarus' known

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Verilator -Wall lint of the RTL (every rtl/*.sv, with rtl/feather.vlt).
 #   usage: lint.sh <repo-root> <scratch-dir>
-# birrd is the top for AW = 4 8 16 64 256 x WIRING = 0 1 x DW = 8 16 32; egg
+# birrd is the top for AW = 4 8 16 64 x WIRING = 0 1 x DW = 8 16 32 and for
+# AW = 256 x WIRING = 0 1 with DW = 32 (verif/rtl/configs.sh); egg
 # is also linted standalone (DW = 8 16 32); nest for AHxAW = 4x4 8x8 16x16
 # 4x16 16x4 8x32 2x4 1x4 (DEPTH = AH) and 4x4 with DEPTH = 8; nest_birrd for
 # 4x4 8x8 16x16; any other module found in rtl/*.sv standalone with its

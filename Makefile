@@ -38,7 +38,7 @@ coverage: deps
 	$(COV_BUILD)/sim/feather regress coverage --coverage -j $(COV_JOBS) --out out/regress/coverage
 
 .PHONY: deps configure build test test-sanitize fuzz-build fuzz-smoke fuzz-nightly nightly demo bench \
-  format clean mapper-tables compare-tables network-tables layer-tables
+  format clean mapper-tables compare-tables network-tables layer-tables build-tables test-time
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -109,6 +109,19 @@ mapper-tables: build
 	docs/splice.sh docs/mapper.md mapper-agreement $(BUILD)/verif/mapper_agreement.md
 	$(BUILD)/bench/feather_map_bench --array 8x8 16x16 32x32 >$(BUILD)/map_bench.md
 	docs/splice.sh docs/mapper.md mapper-search $(BUILD)/map_bench.md
+
+# docs/performance.md, "Build time": every verilated model built alone from a cold cache
+# (bench/build_time.sh, about 5 minutes), and a whole cold `make test` of a fresh clone of HEAD,
+# phase by phase (bench/test_time.sh, about 25 minutes; commit first).
+build-tables: deps
+	mkdir -p out
+	bench/build_time.sh . $(BUILD)-time >out/build-time.md
+	docs/splice.sh docs/performance.md build-time out/build-time.md
+
+test-time: deps
+	mkdir -p out
+	bench/test_time.sh . $(CURDIR)/out/test-time >out/test-time.md
+	docs/splice.sh docs/performance.md test-time out/test-time.md
 
 # docs/performance.md, "Whole layers": the layer presets on the 16x16 RTL, bit-exact checked.
 layer-tables: build

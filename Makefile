@@ -8,6 +8,7 @@
 #   make demo    build and run the main demo
 #   make bench   build and run the benchmarks
 #   make format  clang-format the C++ sources in place
+#   make build-tables / test-time  the generated build-time tables of docs/performance.md
 #   make coverage  FEATHER_COVERAGE=ON build (build-cov/) + the `coverage` suite with Verilator
 #                  line/toggle coverage: out/regress/coverage/report.html (docs/coverage.md)
 

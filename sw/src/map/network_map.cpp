@@ -24,7 +24,7 @@ std::string short_layout(const top::Layout& l) {
 namespace {
 
 // The chains' plans where they beat the layers' plans alone (chains of the same shapes planned
-// once); the totals follow.
+// once), with the cycle and byte totals; map_network derives the utilization after.
 void hand_off(const top::TopParams& p, const Network& net, const NetworkMapOptions& opt,
               NetworkMap& nm) {
   std::vector<int> entry(net.layers.size(), -1);  // layer index -> its entry
@@ -54,10 +54,6 @@ void hand_off(const top::TopParams& p, const Network& net, const NetworkMapOptio
       nm.offchip_bytes += e.map.offchip_bytes(p.aw);
     }
   }
-  nm.utilization = nm.cycles ? static_cast<double>(nm.macs) /
-                                   (static_cast<double>(p.ah) * static_cast<double>(p.aw) *
-                                    static_cast<double>(nm.cycles))
-                             : 0.0;
 }
 
 }  // namespace

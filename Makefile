@@ -9,6 +9,7 @@
 #   make bench   build and run the benchmarks
 #   make format  clang-format the C++ sources in place
 #   make build-tables / test-time  the generated build-time tables of docs/performance.md
+#   make perf-tables  every performance table of docs/ (simulation speed, build, FPGA), ~90 min
 #   make coverage  FEATHER_COVERAGE=ON build (build-cov/) + the `coverage` suite with Verilator
 #                  line/toggle coverage: out/regress/coverage/report.html (docs/coverage.md)
 
@@ -39,7 +40,8 @@ coverage: deps
 	$(COV_BUILD)/sim/feather regress coverage --coverage -j $(COV_JOBS) --out out/regress/coverage
 
 .PHONY: deps configure build test test-sanitize fuzz-build fuzz-smoke fuzz-nightly nightly demo bench \
-  format clean mapper-tables compare-tables network-tables layer-tables build-tables test-time
+  format clean mapper-tables compare-tables network-tables layer-tables build-tables test-time \
+  sim-tables verilator-options-table perf-tables
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -123,6 +125,31 @@ test-time: deps
 	mkdir -p out
 	bench/test_time.sh . $(CURDIR)/out/test-time >out/test-time.md
 	docs/splice.sh docs/performance.md test-time out/test-time.md
+
+# docs/performance.md's simulation-speed and router tables: feather_bench with fresh random
+# stimulus every cycle, medians of 3 interleaved repetitions (about 10 minutes), turned into
+# tables beside the published RTL's figures by bench/perf_tables.cpp.
+sim-tables: build
+	mkdir -p out/perf
+	$(BUILD)/bench/feather_bench --benchmark_filter='BM_(Sim|Route)' --benchmark_min_time=0.5 \
+	  --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true \
+	  --benchmark_out=out/perf/bench.json --benchmark_out_format=json
+	$(BUILD)/bench/feather_perf_tables --json out/perf/bench.json --out out/perf \
+	  --verilator "$$(verilator --version)" --compiler "$$(c++ --version | head -1)"
+	for t in sim-birrd sim-nest sim-top route; do \
+	  docs/splice.sh docs/performance.md $$t out/perf/$$t.md || exit 1; done
+
+# docs/performance.md, "Verilator options": NEST verilated alone under three option sets
+# (bench/standalone/nest_options.sh, about 15 minutes with 32x32).
+verilator-options-table: deps
+	mkdir -p out
+	bench/standalone/nest_options.sh "4x4 8x8 16x16 32x32" 100000 >out/verilator-options.md
+	docs/splice.sh docs/performance.md verilator-options out/verilator-options.md
+
+# Every performance table of docs/ regenerated, each stamped with its date and machine:
+# simulation speed and router, Verilator options, build times (a cold fresh-clone make test
+# included), FPGA resources and depth (docs/fpga.md). About 90 minutes; commit first.
+perf-tables: sim-tables verilator-options-table build-tables test-time fpga-table
 
 # docs/performance.md, "Whole layers": the layer presets on the 16x16 RTL, bit-exact checked.
 layer-tables: build

@@ -128,33 +128,42 @@ class Stimulus {
   std::uint64_t s_;
 };
 
-// Draws one BIRRD input cycle: every lane's data and valid bit, every switch's command and the
-// output mask (uniform, like the published driver's), into cfg and the RTL's packed words.
-void draw_birrd(Stimulus& rng, int aw, std::vector<std::uint64_t>& data, birrd::LaneSet& valid,
-                birrd::Config& cfg, std::vector<std::uint32_t>& cmd,
+// Draws one BIRRD input cycle, uniform like the published driver's: every lane's data (two
+// 32-bit lanes per draw), the valid bits, and the RTL's command and mask words directly.
+void draw_birrd(Stimulus& rng, int aw, int cmd_bits, std::vector<std::uint64_t>& data,
+                birrd::LaneSet& valid, std::vector<std::uint32_t>& cmd,
                 std::vector<std::uint32_t>& mask) {
+  for (std::size_t p = 0; p < data.size(); p += 2) {
+    const std::uint64_t r = rng();
+    data[p] = r & 0xffffffffULL;
+    data[p + 1] = r >> 32;
+  }
   std::uint64_t bits = 0;
   for (int p = 0; p < aw; ++p) {
-    const auto pz = static_cast<std::size_t>(p);
-    if (p % 32 == 0) bits = rng();
-    data[pz] = rng() & 0xffffffffULL;
-    valid.set(pz, (bits & 1) != 0);
-    cfg.mask.set(pz, (bits & 2) != 0);
-    bits >>= 2;
+    if (p % 64 == 0) bits = rng();
+    valid[static_cast<std::size_t>(p)] = ((bits >> (p % 64)) & 1) != 0;
   }
-  std::fill(cmd.begin(), cmd.end(), 0U);
-  for (std::size_t k = 0; k < cfg.modes.size(); ++k) {
-    if (k % 32 == 0) bits = rng();
-    const auto m = static_cast<std::uint32_t>(bits & 3);
-    bits >>= 2;
-    cfg.modes[k] = static_cast<birrd::Mode>(m);
-    cmd[k / 16] |= m << (2 * (k % 16));
-  }
-  std::fill(mask.begin(), mask.end(), 0U);
-  for (int p = 0; p < aw; ++p) {
-    if (cfg.mask.test(static_cast<std::size_t>(p))) {
-      mask[static_cast<std::size_t>(p / 32)] |= 1U << (p % 32);
+  auto fill = [&](std::vector<std::uint32_t>& words, int width) {
+    for (auto& w : words) w = static_cast<std::uint32_t>(rng());
+    if (width % 32 != 0) words.back() &= (1U << (width % 32)) - 1;
+  };
+  fill(cmd, cmd_bits);
+  fill(mask, aw);
+}
+
+// The model's configuration for the RTL's command and mask words (the lockstep path only).
+void decode_birrd(const std::vector<std::uint32_t>& cmd, const std::vector<std::uint32_t>& mask,
+                  birrd::Config& cfg) {
+  const std::size_t n = cfg.modes.size();
+  for (std::size_t w = 0; w * 16 < n; ++w) {
+    std::uint32_t word = cmd[w];
+    for (std::size_t k = w * 16; k < std::min(n, w * 16 + 16); ++k, word >>= 2) {
+      cfg.modes[k] = static_cast<birrd::Mode>(word & 3);
     }
+  }
+  for (int p = 0; p < cfg.lanes; ++p) {
+    cfg.mask[static_cast<std::size_t>(p)] =
+        ((mask[static_cast<std::size_t>(p / 32)] >> (p % 32)) & 1) != 0;
   }
 }
 
@@ -169,10 +178,12 @@ void BM_SimBirrd(benchmark::State& state, int aw, birrd::Wiring w, bool lockstep
   birrd::LaneSet valid;
   birrd::Config cfg(t);
   std::vector<std::uint32_t> cmd = cfg.pack_cmd(), mask = cfg.pack_mask();
-  // The in-place packing above must be the RTL's (Config::pack_cmd/pack_mask).
-  draw_birrd(rng, aw, data, valid, cfg, cmd, mask);
+  const int cmd_bits = static_cast<int>(2 * cfg.modes.size());
+  // The decoding below must be the inverse of the RTL's packing (Config::pack_cmd/pack_mask).
+  draw_birrd(rng, aw, cmd_bits, data, valid, cmd, mask);
+  decode_birrd(cmd, mask, cfg);
   if (cmd != cfg.pack_cmd() || mask != cfg.pack_mask()) {
-    state.SkipWithError("the benchmark's command packing differs from Config::pack_cmd");
+    state.SkipWithError("the benchmark's command decoding differs from Config::pack_cmd");
     return;
   }
   dut->set_reset(true);
@@ -180,10 +191,11 @@ void BM_SimBirrd(benchmark::State& state, int aw, birrd::Wiring w, bool lockstep
   dut->set_reset(false);
   long mismatches = 0;
   for (auto _ : state) {
-    draw_birrd(rng, aw, data, valid, cfg, cmd, mask);
+    draw_birrd(rng, aw, cmd_bits, data, valid, cmd, mask);
     dut->set_inputs(data, valid, cmd, mask);
     dut->clock();
     if (lockstep) {
+      decode_birrd(cmd, mask, cfg);
       model.step(data, valid, cfg);
       for (int p = 0; p < aw; ++p) {
         mismatches +=

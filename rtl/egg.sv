@@ -30,7 +30,6 @@ module egg #(
   output logic          hi_valid_o
 );
 
-  localparam logic [1:0] CmdPass  = 2'b00;
   localparam logic [1:0] CmdAddLo = 2'b01;
   localparam logic [1:0] CmdAddHi = 2'b10;
   localparam logic [1:0] CmdSwap  = 2'b11;
@@ -41,30 +40,19 @@ module egg #(
   assign sum        = lo_i + hi_i;  // DW-bit wrap-around add
   assign both_valid = lo_valid_i & hi_valid_i;
 
-  always_comb begin
-    // PASS unless the command says otherwise.
-    lo_o       = lo_i;
-    hi_o       = hi_i;
-    lo_valid_o = lo_valid_i;
-    hi_valid_o = hi_valid_i;
-    unique case (cmd_i)
-      CmdPass: ;
-      CmdAddLo: begin
-        lo_o       = sum;
-        lo_valid_o = both_valid;
-      end
-      CmdAddHi: begin
-        hi_o       = sum;
-        hi_valid_o = both_valid;
-      end
-      CmdSwap: begin
-        lo_o       = hi_i;
-        hi_o       = lo_i;
-        lo_valid_o = hi_valid_i;
-        hi_valid_o = lo_valid_i;
-      end
-      default: ;
-    endcase
-  end
+  // Each output is an AND-OR of its candidates under one-hot selects, not a case: with the
+  // command changing every cycle, a case becomes data-dependent branches in the verilated
+  // model, which the host mispredicts about once per switch and cycle (docs/performance.md).
+  logic swap, add_lo, add_hi;
+  assign swap   = cmd_i == CmdSwap;
+  assign add_lo = cmd_i == CmdAddLo;
+  assign add_hi = cmd_i == CmdAddHi;
+
+  // lo keeps its input unless the command is SWAP or ADD_LO (cmd_i[0] set); hi likewise
+  // unless SWAP or ADD_HI (cmd_i[1] set).
+  assign lo_o = ({DW{swap}} & hi_i) | ({DW{add_lo}} & sum) | ({DW{!cmd_i[0]}} & lo_i);
+  assign hi_o = ({DW{swap}} & lo_i) | ({DW{add_hi}} & sum) | ({DW{!cmd_i[1]}} & hi_i);
+  assign lo_valid_o = (swap & hi_valid_i) | (add_lo & both_valid) | (!cmd_i[0] & lo_valid_i);
+  assign hi_valid_o = (swap & lo_valid_i) | (add_hi & both_valid) | (!cmd_i[1] & hi_valid_i);
 
 endmodule

@@ -5,8 +5,11 @@
 #include <verilated.h>
 #include <verilated_fst_c.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "feather/sim/birrd_dut.hpp"
@@ -35,9 +38,27 @@ class BirrdDutImpl final : public BirrdDut {
                   const std::vector<std::uint32_t>& cmd_words,
                   const std::vector<std::uint32_t>& mask_words) override {
     auto& top = host_.top();
-    for (int p = 0; p < lanes_; ++p) {
+    bool stored = false;
+    if constexpr (!std::is_integral_v<std::remove_reference_t<decltype(top.data_i)>>) {
+      if (dw_ == 32) {  // 32-bit lanes of a wide port are its words: store them directly
+        for (int p = 0; p < lanes_; ++p) {
+          top.data_i[static_cast<std::size_t>(p)] =
+              static_cast<EData>(data[static_cast<std::size_t>(p)]);
+        }
+        stored = true;
+      }
+    }
+    for (int p = 0; !stored && p < lanes_; ++p) {
       put_bits(top.data_i, p * dw_, dw_, data[static_cast<std::size_t>(p)]);
-      put_bits(top.valid_i, p, 1, valid[static_cast<std::size_t>(p)] ? 1 : 0);
+    }
+    // The valid bits, 64 lanes at a time.
+    for (int base = 0; base < lanes_; base += 64) {
+      const int n = std::min(64, lanes_ - base);
+      std::uint64_t v = 0;
+      for (int p = 0; p < n; ++p) {
+        v |= std::uint64_t{valid[static_cast<std::size_t>(base + p)]} << p;
+      }
+      put_bits(top.valid_i, base, n, v);
     }
     put_words(top.cmd_i, cmd_words, stages_ * lanes_);
     put_words(top.mask_i, mask_words, lanes_);

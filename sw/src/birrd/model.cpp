@@ -55,6 +55,7 @@ void CycleModel::reset() {
     c.mask.reset();
   }
   cycle_ = 0;
+  head_ = 0;
 }
 
 // The EGG switch without branches (commands change every cycle, so branches mispredict):
@@ -111,7 +112,8 @@ void CycleModel::step(const std::vector<std::uint64_t>& data, const LaneSet& val
     }
   }
   // The new wave's configuration replaces the one that just left the last register.
-  ring_[static_cast<std::size_t>(cycle_ % static_cast<std::uint64_t>(stages))] = cfg;
+  ring_[head_] = cfg;
+  if (++head_ == ring_.size()) head_ = 0;
   ++cycle_;
 }
 

@@ -126,10 +126,15 @@ class CycleModel {
   int dw_;
   std::uint64_t dmask_;
   std::uint64_t cycle_ = 0;
+  std::size_t head_ = 0;  // cycle_ % stages
   // Config of the wave held by stage register s (presented s cycles before the newest one).
   const Config& held(int s) const {
-    auto n = static_cast<std::uint64_t>(topo_.stages());
-    return ring_[static_cast<std::size_t>((cycle_ + n - 1 - static_cast<std::uint64_t>(s)) % n)];
+    // ring_[head_] is the oldest entry, the one the next step overwrites (cycle_ % stages),
+    // so held(s) = ring_[(head_ + stages - 1 - s) % stages], without a division: this runs
+    // per lane and cycle in lockstep.
+    std::size_t k = head_ + ring_.size() - 1 - static_cast<std::size_t>(s);
+    if (k >= ring_.size()) k -= ring_.size();
+    return ring_[k];
   }
 
   std::size_t index(int s, int p) const {

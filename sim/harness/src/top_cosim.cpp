@@ -264,8 +264,10 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
       dut.set_instr(words[pc], true);
     else if (pc > 0 && pc == words.size())
       dut.set_instr(words.back(), false);
-    const bool req_ready = !hold(rng);
-    const bool rsp_valid = !rsp.empty() && rsp.front().due <= cycle && !hold(rng);
+    // Without back-pressure nothing is drawn (the draws would all be false).
+    const bool pressure = hold.p() > 0;
+    const bool req_ready = !(pressure && hold(rng));
+    const bool rsp_valid = !rsp.empty() && rsp.front().due <= cycle && !(pressure && hold(rng));
     dut.set_mem_inputs(req_ready, rsp_valid, rsp_valid ? rsp.front().data : zeros);
 
     if (have && ready) {

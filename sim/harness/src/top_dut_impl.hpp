@@ -2,6 +2,8 @@
 // the generated per-configuration sources.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,7 +40,7 @@ class TopDutImpl final : public TopDut {
   const top::TopParams& params() const override { return p_; }
 
   void set_instr(const top::Word& w, bool valid) override {
-    put_words(host_.top().instr_i, w, p_.iw());
+    put_words(host_.top().instr_i, w, iw_);
     host_.top().instr_valid_i = valid ? 1 : 0;
   }
   void set_mem_inputs(bool req_ready, bool rsp_valid,
@@ -46,11 +48,15 @@ class TopDutImpl final : public TopDut {
     auto& t = host_.top();
     t.mem_req_ready_i = req_ready ? 1 : 0;
     t.mem_rsp_valid_i = rsp_valid ? 1 : 0;
-    for (int i = 0; i < p_.aw; ++i) {
-      const auto v = static_cast<std::size_t>(i) < rsp_data.size()
-                         ? rsp_data[static_cast<std::size_t>(i)]
-                         : std::uint8_t{0};
-      put_bits(t.mem_rsp_rdata_i, 8 * i, 8, v);
+    // Four bytes per port word (this runs every cycle).
+    const auto n = std::min(rsp_data.size(), static_cast<std::size_t>(p_.aw));
+    for (std::size_t base = 0; base < static_cast<std::size_t>(p_.aw); base += 4) {
+      std::uint64_t v = 0;
+      for (std::size_t i = base; i < std::min(base + 4, n); ++i) {
+        v |= std::uint64_t{rsp_data[i]} << (8 * (i - base));
+      }
+      put_bits(t.mem_rsp_rdata_i, static_cast<int>(8 * base),
+               8 * std::min(4, p_.aw - static_cast<int>(base)), v);
     }
   }
   void set_fault(const std::vector<std::uint32_t>& cmd_xor, std::uint64_t line_xor) override {
@@ -108,6 +114,7 @@ class TopDutImpl final : public TopDut {
  private:
   ModelHost<V> host_;
   top::TopParams p_;
+  int iw_ = p_.iw();  // instruction width, used every cycle
   std::vector<PublicVar> sbuf_, wbuf_, obuf_;
   PublicVar half_, beat_, em_, mem_, st_, fails_;
 };

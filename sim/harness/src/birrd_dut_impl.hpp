@@ -70,6 +70,29 @@ class BirrdDutImpl final : public BirrdDut {
     return get_bits(host_.top().data_o, lane * dw_, dw_);
   }
   bool valid_out(int lane) const override { return get_bits(host_.top().valid_o, lane, 1) != 0; }
+  void outputs(std::vector<std::uint64_t>& data,
+               std::vector<std::uint32_t>& valid_words) const override {
+    const auto& top = host_.top();
+    data.resize(static_cast<std::size_t>(lanes_));
+    valid_words.resize(static_cast<std::size_t>((lanes_ + 31) / 32));
+    bool read = false;
+    if constexpr (!std::is_integral_v<std::remove_cvref_t<decltype(top.data_o)>>) {
+      if (dw_ == 32) {  // 32-bit lanes of a wide port are its words
+        for (int p = 0; p < lanes_; ++p) {
+          data[static_cast<std::size_t>(p)] = top.data_o[static_cast<std::size_t>(p)];
+        }
+        read = true;
+      }
+    }
+    for (int p = 0; !read && p < lanes_; ++p) {
+      data[static_cast<std::size_t>(p)] = get_bits(top.data_o, p * dw_, dw_);
+    }
+    for (std::size_t w = 0; w < valid_words.size(); ++w) {
+      const int n = std::min(32, lanes_ - static_cast<int>(32 * w));
+      valid_words[w] =
+          static_cast<std::uint32_t>(get_bits(top.valid_o, static_cast<int>(32 * w), n));
+    }
+  }
   std::uint64_t stage_data(int s, int p) const override {
     return read_elem(data_q_[static_cast<std::size_t>(s)], p, dw_);
   }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -103,6 +104,13 @@ class CycleModel {
   void reset();
   // One rising clock edge with these inputs (data per lane, masked to data_width bits).
   void step(const std::vector<std::uint64_t>& data, const LaneSet& valid, const Config& cfg);
+  // The same edge with the inputs as the RTL's ports: valid_i, cmd_i and mask_i as 32-bit
+  // words, least significant first (Config::pack_cmd and pack_mask). No Config is built, so
+  // this is the cheaper path for a lockstep run whose commands change every cycle. Bits above
+  // the lanes or switches in the last word are ignored.
+  void step_packed(std::span<const std::uint64_t> data, std::span<const std::uint32_t> valid_words,
+                   std::span<const std::uint32_t> cmd_words,
+                   std::span<const std::uint32_t> mask_words);
 
   const Topology& topology() const { return topo_; }
   int data_width() const { return dw_; }
@@ -111,8 +119,9 @@ class CycleModel {
   // Output ports (valid_o already includes the result mask).
   std::uint64_t data_out(int lane) const { return stage_data(topo_.stages() - 1, lane); }
   bool valid_out(int lane) const {
+    const auto l = static_cast<std::size_t>(lane);
     return vld_[index(topo_.stages() - 1, lane)] != 0 &&
-           held(topo_.stages() - 1).mask[static_cast<std::size_t>(lane)];
+           ((held_words(mask_ring_, mask_words_, topo_.stages() - 1)[l / 32] >> (l % 32)) & 1) != 0;
   }
 
   // Stage register contents: output port p of stage s, before the inter-stage wiring.
@@ -127,15 +136,19 @@ class CycleModel {
   std::uint64_t dmask_;
   std::uint64_t cycle_ = 0;
   std::size_t head_ = 0;  // cycle_ % stages
-  // Config of the wave held by stage register s (presented s cycles before the newest one).
-  const Config& held(int s) const {
-    // ring_[head_] is the oldest entry, the one the next step overwrites (cycle_ % stages),
-    // so held(s) = ring_[(head_ + stages - 1 - s) % stages], without a division: this runs
-    // per lane and cycle in lockstep.
-    std::size_t k = head_ + ring_.size() - 1 - static_cast<std::size_t>(s);
-    if (k >= ring_.size()) k -= ring_.size();
-    return ring_[k];
+  // The packed commands (or mask) of the wave held by stage register s, presented s cycles
+  // before the newest one. Entry head_ of a ring is the oldest, the one the next step
+  // overwrites, so the wave is entry (head_ + stages - 1 - s) % stages, found without a
+  // division (this runs per lane and cycle in lockstep).
+  const std::uint32_t* held_words(const std::vector<std::uint32_t>& ring, std::size_t words,
+                                  int s) const {
+    const auto n = static_cast<std::size_t>(topo_.stages());
+    std::size_t k = head_ + n - 1 - static_cast<std::size_t>(s);
+    if (k >= n) k -= n;
+    return ring.data() + k * words;
   }
+  void advance(const std::uint64_t* data, const std::uint32_t* valid, const std::uint32_t* cmd,
+               const std::uint32_t* mask);
 
   std::size_t index(int s, int p) const {
     return static_cast<std::size_t>(s) * static_cast<std::size_t>(topo_.lanes()) +
@@ -147,7 +160,11 @@ class CycleModel {
   std::vector<std::uint8_t> vld_;
   // src_[s * lanes + q]: the output port of stage s-1 that feeds input port q of stage s.
   std::vector<std::uint32_t> src_;
-  std::vector<Config> ring_;  // the last `stages` configurations, by cycle modulo stages
+  // The last `stages` configurations as the RTL's packed words, by cycle modulo stages.
+  std::size_t cmd_words_ = 0, mask_words_ = 0;
+  std::vector<std::uint32_t> cmd_ring_, mask_ring_;
+  // step()'s inputs packed for advance().
+  std::vector<std::uint32_t> valid_scratch_, cmd_scratch_, mask_scratch_;
   std::optional<ModelFault> fault_;
 };
 

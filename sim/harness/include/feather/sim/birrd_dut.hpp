@@ -33,6 +33,10 @@ class BirrdDut {
 
   virtual std::uint64_t data_out(int lane) const = 0;
   virtual bool valid_out(int lane) const = 0;
+  // Every output at once (one call per cycle instead of two per lane): data per lane, and the
+  // valid bits as 32-bit words, least significant first. The vectors are resized as needed.
+  virtual void outputs(std::vector<std::uint64_t>& data,
+                       std::vector<std::uint32_t>& valid_words) const = 0;
   // Stage registers (output port p of stage s, before the wiring to stage s+1).
   virtual std::uint64_t stage_data(int s, int p) const = 0;
   virtual bool stage_valid(int s, int p) const = 0;

@@ -44,10 +44,7 @@ CycleModel::CycleModel(const NestParams& p) : p_(p.validated()) {
   amask_ = p_.accw == 64 ? ~0ULL : ((1ULL << p_.accw) - 1);
   // Power-on: every register and the stationary memories hold 0 (as a verilated model does).
   pes_.assign(static_cast<std::size_t>(p_.ah * p_.aw), Pe{});
-  for (auto& pe : pes_) {
-    pe.w[0].assign(static_cast<std::size_t>(p_.depth), 0);
-    pe.w[1].assign(static_cast<std::size_t>(p_.depth), 0);
-  }
+  w_.assign(pes_.size() * 2 * static_cast<std::size_t>(p_.depth), 0);
   reset();
 }
 
@@ -58,21 +55,15 @@ void CycleModel::reset() {
   cnt_.assign(aw, 0);
   entry_.assign(aw, Stream{});
   load_.assign(aw, Load{});
-  // Reset clears every register but not the stationary memories (they have no reset).
-  for (auto& pe : pes_) {
-    std::vector<std::uint32_t> w0 = std::move(pe.w[0]);
-    std::vector<std::uint32_t> w1 = std::move(pe.w[1]);
-    pe = Pe{};
-    pe.w[0] = std::move(w0);
-    pe.w[1] = std::move(w1);
-  }
+  // Reset clears every register but not the stationary memories (w_: they have no reset).
+  std::fill(pes_.begin(), pes_.end(), Pe{});
   col_data_.assign(aw, 0);
   col_valid_.assign(aw, 0);
   col_err_.assign(aw, 0);
 }
 
 std::uint32_t CycleModel::weight(int r, int c, int bank, int idx) const {
-  return pe(r, c).w[bank & 1][static_cast<std::size_t>(idx)];
+  return w_[wslot(c * p_.ah + r, bank, static_cast<std::uint32_t>(idx))];
 }
 
 void CycleModel::step(const NestInputs& in) {
@@ -87,20 +78,22 @@ void CycleModel::step(const NestInputs& in) {
   for (int c = 0; c < aw; ++c) {
     std::uint64_t data = 0;
     int count = 0;
-    std::vector<int> rows;
     for (int r = 0; r < ah; ++r) {
       const Pe& pe = this->pe(r, c);
-      if (pe.ov) {
-        data |= pe.out;
-        ++count;
-        rows.push_back(r);
-      }
+      data |= pe.ov ? pe.out : 0;
+      count += pe.ov ? 1 : 0;
     }
     const auto cz = static_cast<std::size_t>(c);
     col_data_[cz] = data;
     col_valid_[cz] = count > 0;
     col_err_[cz] = count > 1;
-    if (count > 1) collisions_.push_back({cycle_, c, rows});
+    if (count > 1) {  // a collision (an error): name the rows
+      std::vector<int> rows;
+      for (int r = 0; r < ah; ++r) {
+        if (this->pe(r, c).ov) rows.push_back(r);
+      }
+      collisions_.push_back({cycle_, c, std::move(rows)});
+    }
   }
   for (int c = 0; c < aw; ++c) {
     const auto cz = static_cast<std::size_t>(c);
@@ -127,16 +120,19 @@ void CycleModel::step(const NestInputs& in) {
       pe.l2 = pe.l1;
       // stage 1 (reads the stored operand before this edge's write)
       const std::uint32_t stored =
-          s.idx < static_cast<std::uint32_t>(p_.depth) ? pe.w[s.bank & 1][s.idx] : 0;
+          s.idx < static_cast<std::uint32_t>(p_.depth) ? w_[wslot(c * ah + r, s.bank, s.idx)] : 0;
       pe.a1 = static_cast<std::int64_t>(s.act) - static_cast<std::int64_t>(act_zp_q_);
       pe.w1 = static_cast<std::int64_t>(stored) - static_cast<std::int64_t>(w_zp_q_);
       pe.v1 = s.valid;
       pe.l1 = s.last;
       // stationary write
-      if (ld.valid && ld.row == static_cast<std::uint32_t>(r) &&
-          ld.idx < static_cast<std::uint32_t>(p_.depth)) {
-        pe.w[ld.bank & 1][ld.idx] = ld.data;
-      }
+      // Loads are random per column in lockstep runs: select the written slot (or a scratch
+      // one) instead of branching, which the host would mispredict.
+      const bool we = ld.valid && ld.row == static_cast<std::uint32_t>(r) &&
+                      ld.idx < static_cast<std::uint32_t>(p_.depth);
+      std::uint32_t scratch = 0;
+      std::uint32_t& slot = we ? w_[wslot(c * ah + r, ld.bank, ld.idx)] : scratch;
+      slot = ld.data;
       pe.fwd = s;
       if (has_fault_ && fault_.row == r && fault_.column == c && cycle_ >= fault_.from_cycle) {
         pe.acc = (pe.acc ^ fault_.xor_mask) & amask_;

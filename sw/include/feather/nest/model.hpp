@@ -104,7 +104,6 @@ class CycleModel {
     std::uint8_t v2 = 0, l2 = 0;
     std::uint64_t acc = 0, out = 0;
     std::uint8_t ov = 0;
-    std::vector<std::uint32_t> w[2];
   };
   const Pe& pe(int r, int c) const { return pes_[static_cast<std::size_t>(c * p_.ah + r)]; }
   Pe& pe(int r, int c) { return pes_[static_cast<std::size_t>(c * p_.ah + r)]; }
@@ -121,6 +120,14 @@ class CycleModel {
   };
   std::vector<Load> load_;
   std::vector<Pe> pes_;
+  // The stationary memories of every PE in one array (no pointer to follow per PE and cycle):
+  // PE i = c * ah + r, bank b, entry idx at wslot(i, b, idx).
+  std::vector<std::uint32_t> w_;
+  std::size_t wslot(int pe_index, std::uint32_t bank, std::uint32_t idx) const {
+    return (static_cast<std::size_t>(pe_index) * 2 + (bank & 1)) *
+               static_cast<std::size_t>(p_.depth) +
+           idx;
+  }
   std::vector<std::uint64_t> col_data_;
   std::vector<std::uint8_t> col_valid_, col_err_;
   std::vector<Collision> collisions_;

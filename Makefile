@@ -9,7 +9,7 @@
 #   make bench   build and run the benchmarks
 #   make format  clang-format the C++ sources in place
 #   make build-tables / test-time  the generated build-time tables of docs/performance.md
-#   make perf-tables  every performance table of docs/ (simulation speed, build, FPGA), ~90 min
+#   make perf-tables  every performance table of docs/ (speed, build, FPGA, utilization), ~2 h
 #   make coverage  FEATHER_COVERAGE=ON build (build-cov/) + the `coverage` suite with Verilator
 #                  line/toggle coverage: out/regress/coverage/report.html (docs/coverage.md)
 
@@ -148,8 +148,10 @@ verilator-options-table: deps
 
 # Every performance table of docs/ regenerated, each stamped with its date and machine:
 # simulation speed and router, Verilator options, build times (a cold fresh-clone make test
-# included), FPGA resources and depth (docs/fpga.md). About 90 minutes; commit first.
-perf-tables: sim-tables verilator-options-table build-tables test-time fpga-table
+# included), FPGA resources and depth (docs/fpga.md), whole-layer and whole-network
+# utilization on the RTL. About two hours on 2 cores; commit first (test-time clones HEAD).
+perf-tables: sim-tables verilator-options-table build-tables test-time fpga-table \
+  layer-tables network-tables
 
 # docs/performance.md, "Whole layers": the layer presets on the 16x16 RTL, bit-exact checked.
 layer-tables: build

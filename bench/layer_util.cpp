@@ -13,6 +13,7 @@
 
 #include "feather/map/workload.hpp"
 #include "feather/sim/layer_run.hpp"
+#include "stamp.hpp"
 
 int main(int argc, char** argv) {
   using namespace feather;
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   }
   if (presets.empty()) presets = map::layer_presets();
   if (markdown) {
+    fmt::print("{}\n\n", bench::stamp("layer-tables"));
     fmt::print(
         "| layer | MACs | cycles | PE util (all) | PE util (streaming) | streaming | memory | "
         "exposed weight loads | fill/drain | bank conflicts | sim kcycles/s |\n"

@@ -11,6 +11,7 @@
 
 #include "feather/map/workload.hpp"
 #include "feather/sim/network_run.hpp"
+#include "stamp.hpp"
 
 namespace {
 
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
   }
   if (networks.empty()) networks = {"resnet50", "mobilenet_v3_large", "bert_base"};
   if (modes.empty()) modes = {"off", "auto", "always"};
+  fmt::print("{}\n\n", bench::stamp("network-tables"));
   fmt::print(
       "| network | hand-off | layers on the RTL / host / kept on chip | MACs | RTL cycles | "
       "model | PE util | published | target | off-chip MB: weights / input / output / spills / "

@@ -54,7 +54,7 @@ Command add_birrd_cosim(CLI::App& app) {
   co->add_option("--dw", a->dw, "data width");
   co->add_option("--wiring", a->wiring, "benes or feather");
   co->add_option("--seed", a->seed, "random seed (printed; rerun with it to reproduce)");
-  co->add_option("--cycles", a->cycles, "cycles");
+  co->add_option("--cycles", a->cycles, "cycles")->check(whole_number(1));
   co->add_option("--trace", a->trace, "FST waveform to write");
   add_cosim_debug_options(co, a->debug, false);
   return {co, [a] {

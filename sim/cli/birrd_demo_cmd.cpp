@@ -14,6 +14,7 @@
 #include "feather/sim/birrd_cosim.hpp"
 #include "feather/sim/birrd_dut.hpp"
 #include "feather/sim/gtkw.hpp"
+#include "options.hpp"
 
 namespace feather::cli {
 
@@ -134,7 +135,8 @@ Command add_birrd_demo(CLI::App& app) {
   auto* demo_cmd = app.add_subcommand(
       "birrd-demo", "route a reduction+reordering at AW=16 and run it on the RTL");
   demo_cmd->add_option("--trace", a->trace, "FST waveform to write (a .gtkw is written beside it)");
-  demo_cmd->add_option("--cycles", a->cycles, "cycles of random traffic for the speed measurement");
+  demo_cmd->add_option("--cycles", a->cycles, "cycles of random traffic for the speed measurement")
+      ->check(whole_number(1));
   demo_cmd->add_option("--seed", a->seed, "random seed");
   return {demo_cmd, [a] { return demo(a->trace, a->cycles, a->seed); }};
 }

@@ -54,7 +54,7 @@ void add_compare_options(CLI::App* cmd, CompareArgs& a) {
   cmd->add_option("--wd", a.wd, "stationary buffer lines per bank");
   cmd->add_option("--od", a.od, "output buffer lines per bank");
   cmd->add_option("--qd", a.qd, "requantization table entries");
-  cmd->add_option("--latency", a.latency, "off-chip read latency (cycles)");
+  cmd->add_option("--latency", a.latency, "off-chip read latency (cycles)")->check(whole_number(1));
   cmd->add_option("--bandwidth", a.bandwidth, "off-chip words per cycle (0, 1]");
   cmd->add_option("--line", a.line, "elements per buffer line of the layout model (power of two)");
   cmd->add_option("--ports", a.ports, "whole-line reads per cycle (2 = dual-port)");

@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 #include <exception>
+#include <string>
 #include <vector>
 
 #include "commands.hpp"
@@ -24,6 +25,21 @@ int main(int argc, char** argv) {
   for (auto add : {add_birrd_demo, add_route, add_birrd_cosim, add_nest_cosim, add_regress, add_run,
                    add_map, add_compare, add_list_models}) {
     commands.push_back(add(app));
+  }
+  // A first argument that is neither an option nor a command: name it (CLI11 would only say
+  // that a subcommand is required).
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+      known = known || sub->check_name(argv[1]);
+    }
+    if (!known) {
+      fmt::print(stderr, "feather: unknown command '{}' (commands: {}; see --help)\n", argv[1],
+                 names);
+      return 2;
+    }
   }
   CLI11_PARSE(app, argc, argv);
   try {

@@ -92,7 +92,8 @@ void add_map_options(CLI::App* cmd, MapArgs& a) {
   cmd->add_option("--wd", a.wd, "stationary buffer lines per bank");
   cmd->add_option("--od", a.od, "output buffer lines per bank");
   cmd->add_option("--qd", a.qd, "requantization table entries");
-  cmd->add_option("--latency", a.latency, "off-chip read latency (cycles) for the cost model");
+  cmd->add_option("--latency", a.latency, "off-chip read latency (cycles) for the cost model")
+      ->check(whole_number(1));
   cmd->add_option("--bandwidth", a.bandwidth, "off-chip words per cycle for the cost model (0, 1]");
   cmd->add_option("--dataflow", a.dataflow, "force wos or ios");
   cmd->add_option("--conv", a.conv,

@@ -9,6 +9,7 @@
 #include "cosim_debug.hpp"
 #include "feather/sim/nest_cosim.hpp"
 #include "feather/sim/nest_dut.hpp"
+#include "options.hpp"
 
 namespace feather::cli {
 
@@ -48,7 +49,7 @@ Command add_nest_cosim(CLI::App& app) {
   nc->add_option("--ah", a->ah, "rows");
   nc->add_option("--aw", a->aw, "columns");
   nc->add_option("--seed", a->seed, "random seed (printed; rerun with it to reproduce)");
-  nc->add_option("--cycles", a->cycles, "cycles");
+  nc->add_option("--cycles", a->cycles, "cycles")->check(whole_number(1));
   nc->add_option("--trace", a->trace, "FST waveform to write");
   add_cosim_debug_options(nc, a->debug, true);
   return {nc, [a] { return nest_cosim(a->ah, a->aw, a->seed, a->cycles, a->trace, a->debug); }};

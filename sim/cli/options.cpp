@@ -5,6 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "feather/top/arrays.hpp"
 #include "rtl.hpp"
@@ -73,6 +76,43 @@ std::string no_rtl_message(std::string_view what) {
       "{} needs the verilated models, and this feather was built without them (FEATHER_RTL=OFF): "
       "configure with -DFEATHER_RTL=ON (needs Verilator)",
       what);
+}
+
+CLI::Validator whole_number(std::uint64_t min) {
+  return CLI::Validator(
+      [min](std::string& v) -> std::string {
+        const bool digits = !v.empty() && std::all_of(v.begin(), v.end(), [](unsigned char ch) {
+          return std::isdigit(ch) != 0;
+        });
+        if (!digits) return fmt::format("expected a whole number >= {}, got '{}'", min, v);
+        try {
+          if (std::stoull(v) < min) {
+            return fmt::format("expected a whole number >= {}, got {}", min, v);
+          }
+        } catch (const std::out_of_range&) {
+          return fmt::format("{} does not fit in 64 bits", v);
+        }
+        return {};
+      },
+      fmt::format("INT>={}", min));
+}
+
+CLI::Validator probability(double max) {
+  return CLI::Validator(
+      [max](std::string& v) -> std::string {
+        std::size_t used = 0;
+        double p = 0;
+        try {
+          p = std::stod(v, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == 0 || used != v.size() || !std::isfinite(p) || p < 0 || p > max) {
+          return fmt::format("expected a probability in [0, {}], got '{}'", max, v);
+        }
+        return {};
+      },
+      fmt::format("in [0, {}]", max));
 }
 
 }  // namespace feather::cli

@@ -1,6 +1,8 @@
 // Option values shared by several subcommands: the array, the dataflow, the BIRRD wiring.
 #pragma once
 
+#include <CLI/CLI.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -27,5 +29,13 @@ birrd::Wiring parse_wiring(const std::string& text);
 // The FEATHER parameters for an AHxAW array: the named configuration's (sw/configs/arrays.json)
 // when there is one, else the 16x16 configuration's buffer depths; sd/wd/od/qd > 0 override.
 top::TopParams array_params(int ah, int aw, int sd, int wd, int od, int qd);
+
+// A whole number of at least `min`, written without a sign or anything after it. CLI11 reads
+// "-1" into an unsigned option as 2^64 - 1 (a run that would never end), so count options
+// (cycles, latencies) take this check: the error names the option and the value.
+CLI::Validator whole_number(std::uint64_t min);
+
+// A probability p with 0 <= p <= max; NaN, infinities and text are refused with the range.
+CLI::Validator probability(double max);
 
 }  // namespace feather::cli

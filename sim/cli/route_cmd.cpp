@@ -2,7 +2,9 @@
 // (docs/birrd.md).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "commands.hpp"
@@ -23,6 +25,13 @@ struct RouteArgs {
 int route(int aw, const std::string& wiring, const std::string& target_text, double sat_seconds) {
   birrd::Topology t(aw, parse_wiring(wiring));
   auto target = birrd::parse_target(aw, target_text);
+  if (std::all_of(target.out.begin(), target.out.end(),
+                  [](const birrd::LaneSet& s) { return s.none(); })) {
+    throw std::invalid_argument(fmt::format(
+        "--target '{}' names no output port: give at least one 'port<-lanes' entry, e.g. "
+        "'5<-0+1+2+3 2<-4'",
+        target_text));
+  }
   birrd::RouterOptions ro;
   ro.sat_seconds = sat_seconds;
   auto r = birrd::route(t, target, ro);

@@ -229,11 +229,15 @@ Command add_run(CLI::App& app) {
   run_cmd->add_option("--mapping", a->mapping,
                       "force the mapping GRLOG,GCLOG,VNM1 (layouts follow)");
   run_cmd->add_option("--seed", a->seed, "random operands seed");
-  run_cmd->add_option("--latency", a->opt.latency, "off-chip read latency in cycles");
-  run_cmd->add_option("--backpressure", a->opt.backpressure,
-                      "probability of a held request/response");
+  run_cmd->add_option("--latency", a->opt.latency, "off-chip read latency in cycles")
+      ->check(whole_number(1));
+  run_cmd
+      ->add_option("--backpressure", a->opt.backpressure,
+                   "probability of a held request/response (at most 0.95: at 1 nothing moves)")
+      ->check(probability(0.95));
   run_cmd->add_option("--trace", a->opt.trace, "FST waveform to write");
-  run_cmd->add_option("--trace-cycles", a->opt.trace_cycles, "cycles to trace (0 = all)");
+  run_cmd->add_option("--trace-cycles", a->opt.trace_cycles, "cycles to trace (0 = all)")
+      ->check(whole_number(0));
   add_run_debug_options(run_cmd, a->debug);
   run_cmd->add_flag("--listing", a->listing, "print the compiled instruction stream");
   run_cmd->add_option(

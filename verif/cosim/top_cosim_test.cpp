@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <random>
+#include <stdexcept>
 
 #include "../common/random_layers.hpp"
 #include "../common/seed.hpp"
@@ -85,6 +87,33 @@ class TopCosim : public ::testing::TestWithParam<int> {
   const sim::TopDutInfo* info_ = nullptr;
   std::unique_ptr<sim::TopDut> dut_;
 };
+
+// Run options out of range are named, never clamped: a NaN back-pressure used to run and then
+// report a design divergence, a latency of 0 ran as 1.
+TEST(TopRunOptions, OutOfRangeValuesAreNamedNotClamped) {
+  const auto& info = sim::find_top_dut(4, 4);
+  auto dut = info.make();
+  top::Memory mem;
+  const std::vector<top::Instr> prog;
+  for (const double bp : {std::nan(""), -0.1, 0.96, 1.0}) {
+    sim::RunOptions opt;
+    opt.backpressure = bp;
+    try {
+      (void)sim::run_program(*dut, prog, mem, opt);
+      ADD_FAILURE() << "back-pressure " << bp << " accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("back-pressure must be a probability in [0, 0.95]"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  sim::RunOptions opt;
+  opt.latency = 0;
+  EXPECT_THROW((void)sim::run_program(*dut, prog, mem, opt), std::invalid_argument);
+  opt.latency = 1;
+  opt.backpressure = sim::kMaxBackpressure;
+  EXPECT_NO_THROW((void)sim::run_program(*dut, prog, mem, opt));
+}
 
 TEST_P(TopCosim, RandomGemms) {
   std::mt19937_64 rng(test::test_seed());

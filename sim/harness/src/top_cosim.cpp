@@ -20,9 +20,22 @@ namespace feather::sim {
 using top::Instr;
 using top::Op;
 
+void check_run_options(const RunOptions& opt) {
+  if (opt.latency < 1) {
+    throw std::invalid_argument(
+        fmt::format("run options: latency must be at least 1 cycle, got {}", opt.latency));
+  }
+  if (!(opt.backpressure >= 0.0 && opt.backpressure <= kMaxBackpressure)) {  // NaN fails too
+    throw std::invalid_argument(
+        fmt::format("run options: back-pressure must be a probability in [0, {}], got {}",
+                    kMaxBackpressure, opt.backpressure));
+  }
+}
+
 std::uint64_t cycle_bound(const top::TopParams& p, const std::vector<Instr>& prog,
                           const RunOptions& opt) {
-  const double bp = std::clamp(opt.backpressure, 0.0, 0.95);
+  check_run_options(opt);
+  const double bp = opt.backpressure;
   const double slow = 1.0 / (1.0 - bp);
   const std::uint64_t pipe = static_cast<std::uint64_t>(p.ah + p.stages() + 16);
   double total = 1000.0;
@@ -169,9 +182,10 @@ RunResult run_program(TopDut& dut, const std::vector<Instr>& prog, top::Memory& 
   words.reserve(prog.size());
   for (const auto& in : prog) words.push_back(top::encode(p, in));
 
+  check_run_options(opt);
   std::mt19937_64 rng(opt.seed);
-  std::bernoulli_distribution hold(std::clamp(opt.backpressure, 0.0, 0.95));
-  const int latency = std::max(1, opt.latency);
+  std::bernoulli_distribution hold(opt.backpressure);
+  const int latency = opt.latency;
   const std::uint64_t limit = opt.watchdog ? opt.watchdog : cycle_bound(p, prog, opt);
 
   struct Pending {

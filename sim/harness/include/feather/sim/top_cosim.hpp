@@ -37,6 +37,7 @@ GoldenRun run_golden(top::Golden& g, const std::vector<top::Instr>& prog, top::M
 struct RunOptions {
   int latency = 2;             // cycles from a read request to its response (>= 1)
   double backpressure = 0.0;   // probability that req_ready / a response is held back a cycle
+                               // (0 <= p <= kMaxBackpressure)
   std::uint64_t seed = 1;      // for the back-pressure pattern
   std::uint64_t watchdog = 0;  // cycle limit; 0 = derived from the program (see run_program)
   bool reset = true;           // reset the DUT first (false: continue from its current state)
@@ -111,8 +112,16 @@ struct RunResult {
 // off-chip memory (updated by stores), until every instruction is consumed and the DUT is idle,
 // or the DUT reports an error and is idle, or the watchdog fires. The default watchdog is a
 // bound computed from the program (steps, loads, memory latency and back-pressure) times 4.
+// Throws std::invalid_argument naming the option for a latency below 1 or a back-pressure
+// probability outside [0, kMaxBackpressure] (NaN included): never clamped.
 RunResult run_program(TopDut& dut, const std::vector<top::Instr>& prog, top::Memory& mem,
                       const RunOptions& opt = {});
+
+// The largest back-pressure probability a run takes: at 1, nothing would ever move.
+inline constexpr double kMaxBackpressure = 0.95;
+
+// The checks run_program makes on its options (std::invalid_argument naming the option).
+void check_run_options(const RunOptions& opt);
 
 // Upper bound of the cycles a correct design needs for `prog` (used by the watchdog).
 std::uint64_t cycle_bound(const top::TopParams& p, const std::vector<top::Instr>& prog,

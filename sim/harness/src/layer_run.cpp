@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -362,10 +363,48 @@ top::Memory check_on_rtl(const TopDutInfo& info, const std::vector<top::Instr>& 
 
 using detail::check_on_rtl;
 
+namespace {
+
+// a * b, saturating at 2^64 - 1 (a layer's tensor sizes can exceed 64 bits).
+std::uint64_t mul_sat(std::uint64_t a, std::uint64_t b) {
+  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) {
+    return std::numeric_limits<std::uint64_t>::max();
+  }
+  return a * b;
+}
+
+// The layer's input and weights must fit the top's off-chip memory (2^MAW words of AW bytes):
+// checked before any operand is generated, so that a layer far too large is named instead of
+// ending in std::bad_alloc.
+void check_fits_off_chip(const map::Layer& l, const top::TopParams& p) {
+  const auto u = [](int v) { return static_cast<std::uint64_t>(std::max(v, 0)); };
+  std::uint64_t in = 0, w = 0;
+  if (l.kind == map::OpKind::kConv) {
+    in = mul_sat(mul_sat(u(l.h), u(l.w)), u(l.c));
+    w = mul_sat(mul_sat(mul_sat(u(l.co), u(l.r)), u(l.s)), u(l.groups > 0 ? l.c / l.groups : 0));
+  } else {
+    in = mul_sat(u(l.m), u(l.k));
+    w = mul_sat(u(l.k), u(l.n));
+  }
+  const std::uint64_t capacity =
+      p.maw >= 58 ? std::numeric_limits<std::uint64_t>::max()
+                  : mul_sat(std::uint64_t{1} << p.maw, static_cast<std::uint64_t>(p.aw));
+  const std::uint64_t need = in > capacity || w > capacity ? capacity + 1 : in + w;
+  if (need > capacity) {
+    throw std::invalid_argument(fmt::format(
+        "layer '{}': its input ({} bytes) and weights ({} bytes) do not fit the {}x{} top's "
+        "off-chip memory: MAW = {} addresses 2^{} words of {} bytes = {} bytes",
+        l.name, in, w, p.ah, p.aw, p.maw, p.maw, p.aw, capacity));
+  }
+}
+
+}  // namespace
+
 LayerReport run_layer(const map::Layer& layer, int ah, int aw, std::uint64_t seed,
                       const RunOptions& opt, const map::MapOptions& mopt) {
   const auto& info = find_top_dut(ah, aw);
   const auto& p = info.params;
+  check_fits_off_chip(layer, p);
   std::mt19937_64 rng(seed);
   LayerReport rep;
   rep.layer = describe(layer);

@@ -234,7 +234,7 @@ Command add_run(CLI::App& app) {
   run_cmd
       ->add_option("--backpressure", a->opt.backpressure,
                    "probability of a held request/response (at most 0.95: at 1 nothing moves)")
-      ->check(probability(0.95));
+      ->check(probability(sim::kMaxBackpressure));
   run_cmd->add_option("--trace", a->opt.trace, "FST waveform to write");
   run_cmd->add_option("--trace-cycles", a->opt.trace_cycles, "cycles to trace (0 = all)")
       ->check(whole_number(0));

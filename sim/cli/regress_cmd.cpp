@@ -147,15 +147,17 @@ int regress(const RegressArgs& a, const CLI::App* cmd) {
   // Runs with coverage (functional counters from the jobs, or Verilator code coverage) go into
   // the history; an interrupted run does not.
   const bool has_coverage = !rep.coverage.groups().empty() || rep.code_coverage.requested;
-  if (!a.no_history && has_coverage && !rep.interrupted) {
+  if (!a.no_history && has_coverage && !rep.interrupted()) {
     rg::record_history(rep, history);
   }
   rg::write_reports(rep);
   const int pass = rep.count(rg::Status::kPass);
   const int fail = rep.count(rg::Status::kFail);
   const int tmo = rep.count(rg::Status::kTimeout);
+  const int stopped = rep.count(rg::Status::kInterrupted);
+  const int not_run = rep.count(rg::Status::kNotRun);
   for (const auto& j : rep.jobs) {
-    if (j.status == rg::Status::kPass) continue;
+    if (j.status == rg::Status::kPass || j.status == rg::Status::kNotRun) continue;
     fmt::print("{:<7} {}\n        log  {}/{}\n", rg::to_string(j.status), j.spec.id, rep.out_dir,
                j.log);
     if (!j.facts.failure.empty()) fmt::print("        {}\n", j.facts.failure);
@@ -165,11 +167,16 @@ int regress(const RegressArgs& a, const CLI::App* cmd) {
     if (!j.debug_note.empty()) fmt::print("        note {}\n", j.debug_note);
   }
   fmt::print(
-      "regress {}: {} passed, {} failed, {} timed out of {} jobs in {:.1f} s{}\n"
+      "regress {}: {} passed, {} failed, {} timed out{} of {} jobs in {:.1f} s\n"
       "report  : {}/report.html\njunit   : {}/junit.xml\nrerun   : {}/rerun.txt{}\n",
-      suite.name, pass, fail, tmo, rep.jobs.size(), rep.seconds,
-      rep.interrupted ? " (INTERRUPTED)" : "", rep.out_dir, rep.out_dir, rep.out_dir,
-      fail + tmo ? fmt::format(" (feather regress --rerun {}/rerun.txt)", rep.out_dir) : "");
+      suite.name, pass, fail, tmo,
+      rep.interrupted() ? fmt::format(", {} interrupted, {} not run (stopped by {})", stopped,
+                                      not_run, rg::signal_name(rep.interrupted_by))
+                        : std::string(),
+      rep.jobs.size(), rep.seconds, rep.out_dir, rep.out_dir, rep.out_dir,
+      fail + tmo + stopped + not_run
+          ? fmt::format(" (feather regress --rerun {}/rerun.txt)", rep.out_dir)
+          : "");
   if (!rep.history.empty()) {
     fmt::print("history : {} ({} runs)\n", rep.history_path, rep.history.size());
   }
@@ -180,7 +187,8 @@ int regress(const RegressArgs& a, const CLI::App* cmd) {
                cc.inputs.size(), cc.note.empty() ? "" : ": " + cc.note);
     if (!cc.html.empty()) fmt::print("html    : {}/{}\n", rep.out_dir, cc.html);
   }
-  if (rep.interrupted) return 130;
+  // The shell's convention: 128 + the signal (130 for Ctrl-C, 143 for SIGTERM).
+  if (rep.interrupted()) return 128 + rep.interrupted_by;
   return fail + tmo == 0 ? 0 : 1;
 }
 

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -432,6 +433,139 @@ TEST(RegressRunner, HangingJobIsKilledAtItsTimeoutAndReportedAsTimeout) {
   EXPECT_NE(rerun.find("--hang-after-cycles 100"), std::string::npos);
   EXPECT_EQ(rerun.find("birrd-pass"), std::string::npos);
 }
+
+// Spawns `feather regress ARGS` with stdout and stderr to `log`; returns its pid.
+pid_t spawn_regress(const std::vector<std::string>& args, const fs::path& log) {
+  std::vector<std::string> argv_s{kFeather, "regress"};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, kFeather.c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return rc == 0 ? pid : -1;
+}
+
+// The command lines of the live processes (other than this one) that contain `text`.
+std::vector<std::string> processes_naming(const std::string& text) {
+  std::vector<std::string> found;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string pid = e.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (pid == std::to_string(getpid())) continue;
+    std::string cmd = slurp(e.path() / "cmdline");
+    std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+    if (cmd.find(text) != std::string::npos) found.push_back(pid + ": " + cmd);
+  }
+  return found;
+}
+
+// SIGINT (Ctrl-C) and SIGTERM while two jobs hang: the job that finished keeps its result, the
+// running ones are stopped and reported INTERRUPTED (not failed), the one not started NOT-RUN,
+// the reports are written, the partial coverage removed, no job process is left, and the exit
+// code is 128 + the signal.
+class RegressInterrupt : public ::testing::TestWithParam<int> {};
+
+TEST_P(RegressInterrupt, StopsJobsReportsWhatFinishedAndExitsWith128PlusTheSignal) {
+  const int sig = GetParam();
+  const auto seed = test_seed();
+  const std::string name = rg::signal_name(sig);
+  const auto dir = scratch("interrupt-" + name);
+  const pid_t pid = spawn_regress({"interrupt", "-j2", "--suites", kSelftest, "--seed",
+                                   std::to_string(seed), "--out", dir.string()},
+                                  dir.parent_path() / ("interrupt-" + name + ".out"));
+  ASSERT_GT(pid, 0);
+  // Wait until both hanging jobs have reached their hang (the passing job has then finished).
+  auto hanging = [&] {
+    int n = 0;
+    if (!fs::exists(dir / "logs")) return 0;
+    for (const auto& e : fs::directory_iterator(dir / "logs")) {
+      n += slurp(e.path()).find("hanging at cycle 100") != std::string::npos;
+    }
+    return n;
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  while (hanging() < 2 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(40)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(hanging(), 2) << "the hanging jobs did not start";
+  const auto t1 = std::chrono::steady_clock::now();
+  ASSERT_EQ(kill(pid, sig), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  const double stop = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  const std::string out = slurp(dir.parent_path() / ("interrupt-" + name + ".out"));
+  ASSERT_TRUE(WIFEXITED(status)) << out;
+  EXPECT_EQ(WEXITSTATUS(status), 128 + sig) << out;
+  EXPECT_LT(stop, 10.0) << "the runner took too long to stop";
+  EXPECT_NE(out.find("1 passed, 0 failed, 0 timed out, 2 interrupted, 1 not run (stopped by " +
+                     name + ")"),
+            std::string::npos)
+      << out;
+
+  const auto junit = Doc::xml(dir / "junit.xml");
+  ASSERT_TRUE(junit.ok()) << "no JUnit report after the interruption";
+  EXPECT_EQ(junit.one("/testsuites/testsuite/@failures"), "0");
+  EXPECT_EQ(junit.one("/testsuites/testsuite/@errors"), "0");
+  EXPECT_EQ(junit.one("/testsuites/testsuite/@skipped"), "3");
+  EXPECT_TRUE(junit
+                  .query("//testcase[@classname='interrupt.birrd-pass']/*[self::failure or "
+                         "self::error or self::skipped]")
+                  .empty());
+  for (const std::string t : {"birrd-hang", "nest-hang"}) {
+    const auto msg = junit.one("//testcase[@classname='interrupt." + t + "']/skipped/@message");
+    EXPECT_NE(msg.find("interrupted after"), std::string::npos) << t << ": " << msg;
+    EXPECT_NE(msg.find(name), std::string::npos) << t << ": " << msg;
+  }
+  EXPECT_NE(
+      junit.one("//testcase[@classname='interrupt.birrd-later']/skipped/@message").find("not run"),
+      std::string::npos);
+
+  const auto html = Doc::html(dir / "report.html");
+  ASSERT_TRUE(html.ok());
+  auto status_of = [&](const std::string& test) {
+    return html.one("//table[@id='jobs']/tbody/tr[td[3]='" + test + "']/td[@class='status']");
+  };
+  EXPECT_EQ(status_of("birrd-pass"), "PASS");
+  EXPECT_EQ(status_of("birrd-hang"), "INTERRUPTED");
+  EXPECT_EQ(status_of("nest-hang"), "INTERRUPTED");
+  EXPECT_EQ(status_of("birrd-later"), "NOT-RUN");
+  EXPECT_NE(html.one("//table[@id='summary']/tr[th='stopped by']/td").find(name),
+            std::string::npos);
+
+  // The rerun file finishes the run: the interrupted and unstarted jobs, not the passing one.
+  const auto rerun = slurp(dir / "rerun.txt");
+  EXPECT_NE(rerun.find("test=birrd-hang"), std::string::npos);
+  EXPECT_NE(rerun.find("test=nest-hang"), std::string::npos);
+  EXPECT_NE(rerun.find("test=birrd-later seed="), std::string::npos);
+  EXPECT_NE(rerun.find("status=NOT-RUN"), std::string::npos);
+  EXPECT_EQ(rerun.find("test=birrd-pass"), std::string::npos);
+
+  // Coverage: the finished job's counters merged, nothing half-written left.
+  EXPECT_TRUE(fs::exists(dir / "coverage.json"));
+  int coverage_files = 0;
+  for (const auto& e : fs::directory_iterator(dir / "coverage")) {
+    ++coverage_files;
+    EXPECT_NE(e.path().filename().string().find("birrd-pass"), std::string::npos) << e.path();
+  }
+  EXPECT_EQ(coverage_files, 1);
+  // The interrupted jobs' logs are kept and say what happened; no job process is left.
+  for (const auto& e : fs::directory_iterator(dir / "logs")) {
+    if (e.path().filename().string().find("hang") == std::string::npos) continue;
+    EXPECT_NE(slurp(e.path()).find("[feather regress] stopped by " + name), std::string::npos)
+        << e.path();
+  }
+  EXPECT_EQ(processes_naming(dir.string()), std::vector<std::string>{})
+      << "processes of the interrupted run are still alive";
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, RegressInterrupt, ::testing::Values(SIGINT, SIGTERM),
+                         [](const auto& p) { return rg::signal_name(p.param); });
 
 TEST(RegressRunner, RerunReplaysExactlyTheFailingJobs) {
   const auto seed = test_seed();

@@ -37,6 +37,7 @@ th, td { border: 1px solid #bbb; padding: 0.2em 0.6em; text-align: left; vertica
 th { background: #eee; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .PASS { background: #dff0d8; } .FAIL { background: #f2dede; } .TIMEOUT { background: #fcf0c8; }
+.INTERRUPTED, .NOT-RUN { background: #e8e8e8; }
 pre { background: #f7f7f7; border: 1px solid #ddd; padding: 0.5em; overflow-x: auto;
       max-height: 30em; font-size: 85%; }
 code { font-size: 90%; }
@@ -56,16 +57,21 @@ code { font-size: 90%; }
   h += fmt::format("<tr><th>base seed</th><td class=\"num\">{}</td></tr>\n", r.base_seed);
   h += fmt::format("<tr><th>wall time</th><td class=\"num\">{:.1f} s</td></tr>\n", r.seconds);
   h += fmt::format("<tr><th>generated</th><td>{}</td></tr>\n", timestamp());
-  if (r.interrupted) h += "<tr><th>interrupted</th><td>yes: some jobs did not run</td></tr>\n";
+  const int stopped = r.count(Status::kInterrupted), not_run = r.count(Status::kNotRun);
+  if (r.interrupted()) {
+    h += fmt::format(
+        "<tr><th>stopped by</th><td>{}: {} running job{} interrupted, {} not run</td></tr>\n",
+        signal_name(r.interrupted_by), stopped, stopped == 1 ? "" : "s", not_run);
+  }
   h += "</table>\n";
-  if (fail + tmo > 0) {
-    h += "<p>Replay the failures: <code>feather regress --rerun " +
+  if (fail + tmo + stopped + not_run > 0) {
+    h += "<p>Replay the failures and finish the jobs that did not: <code>feather regress --rerun " +
          esc((dir / "rerun.txt").string()) + "</code></p>\n";
   }
 
   // Per configuration: test + configuration.
   struct Agg {
-    int jobs = 0, pass = 0, fail = 0, timeout = 0;
+    int jobs = 0, pass = 0, fail = 0, timeout = 0, unfinished = 0;
     std::uint64_t cycles = 0;
     double sim_seconds = 0;  // cycles / speed, summed, for the mean speed
     double seconds = 0;
@@ -83,6 +89,7 @@ code { font-size: 90%; }
     a.pass += j.status == Status::kPass;
     a.fail += j.status == Status::kFail;
     a.timeout += j.status == Status::kTimeout;
+    a.unfinished += j.status == Status::kInterrupted || j.status == Status::kNotRun;
     a.seconds += j.seconds;
     if (j.facts.cycles && j.facts.cycles_per_second && *j.facts.cycles_per_second > 0) {
       a.cycles += *j.facts.cycles;
@@ -90,15 +97,19 @@ code { font-size: 90%; }
     }
   }
   h += "<h2>Per configuration</h2>\n<table id=\"configs\">\n<thead><tr><th>configuration</th>"
-       "<th>jobs</th><th>pass</th><th>fail</th><th>timeout</th><th>cycles</th>"
-       "<th>mean speed</th><th>time</th></tr></thead>\n<tbody>\n";
+       "<th>jobs</th><th>pass</th><th>fail</th><th>timeout</th><th>not finished</th>"
+       "<th>cycles</th><th>mean speed</th><th>time</th></tr></thead>\n<tbody>\n";
   for (const auto& [key, a] : aggs) {
-    const char* cls = a.fail ? "FAIL" : a.timeout ? "TIMEOUT" : "PASS";
+    const char* cls = a.fail         ? "FAIL"
+                      : a.timeout    ? "TIMEOUT"
+                      : a.unfinished ? "INTERRUPTED"
+                                     : "PASS";
     h += fmt::format(
         "<tr class=\"{}\"><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
         "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
-        "<td class=\"num\">{}</td><td class=\"num\">{:.1f} s</td></tr>\n",
-        cls, esc(key), a.jobs, a.pass, a.fail, a.timeout, a.cycles,
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1f} s</td>"
+        "</tr>\n",
+        cls, esc(key), a.jobs, a.pass, a.fail, a.timeout, a.unfinished, a.cycles,
         a.sim_seconds > 0
             ? speed(LogFacts{{}, static_cast<double>(a.cycles) / a.sim_seconds, {}, {}})
             : "",
@@ -128,10 +139,11 @@ code { font-size: 90%; }
   h += "</tbody>\n</table>\n";
 
   // Failures in detail: the log embedded, the commands to reproduce and to look at the wave.
+  // Interrupted jobs follow with the log they wrote; jobs that never started have none.
   bool any = false;
   for (const auto& j : r.jobs) {
-    if (j.status == Status::kPass) continue;
-    if (!any) h += "<h2>Failures</h2>\n";
+    if (j.status == Status::kPass || j.status == Status::kNotRun) continue;
+    if (!any) h += "<h2>Jobs that did not pass</h2>\n";
     any = true;
     h += fmt::format("<h3 id=\"fail-{0}\">{1} {0}</h3>\n", esc(j.spec.id), to_string(j.status));
     if (!j.facts.failure.empty()) h += fmt::format("<p><b>{}</b></p>\n", esc(j.facts.failure));

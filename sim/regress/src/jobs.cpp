@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <stdexcept>
 #include <thread>
@@ -107,8 +108,14 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-volatile std::sig_atomic_t g_interrupted = 0;
-extern "C" void on_interrupt(int) { g_interrupted = 1; }
+// The first SIGINT/SIGTERM stops the run gracefully (running jobs get SIGTERM, then SIGKILL
+// after 2 s); a second one kills them at once.
+volatile std::sig_atomic_t g_stop_signal = 0;
+volatile std::sig_atomic_t g_stop_count = 0;
+extern "C" void on_interrupt(int sig) {
+  if (g_stop_signal == 0) g_stop_signal = sig;
+  g_stop_count = g_stop_count + 1;
+}
 
 struct Task {
   std::size_t job;  // index into the report's jobs
@@ -123,6 +130,7 @@ struct Running {
   Clock::time_point start;
   double timeout;
   bool timed_out = false;
+  bool stopped = false;  // SIGTERM sent because the regression was interrupted
   Clock::time_point term_at{};
 };
 
@@ -218,7 +226,8 @@ Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& o
   }, old_int{}, old_term{};
   sa.sa_handler = on_interrupt;
   sigemptyset(&sa.sa_mask);
-  g_interrupted = 0;
+  g_stop_signal = 0;
+  g_stop_count = 0;
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
 
@@ -238,10 +247,20 @@ Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& o
     const int code = exited ? WEXITSTATUS(status) : -1;
     const int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     ++done;
+    // A job the interruption stopped: neither a pass nor a failure. Its log stays (named in the
+    // reports); what it half wrote (coverage counters, Verilator .dat files) goes.
+    const bool stopped = r.stopped && !(exited && code == 0);
+    if (stopped) {
+      std::ofstream(out / r.task.log, std::ios::app)
+          << fmt::format("\n[feather regress] stopped by {} after {:.1f} s: INTERRUPTED\n",
+                         signal_name(rep.interrupted_by), secs);
+    }
     if (r.task.debug) {
       // The rerun must diverge again at the same cycle (the runs are deterministic).
       const auto& first = *jr.facts.divergence;
-      if (r.timed_out) {
+      if (stopped) {
+        jr.debug_note = fmt::format("debug rerun interrupted after {:.0f} s", secs);
+      } else if (r.timed_out) {
         jr.debug_note = fmt::format("debug rerun timed out after {:.0f} s", secs);
       } else if (facts.divergence && facts.divergence->cycle == first.cycle) {
         jr.debug_note = fmt::format("reproduced at cycle {} ({})", first.cycle, first.unit);
@@ -265,6 +284,13 @@ Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& o
     jr.exit_code = code;
     jr.term_signal = sig;
     jr.facts = facts;
+    if (stopped) {
+      jr.status = Status::kInterrupted;
+      if (!jr.coverage.empty()) fs::remove(out / jr.coverage);
+      jr.coverage.clear();
+      progress.note(fmt::format("INTERRUPTED {} ({:.1f} s)", jr.spec.id, secs));
+      return;
+    }
     if (r.timed_out) {
       jr.status = Status::kTimeout;
       ++timeouts;
@@ -311,12 +337,26 @@ Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& o
   };
 
   while ((!pending.empty() || !running.empty())) {
-    if (g_interrupted && !rep.interrupted) {
-      rep.interrupted = true;
+    if (g_stop_signal && !rep.interrupted()) {
+      rep.interrupted_by = g_stop_signal;
+      for (const Task& t : pending) {
+        if (t.debug) rep.jobs[t.job].debug_note = "debug rerun not run: the regression was stopped";
+      }
       pending.clear();
+      const auto now = Clock::now();
+      for (auto& r : running) {
+        r.stopped = true;
+        r.term_at = now;
+        kill(-r.pid, SIGTERM);
+      }
+      progress.note(fmt::format("{}: stopping {} running job{}, starting no more (again: kill now)",
+                                g_stop_signal == SIGINT ? "SIGINT" : "SIGTERM", running.size(),
+                                running.size() == 1 ? "" : "s"));
+    }
+    if (g_stop_count > 1) {
       for (auto& r : running) kill(-r.pid, SIGKILL);
     }
-    while (!rep.interrupted && static_cast<int>(running.size()) < parallel && !pending.empty()) {
+    while (!rep.interrupted() && static_cast<int>(running.size()) < parallel && !pending.empty()) {
       Task t = std::move(pending.front());
       pending.pop_front();
       const double timeout = rep.jobs[t.job].spec.timeout;
@@ -341,11 +381,11 @@ Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& o
         continue;
       }
       const double secs = std::chrono::duration<double>(now - r.start).count();
-      if (!r.timed_out && secs > r.timeout) {
+      if (!r.timed_out && !r.stopped && secs > r.timeout) {
         r.timed_out = true;
         r.term_at = now;
         kill(-r.pid, SIGTERM);
-      } else if (r.timed_out && now - r.term_at > std::chrono::seconds(2)) {
+      } else if ((r.timed_out || r.stopped) && now - r.term_at > std::chrono::seconds(2)) {
         kill(-r.pid, SIGKILL);
       }
       ++k;
@@ -358,7 +398,8 @@ Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& o
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
 
-  for (const auto& j : rep.jobs) {
+  for (auto& j : rep.jobs) {
+    if (j.status == Status::kNotRun) j.coverage.clear();
     if (j.coverage.empty()) continue;
     rep.coverage.merge(Coverage::load((out / j.coverage).string()));
   }
@@ -372,7 +413,10 @@ Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& o
     for (auto& j : rep.jobs) {
       const std::string head = j.spec.id + ".V";  // <id>.<model>.<n>.dat, models start with V
       for (const auto& f : files) {
-        if (f.rfind(head, 0) == 0) {
+        if (f.rfind(head, 0) != 0) continue;
+        if (j.status == Status::kInterrupted) {
+          fs::remove(out / "coverage" / f);  // written while it was being stopped: partial
+        } else {
           j.code_coverage.push_back("coverage/" + f);
           all.push_back("coverage/" + f);
         }

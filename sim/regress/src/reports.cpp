@@ -14,18 +14,23 @@ namespace fs = std::filesystem;
 std::string junit_xml(const Report& r) {
   const int fails = r.count(Status::kFail);
   const int errors = r.count(Status::kTimeout);
+  const int skipped = r.count(Status::kInterrupted) + r.count(Status::kNotRun);
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   x += fmt::format(
       "<testsuites name=\"feather regress\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
-      "time=\"{:.3f}\">\n",
-      r.jobs.size(), fails, errors, r.seconds);
+      "skipped=\"{}\" time=\"{:.3f}\">\n",
+      r.jobs.size(), fails, errors, skipped, r.seconds);
   x += fmt::format(
-      "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" "
+      "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" "
       "time=\"{:.3f}\" timestamp=\"{}\">\n",
-      esc(r.suite), r.jobs.size(), fails, errors, r.seconds, timestamp());
+      esc(r.suite), r.jobs.size(), fails, errors, skipped, r.seconds, timestamp());
   x += "    <properties>\n";
   x += fmt::format("      <property name=\"base_seed\" value=\"{}\"/>\n", r.base_seed);
   x += fmt::format("      <property name=\"feather\" value=\"{}\"/>\n", esc(r.exe));
+  if (r.interrupted()) {
+    x += fmt::format("      <property name=\"interrupted_by\" value=\"{}\"/>\n",
+                     signal_name(r.interrupted_by));
+  }
   x += "    </properties>\n";
   for (const auto& j : r.jobs) {
     x += fmt::format("    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3f}\">\n",
@@ -47,6 +52,15 @@ std::string junit_xml(const Report& r) {
           "      <error type=\"TIMEOUT\" message=\"killed after the {:.0f} s "
           "timeout\">{}</error>\n",
           j.spec.timeout, esc(head));
+    } else if (j.status == Status::kInterrupted) {
+      x += fmt::format(
+          "      <skipped message=\"interrupted after {:.1f} s: the regression was stopped by "
+          "{}\"/>\n",
+          j.seconds, signal_name(r.interrupted_by));
+    } else if (j.status == Status::kNotRun) {
+      x += fmt::format(
+          "      <skipped message=\"not run: the regression was stopped by {} first\"/>\n",
+          signal_name(r.interrupted_by));
     }
     std::string out =
         fmt::format("log: {}\ncommand: {}\n", j.log, command_line(r.exe, j.spec.args));
@@ -65,7 +79,9 @@ std::string junit_xml(const Report& r) {
 
 std::string rerun_file(const Report& r) {
   std::string s = fmt::format(
-      "# feather regress rerun file: suite {}, base seed {}: one command line per failing job.\n"
+      "# feather regress rerun file: suite {}, base seed {}.\n"
+      "# One command line per job that failed, timed out, or did not finish (interrupted, not "
+      "run).\n"
       "# Replay exactly these jobs: feather regress --rerun <this file> (or run it with sh).\n",
       r.suite, r.base_seed);
   for (const auto& j : r.jobs) {

@@ -220,6 +220,10 @@ std::string_view to_string(Status s) {
       return "FAIL";
     case Status::kTimeout:
       return "TIMEOUT";
+    case Status::kInterrupted:
+      return "INTERRUPTED";
+    case Status::kNotRun:
+      return "NOT-RUN";
   }
   return "?";
 }

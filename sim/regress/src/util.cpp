@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <csignal>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -23,6 +24,21 @@ std::string command_line(const std::string& exe, const std::vector<std::string>&
   return s;
 }
 
+std::string signal_name(int sig) {
+  switch (sig) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
+    case SIGKILL:
+      return "SIGKILL";
+    default:
+      return fmt::format("signal {}", sig);
+  }
+}
+
 std::string read_text(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
@@ -31,9 +47,23 @@ std::string read_text(const fs::path& p) {
 }
 
 void write_text(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  if (!out) throw std::runtime_error(fmt::format("cannot write '{}'", p.string()));
+  // Written next to its place and renamed over it: a run stopped while it writes its reports
+  // leaves the old file or the new one, never half of one.
+  fs::path tmp = p;
+  tmp += ".partial";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      throw std::runtime_error(fmt::format("cannot write '{}'", p.string()));
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, p, ec);
+  if (ec) throw std::runtime_error(fmt::format("cannot write '{}': {}", p.string(), ec.message()));
 }
 
 std::string first_lines(const std::string& text, int n) {

@@ -55,8 +55,14 @@ Suite load_suite(const std::string& path, const std::string& name, const ExpandO
 std::uint64_t derive_seed(std::uint64_t base, std::string_view test, std::string_view config,
                           int k);
 
-enum class Status { kPass, kFail, kTimeout };
+// A job's outcome. kInterrupted: it was running when the regression was stopped (SIGINT or
+// SIGTERM to the runner) and was killed; kNotRun: it had not started. Neither is a failure of the
+// design: both are reported as skipped, and both go into the rerun file so that the run can be
+// finished with --rerun.
+enum class Status { kPass, kFail, kTimeout, kInterrupted, kNotRun };
 std::string_view to_string(Status s);
+// "SIGINT", "SIGTERM", ... for the signals that stop a run; "signal N" otherwise.
+std::string signal_name(int sig);
 
 // What a job's output says (cosim and `run` formats; see parse_log).
 struct LogFacts {
@@ -69,7 +75,7 @@ LogFacts parse_log(std::string_view text);
 
 struct JobResult {
   JobSpec spec;
-  Status status = Status::kFail;
+  Status status = Status::kNotRun;
   int exit_code = -1;  // -1 when killed by a signal
   int term_signal = 0;
   double seconds = 0;
@@ -148,7 +154,10 @@ struct Report {
   std::string exe;
   std::string out_dir;  // absolute; the jobs' paths are relative to it
   double seconds = 0;
-  bool interrupted = false;  // SIGINT/SIGTERM: the remaining jobs did not run
+  // The signal (SIGINT or SIGTERM) that stopped the run, 0 when it ran to the end. Running jobs
+  // were then stopped (kInterrupted), the others not started (kNotRun).
+  int interrupted_by = 0;
+  bool interrupted() const { return interrupted_by != 0; }
   std::vector<JobResult> jobs;
   Coverage coverage;  // merged over the jobs that wrote coverage
   CodeCoverage code_coverage;

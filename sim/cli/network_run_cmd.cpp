@@ -81,7 +81,7 @@ int run_whole_network(const NetworkRunArgs& a) {
                            l.output_on_chip ? ">chip" : "",
                            l.instances > 1 ? fmt::format(" x{}", l.instances) : ""),
                rtl ? fmt::format("{}", l.macs) : "-", rtl ? fmt::format("{}", l.cycles) : "-",
-               rtl ? fmt::format("{}", l.model_cycles) : "-",
+               rtl ? fmt::format("{}{}", l.model_exact ? "" : "~", l.model_cycles) : "-",
                rtl ? fmt::format("{:.1f}", 100.0 * l.utilization) : "-", kb(b.weights),
                kb(b.input + b.output + b.spills), kb(b.host),
                rtl ? fmt::format("{:.1f}", l.sim_seconds) : "-", l.ok ? "" : "  MISMATCH");
@@ -122,10 +122,14 @@ int run_whole_network(const NetworkRunArgs& a) {
       r.layers.size() - rtl_layers - host_layers);
   fmt::print("hand-off: {} layer outputs stayed on chip for the next layer\n", kept);
   fmt::print(
-      "MACs    : {}\ncycles  : {} RTL, {} model ({:+.2f}%)\n", r.macs, r.cycles, r.model_cycles,
+      "MACs    : {}\ncycles  : {} RTL, {} model ({:+.2f}%{})\n", r.macs, r.cycles, r.model_cycles,
       r.cycles ? 100.0 * (static_cast<double>(r.model_cycles) - static_cast<double>(r.cycles)) /
                      static_cast<double>(r.cycles)
-               : 0.0);
+               : 0.0,
+      r.model_exact ? ""
+                    : fmt::format("; an estimate (~): back-pressure {} modelled as a memory of "
+                                  "{:.2f} words per cycle on average",
+                                  a.opt.run.backpressure, 1.0 - a.opt.run.backpressure));
   fmt::print("PE util : {:.1f}% (MACs / ({}*{}*RTL cycles), the host's time not counted)\n",
              100.0 * r.utilization, ah, aw);
   fmt::print(

@@ -73,13 +73,18 @@ int run_stimulus(const sim::Stimulus& stim, const std::string& array, std::uint6
   fmt::print("MACs    : {}\ncycles  : {} (RTL, first instruction to idle)\n", rep.macs,
              rep.run.cycles);
   if (!std::holds_alternative<sim::RandomStreams>(stim)) {
-    fmt::print("model   : {} cycles predicted ({:+.2f}% vs RTL{})\n", rep.predicted.cycles,
+    fmt::print("model   : {} cycles {} ({:+.2f}% vs RTL{})\n", rep.predicted.cycles,
+               rep.predicted.exact ? "predicted" : "estimated",
                rep.run.cycles ? 100.0 *
                                     (static_cast<double>(rep.predicted.cycles) -
                                      static_cast<double>(rep.run.cycles)) /
                                     static_cast<double>(rep.run.cycles)
                               : 0.0,
-               opt.backpressure > 0 ? "; back-pressure is not modelled exactly" : "");
+               rep.predicted.exact
+                   ? ""
+                   : fmt::format("; back-pressure {} modelled as a memory of {:.2f} words per "
+                                 "cycle on average, not cycle by cycle",
+                                 opt.backpressure, 1.0 - opt.backpressure));
   }
   fmt::print("PE util : {:.1f}% (MACs / ({}*{}*cycles))\n", 100.0 * rep.utilization, ah, aw);
   const auto pct = [&](std::uint64_t c) {

@@ -25,8 +25,8 @@ std::string failure(const sim::NetworkReport& r) {
   return r.layers.empty() ? "no layer ran" : "";
 }
 
-// Every RTL layer's cycles equal the model's, the traffic adds up, the roles are where they
-// belong.
+// Every RTL layer's cycles equal the model's (under back-pressure: the model says it estimates,
+// and the network's total is within 15 %), the traffic adds up, the roles are where they belong.
 void expect_consistent(const sim::NetworkReport& r, bool exact_cycles) {
   std::uint64_t cycles = 0, model = 0;
   sim::OffchipBytes sum;
@@ -35,6 +35,7 @@ void expect_consistent(const sim::NetworkReport& r, bool exact_cycles) {
     if (rtl) {
       EXPECT_GT(l.cycles, 0u) << l.name;
       EXPECT_GT(l.bytes.weights, 0u) << l.name;
+      EXPECT_EQ(l.model_exact, exact_cycles) << l.name;
       if (exact_cycles) {
         EXPECT_EQ(l.model_cycles, l.cycles) << l.name;
       }
@@ -51,6 +52,12 @@ void expect_consistent(const sim::NetworkReport& r, bool exact_cycles) {
   }
   EXPECT_EQ(cycles, r.cycles);
   EXPECT_EQ(model, r.model_cycles);
+  EXPECT_EQ(r.model_exact, exact_cycles);
+  if (!exact_cycles) {
+    EXPECT_NEAR(static_cast<double>(r.model_cycles), static_cast<double>(r.cycles),
+                0.15 * static_cast<double>(r.cycles))
+        << "the cycle model's back-pressure estimate";
+  }
   EXPECT_EQ(sum.total(), r.bytes.total());
   // The network input is read by the first layer: from the RTL, or by the host (BERT's
   // embedding layer norm).

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <random>
 #include <stdexcept>
 
@@ -174,7 +175,8 @@ TEST_P(TopCosim, Convs) {
 // Direct convolution on the RTL: the stream engine's window walks the input image (padding read
 // as the zero point without an access), one ExecuteStreaming per output row segment and tap.
 // Bit-exact against the reference and the golden model (whole state), identical under memory
-// latency and back-pressure, and RTL cycles equal to the cycle model's.
+// latency and back-pressure, RTL cycles equal to the cycle model's without back-pressure and
+// close to its estimate with it.
 TEST_P(TopCosim, DirectConvs) {
   const std::uint64_t seed = test::test_seed();
   std::mt19937_64 rng(seed);
@@ -191,6 +193,7 @@ TEST_P(TopCosim, DirectConvs) {
       {6, 6, 2 * ah, 2 * ah, 3, 1, 1, 1, 2},       // groups = 2
       {6, 6, ah + 2, ah + 2, 3, 1, 1, 1, ah + 2},  // depthwise
   };
+  std::vector<double> estimate_errors;
   for (const auto& s : shapes) {
     const std::string name = fmt::format("direct conv {}x{}x{} -> {} k{} s{} p{} d{} g{}", s.h, s.w,
                                          s.c, s.co, s.r, s.stride, s.pad, s.dilation, s.groups);
@@ -210,12 +213,35 @@ TEST_P(TopCosim, DirectConvs) {
       dut_ = info_->make();
       const auto res = run_and_check(*dut_, prog, opt, golden, mem);
       EXPECT_EQ(top::read_output(p, prog.out, mem), top::conv_ref(cv)) << "output tensor";
-      if (bp > 0) continue;
-      EXPECT_EQ(res.cycles, top::predict(p, prog.instrs, {.latency = latency}).cycles)
-          << "RTL cycles vs the cycle model";
+      if (bp > 0) {
+        // Random back-pressure: the model's estimate (a memory of 1 - bp words per cycle) is
+        // closer to the RTL than ignoring it, within 15 % per layer and 5 % on average (measured:
+        // at most 8 %, on depthwise layers, which are memory bound).
+        const auto est = top::predict(p, prog.instrs, {.latency = latency, .bandwidth = 1 - bp});
+        const auto ignored = top::predict(p, prog.instrs, {.latency = latency});
+        EXPECT_FALSE(est.exact);
+        const auto rel = [&](std::uint64_t c) {
+          return std::abs(static_cast<double>(c) - static_cast<double>(res.cycles)) /
+                 static_cast<double>(res.cycles);
+        };
+        estimate_errors.push_back(rel(est.cycles));
+        EXPECT_LT(rel(est.cycles), 0.15) << "estimate " << est.cycles << " vs RTL " << res.cycles;
+        EXPECT_LT(rel(est.cycles), rel(ignored.cycles))
+            << "estimate " << est.cycles << ", back-pressure ignored " << ignored.cycles << ", RTL "
+            << res.cycles;
+        continue;
+      }
+      const auto exact = top::predict(p, prog.instrs, {.latency = latency});
+      EXPECT_TRUE(exact.exact);
+      EXPECT_EQ(res.cycles, exact.cycles) << "RTL cycles vs the cycle model";
       report(name, *dut_, prog, res);
     }
   }
+  ASSERT_FALSE(estimate_errors.empty());
+  EXPECT_LT(std::accumulate(estimate_errors.begin(), estimate_errors.end(), 0.0) /
+                static_cast<double>(estimate_errors.size()),
+            0.05)
+      << "mean relative error of the cycle model's back-pressure estimate (seed " << seed << ")";
 }
 
 INSTANTIATE_TEST_SUITE_P(Arrays, TopCosim, ::testing::Values(4, 8, 16), [](const auto& pinfo) {

@@ -309,7 +309,9 @@ top::Memory check_on_rtl(const TopDutInfo& info, const std::vector<top::Instr>& 
   RunOptions ro = opt;
   ro.expect_stores = &gr.stores;
   rep.run = run_program(*dut, instrs, mem, ro);
-  rep.predicted = top::predict(p, instrs, {.latency = opt.latency, .bandwidth = 1.0});
+  // Random back-pressure P is predicted as a memory of 1 - P words per cycle (an estimate).
+  rep.predicted =
+      top::predict(p, instrs, {.latency = opt.latency, .bandwidth = 1.0 - opt.backpressure});
   rep.utilization = rep.run.cycles ? static_cast<double>(rep.macs) /
                                          (static_cast<double>(p.ah) * static_cast<double>(p.aw) *
                                           static_cast<double>(rep.run.cycles))

@@ -151,7 +151,9 @@ bool Chain::run(std::size_t index, const Job& job, int producer, NetworkLayerRep
   const bool keep = k < cp.images.size() && cp.images[k].has_value();
   if (!keep && !in_chip) return false;  // the mapper's plan
   const map::LayerMap* plan = &cp.plans[k];
-  const top::TimingOptions timing = plan->timing_options;
+  // The plan's memory, and random back-pressure P as 1 - P of its bandwidth (an estimate).
+  top::TimingOptions timing = plan->timing_options;
+  timing.bandwidth *= 1.0 - run_.backpressure;
   const map::CompiledLayer cl = map::compile_layer(p, job.layer, job.operands, *plan);
   if (in_chip != plan->input_resident.has_value()) {
     throw std::logic_error(
@@ -193,7 +195,9 @@ bool Chain::run(std::size_t index, const Job& job, int producer, NetworkLayerRep
   // The model continues from what the program before it on this DUT left (a fresh DUT: reset).
   top::Timeline tl(p, timing, in_chip ? carry_ : top::TimelineCarry{});
   for (const auto& instr : prog.instrs) tl.add(instr);
-  lr.model_cycles = tl.finish().cycles;
+  const top::Timing predicted = tl.finish();
+  lr.model_cycles = predicted.cycles;
+  lr.model_exact = predicted.exact;
   carry_ = tl.carry();
   lr.macs = cl.map.shape.macs();
   lr.bytes = classify(prog.instrs, true, job, p.aw);

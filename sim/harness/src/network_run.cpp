@@ -399,6 +399,7 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
           lr.macs += one.macs;
           lr.cycles += one.run.cycles;
           lr.model_cycles += one.predicted.cycles;
+          lr.model_exact = lr.model_exact && one.predicted.exact;
           lr.sim_seconds += one.run.seconds;
           lr.bytes += classify(cl.program.instrs, cl.map.dataflow == map::Dataflow::kWoS, j, aw);
           const std::vector<std::uint8_t> got = map::read_output(p, cl, mem);
@@ -437,6 +438,7 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
     rep.macs += lr.macs;
     rep.cycles += lr.cycles;
     rep.model_cycles += lr.model_cycles;
+    rep.model_exact = rep.model_exact && lr.model_exact;
     rep.bytes += lr.bytes;
     rep.ok = rep.ok && lr.ok;
     rep.layers.push_back(lr);

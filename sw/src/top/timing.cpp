@@ -116,6 +116,7 @@ Timing Timeline::finish() const {
   const u64 idle = std::max({s_.prev + 1, s_.mem_free, s_.em_free, s_.flight_free});
   tm.cycles = tm.consume.empty() ? 1 : idle + 1;
   tm.macs_slots = tm.beat_cycles * static_cast<u64>(p_.ah) * static_cast<u64>(p_.aw);
+  tm.exact = opt_.bandwidth >= 1.0;
   return tm;
 }
 

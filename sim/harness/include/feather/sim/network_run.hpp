@@ -67,6 +67,7 @@ struct NetworkLayerReport {
   std::uint64_t macs = 0;
   std::uint64_t cycles = 0;        // RTL, summed over the instances
   std::uint64_t model_cycles = 0;  // the cycle model's prediction of the same programs
+  bool model_exact = true;         // false: an estimate (back-pressure, top/timing.hpp)
   double utilization = 0;          // macs / (AH * AW * cycles)
   OffchipBytes bytes;
   bool ok = false;           // the RTL equals the golden model and the output equals the references
@@ -82,7 +83,8 @@ struct NetworkReport {
   std::vector<NetworkLayerReport> layers;  // in order, up to the first failure (or `until`)
   std::size_t network_layers = 0;          // in the whole network
   std::uint64_t macs = 0, cycles = 0, model_cycles = 0;
-  double utilization = 0;  // macs / (AH * AW * cycles), the RTL layers' cycles
+  bool model_exact = true;  // false: the model's cycles are an estimate (back-pressure)
+  double utilization = 0;   // macs / (AH * AW * cycles), the RTL layers' cycles
   OffchipBytes bytes;
   // The lower bound of the off-chip traffic of the layers run: weights and tables, the network
   // input and the output of the last layer run, each once.

@@ -50,10 +50,11 @@ int birrd_cosim(int aw, int dw, const std::string& wiring, std::uint64_t seed, s
 Command add_birrd_cosim(CLI::App& app) {
   auto a = std::make_shared<BirrdCosimArgs>();
   auto* co = app.add_subcommand("birrd-cosim", "lockstep RTL vs model with random traffic");
-  co->add_option("--aw", a->aw, "lanes");
-  co->add_option("--dw", a->dw, "data width");
+  co->add_option("--aw", a->aw, "lanes")->check(whole_number(1));
+  co->add_option("--dw", a->dw, "data width")->check(whole_number(1));
   co->add_option("--wiring", a->wiring, "benes or feather");
-  co->add_option("--seed", a->seed, "random seed (printed; rerun with it to reproduce)");
+  co->add_option("--seed", a->seed, "random seed (printed; rerun with it to reproduce)")
+      ->check(whole_number(0));
   co->add_option("--cycles", a->cycles, "cycles")->check(whole_number(1));
   co->add_option("--trace", a->trace, "FST waveform to write");
   add_cosim_debug_options(co, a->debug, false);

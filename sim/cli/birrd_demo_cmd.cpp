@@ -137,7 +137,7 @@ Command add_birrd_demo(CLI::App& app) {
   demo_cmd->add_option("--trace", a->trace, "FST waveform to write (a .gtkw is written beside it)");
   demo_cmd->add_option("--cycles", a->cycles, "cycles of random traffic for the speed measurement")
       ->check(whole_number(1));
-  demo_cmd->add_option("--seed", a->seed, "random seed");
+  demo_cmd->add_option("--seed", a->seed, "random seed")->check(whole_number(0));
   return {demo_cmd, [a] { return demo(a->trace, a->cycles, a->seed); }};
 }
 

@@ -50,15 +50,16 @@ void add_compare_options(CLI::App* cmd, CompareArgs& a) {
                   "built-in networks (resnet50, mobilenet_v3_large, bert_base), network / "
                   "Timeloop problem files or random:SEED, comma separated");
   cmd->add_option("--array", a.array, "AHxAW");
-  cmd->add_option("--sd", a.sd, "streaming buffer lines per bank per half");
-  cmd->add_option("--wd", a.wd, "stationary buffer lines per bank");
-  cmd->add_option("--od", a.od, "output buffer lines per bank");
-  cmd->add_option("--qd", a.qd, "requantization table entries");
+  cmd->add_option("--sd", a.sd, "streaming buffer lines per bank per half")->check(whole_number(0));
+  cmd->add_option("--wd", a.wd, "stationary buffer lines per bank")->check(whole_number(0));
+  cmd->add_option("--od", a.od, "output buffer lines per bank")->check(whole_number(0));
+  cmd->add_option("--qd", a.qd, "requantization table entries")->check(whole_number(0));
   cmd->add_option("--latency", a.latency, "off-chip read latency (cycles)")->check(whole_number(1));
-  cmd->add_option("--bandwidth", a.bandwidth, "off-chip words per cycle (0, 1]");
+  cmd->add_option("--bandwidth", a.bandwidth, "off-chip words per cycle (0, 1]")->check(fraction());
   cmd->add_option("--line", a.line, "elements per buffer line of the layout model (power of two)");
   cmd->add_option("--ports", a.ports, "whole-line reads per cycle (2 = dual-port)");
-  cmd->add_option("--steps", a.steps, "streaming steps sampled per layer (0 = all)");
+  cmd->add_option("--steps", a.steps, "streaming steps sampled per layer (0 = all)")
+      ->check(whole_number(0));
   cmd->add_flag("--per-tensor", a.per_tensor, "per-tensor requantization for every layer");
   cmd->add_option("--svg", a.svg, "write the per-layer speedup plot (SVG) here");
   cmd->add_option("--json", a.json, "write the comparison (every layer, every design) as JSON");
@@ -67,9 +68,10 @@ void add_compare_options(CLI::App* cmd, CompareArgs& a) {
                   "write the totals of every network beside the published figures (markdown)");
   cmd->add_option("--verify", a.verify,
                   "run N layers of FEATHER's plan on the verilated RTL (spread over the network) "
-                  "and check their cycles");
+                  "and check their cycles")
+      ->check(whole_number(0));
   cmd->add_option("--verify-layer", a.verify_layers, "run this layer of the plan on the RTL");
-  cmd->add_option("--seed", a.seed, "operand seed of the --verify runs");
+  cmd->add_option("--seed", a.seed, "operand seed of the --verify runs")->check(whole_number(0));
 }
 
 // The published figures (the FEATHER paper's LayoutLoop model, Fig. 13; BERT from its text):

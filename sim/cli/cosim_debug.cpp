@@ -5,26 +5,44 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "options.hpp"
+
 namespace feather::cli {
 
 void add_cosim_debug_options(CLI::App* cmd, CosimDebugArgs& a, bool nest) {
   cmd->add_option("--trace-start", a.trace_start,
-                  "with --trace: first cycle dumped (earlier cycles are not in the waveform)");
+                  "with --trace: first cycle dumped (earlier cycles are not in the waveform)")
+      ->check(whole_number(0));
   cmd->add_option("--trace-stop", a.trace_stop,
                   "with --trace: last cycle dumped; a run that diverges inside the window goes "
-                  "on to this cycle");
-  cmd->add_option("--fault-cycle", a.fault_cycle,
-                  "test: corrupt the model from this cycle on (the run must fail there)");
+                  "on to this cycle")
+      ->check(whole_number(0));
+  // The fault's place and bits without --fault-cycle would be ignored: CLI11 refuses them.
+  CLI::Option* fault = cmd->add_option("--fault-cycle", a.fault_cycle,
+                                       "test: corrupt the model from this cycle on (the run must "
+                                       "fail there)")
+                           ->check(whole_number(0));
   if (nest) {
-    cmd->add_option("--fault-row", a.fault_row, "test: row of the corrupted PE accumulator");
-    cmd->add_option("--fault-col", a.fault_col, "test: column of the corrupted PE accumulator");
+    cmd->add_option("--fault-row", a.fault_row, "test: row of the corrupted PE accumulator")
+        ->check(whole_number(0))
+        ->needs(fault);
+    cmd->add_option("--fault-col", a.fault_col, "test: column of the corrupted PE accumulator")
+        ->check(whole_number(0))
+        ->needs(fault);
   } else {
-    cmd->add_option("--fault-stage", a.fault_stage, "test: stage of the corrupted register");
-    cmd->add_option("--fault-port", a.fault_port, "test: port (lane) of the corrupted register");
+    cmd->add_option("--fault-stage", a.fault_stage, "test: stage of the corrupted register")
+        ->check(whole_number(0))
+        ->needs(fault);
+    cmd->add_option("--fault-port", a.fault_port, "test: port (lane) of the corrupted register")
+        ->check(whole_number(0))
+        ->needs(fault);
   }
-  cmd->add_option("--fault-xor", a.fault_xor, "test: bits XORed into the corrupted register");
+  cmd->add_option("--fault-xor", a.fault_xor, "test: bits XORed into the corrupted register")
+      ->check(whole_number(0))
+      ->needs(fault);
   cmd->add_option("--hang-after-cycles", a.hang_after,
-                  "test: stop making progress at this cycle, forever (runner timeouts)");
+                  "test: stop making progress at this cycle, forever (runner timeouts)")
+      ->check(whole_number(0));
   cmd->add_option("--coverage", a.coverage, "write the functional coverage counters (JSON)");
 }
 
@@ -120,14 +138,18 @@ int cosim_verdict(const std::string& trace, const std::string& gtkw_path, bool o
 
 void add_run_debug_options(CLI::App* run, RunDebugArgs& a) {
   run->add_option("--trace-start", a.trace_start,
-                  "with --trace: first cycle dumped (replaces --trace-cycles)");
+                  "with --trace: first cycle dumped (replaces --trace-cycles)")
+      ->check(whole_number(0));
   run->add_option("--trace-stop", a.trace_stop,
-                  "with --trace: last cycle dumped (replaces --trace-cycles)");
+                  "with --trace: last cycle dumped (replaces --trace-cycles)")
+      ->check(whole_number(0));
   run->add_option("--fault-cycle", a.fault_cycle,
                   "test: from this cycle on, corrupt the line of every output-buffer and "
-                  "requantized streaming-buffer write of the RTL (the run must fail)");
+                  "requantized streaming-buffer write of the RTL (the run must fail)")
+      ->check(whole_number(0));
   run->add_option("--fault-line-xor", a.fault_line_xor,
-                  "test: bits XORed into those lines (default 1)");
+                  "test: bits XORed into those lines (default 1)")
+      ->check(whole_number(0));
 }
 
 void apply_run_debug(const RunDebugArgs& a, const CLI::App* run, sim::RunOptions& o) {

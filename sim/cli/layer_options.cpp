@@ -4,8 +4,11 @@
 
 #include <cstdlib>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "feather/map/workload.hpp"
+#include "options.hpp"
 
 namespace feather::cli {
 
@@ -44,6 +47,59 @@ bool LayerArgs::given(const CLI::App* cmd) const {
   return !preset.empty() || cmd->count("--layer") > 0;
 }
 
+namespace {
+
+const std::vector<std::string> kConvOptions = {
+    "--h", "--w", "--c", "--co", "--kernel", "--stride", "--pad", "--dilation", "--groups"};
+const std::vector<std::string> kGemmOptions = {"--m", "--k", "--n"};
+
+// The first of `names` given on the command line, "" if none.
+std::string first_given(const CLI::App* cmd, const std::vector<std::string>& names) {
+  for (const auto& n : names) {
+    const CLI::Option* o = cmd->get_option_no_throw(n);
+    if (o && o->count() > 0) return n;
+  }
+  return {};
+}
+
+}  // namespace
+
+void LayerArgs::check_applicable(const CLI::App* cmd, bool network) const {
+  std::vector<std::string> all = {"--preset", "--layer", "--streams"};
+  all.insert(all.end(), kConvOptions.begin(), kConvOptions.end());
+  all.insert(all.end(), kGemmOptions.begin(), kGemmOptions.end());
+  if (network) {
+    if (const auto name = first_given(cmd, all); !name.empty()) {
+      throw CLI::ValidationError(name,
+                                 "does not apply with --network: the network's layers have "
+                                 "their own shapes (pick one with --layer-name)");
+    }
+    return;
+  }
+  if (!preset.empty()) {
+    all.erase(all.begin());  // --preset itself
+    if (const auto name = first_given(cmd, all); !name.empty()) {
+      throw CLI::ValidationError(name, fmt::format("does not apply with --preset: '{}' fixes the "
+                                                   "layer (give --layer and its shape instead)",
+                                                   preset));
+    }
+    return;
+  }
+  std::vector<std::string> foreign = {"--streams"};
+  if (kind == "conv") {
+    foreign.insert(foreign.end(), kGemmOptions.begin(), kGemmOptions.end());
+  } else if (kind == "gemm") {
+    foreign.insert(foreign.end(), kConvOptions.begin(), kConvOptions.end());
+  } else {
+    foreign.insert(foreign.end(), kConvOptions.begin(), kConvOptions.end());
+    foreign.insert(foreign.end(), kGemmOptions.begin(), kGemmOptions.end());
+    if (kind == "random-stream") foreign.erase(foreign.begin());
+  }
+  if (const auto name = first_given(cmd, foreign); !name.empty()) {
+    throw CLI::ValidationError(name, fmt::format("does not apply to --layer {}", kind));
+  }
+}
+
 void add_layer_options(CLI::App* cmd, LayerArgs& a, bool stimuli) {
   cmd->add_option(
       "--preset", a.preset,
@@ -63,25 +119,26 @@ void add_layer_options(CLI::App* cmd, LayerArgs& a, bool stimuli) {
                     "conv or gemm (when no --preset), layouts (a directed coverage program) or "
                     "random-stream (directed error programs and random instruction streams)");
     cmd->add_option(
-        "--streams", a.streams,
-        "random-stream: random instruction streams after the directed ones (default 100)");
+           "--streams", a.streams,
+           "random-stream: random instruction streams after the directed ones (default 100)")
+        ->check(whole_number(0));
   } else {
     cmd->add_option("--layer", a.kind, "conv or gemm");
   }
   cmd->add_flag("--per-tensor", a.per_tensor,
                 "one requantization scale and zero point per layer (lets the mapper use IO-S)");
-  cmd->add_option("--h", a.h, "conv: input height");
-  cmd->add_option("--w", a.w, "conv: input width");
-  cmd->add_option("--c", a.c, "conv: input channels");
-  cmd->add_option("--co", a.co, "conv: output channels");
-  cmd->add_option("--kernel", a.kernel, "conv: kernel size (square)");
-  cmd->add_option("--stride", a.stride, "conv: stride");
-  cmd->add_option("--pad", a.pad, "conv: padding");
-  cmd->add_option("--dilation", a.dilation, "conv: dilation");
-  cmd->add_option("--groups", a.groups, "conv: groups (= c for depthwise)");
-  cmd->add_option("--m", a.m, "gemm: M (rows)");
-  cmd->add_option("--k", a.k, "gemm: K (reduction depth)");
-  cmd->add_option("--n", a.n, "gemm: N (columns)");
+  cmd->add_option("--h", a.h, "conv: input height")->check(whole_number(1));
+  cmd->add_option("--w", a.w, "conv: input width")->check(whole_number(1));
+  cmd->add_option("--c", a.c, "conv: input channels")->check(whole_number(1));
+  cmd->add_option("--co", a.co, "conv: output channels")->check(whole_number(1));
+  cmd->add_option("--kernel", a.kernel, "conv: kernel size (square)")->check(whole_number(1));
+  cmd->add_option("--stride", a.stride, "conv: stride")->check(whole_number(1));
+  cmd->add_option("--pad", a.pad, "conv: padding")->check(whole_number(0));
+  cmd->add_option("--dilation", a.dilation, "conv: dilation")->check(whole_number(1));
+  cmd->add_option("--groups", a.groups, "conv: groups (= c for depthwise)")->check(whole_number(1));
+  cmd->add_option("--m", a.m, "gemm: M (rows)")->check(whole_number(1));
+  cmd->add_option("--k", a.k, "gemm: K (reduction depth)")->check(whole_number(1));
+  cmd->add_option("--n", a.n, "gemm: N (columns)")->check(whole_number(1));
 }
 
 }  // namespace feather::cli

@@ -26,6 +26,11 @@ struct LayerArgs {
   map::Layer layer() const;
   // Whether a layer was given at all (--preset or --layer).
   bool given(const CLI::App* cmd) const;
+  // Throws CLI::ValidationError naming the first layer option given that does not apply: a
+  // gemm option for a conv and the reverse, --streams outside random-stream, any shape option
+  // with --preset, and with `network` (a whole network's layers have their own shapes) any
+  // layer option at all. Nothing given is ever silently ignored.
+  void check_applicable(const CLI::App* cmd, bool network) const;
 };
 
 // Adds --preset, --layer, --per-tensor and the conv/gemm shape options. With `stimuli`

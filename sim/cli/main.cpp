@@ -41,7 +41,13 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  CLI11_PARSE(app, argc, argv);
+  // Usage errors exit with 2, like every other error (CLI11's own codes start at 100); --help
+  // exits with 0.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   try {
     for (const Command& c : commands) {
       if (*c.app) return c.run();

@@ -88,13 +88,15 @@ void add_map_options(CLI::App* cmd, MapArgs& a) {
   cmd->add_option("--array", a.array, "AHxAW");
   cmd->add_option("--sd", a.sd,
                   "streaming buffer lines per bank per half (default: the named "
-                  "configuration's, sw/configs/arrays.json)");
-  cmd->add_option("--wd", a.wd, "stationary buffer lines per bank");
-  cmd->add_option("--od", a.od, "output buffer lines per bank");
-  cmd->add_option("--qd", a.qd, "requantization table entries");
+                  "configuration's, sw/configs/arrays.json)")
+      ->check(whole_number(0));
+  cmd->add_option("--wd", a.wd, "stationary buffer lines per bank")->check(whole_number(0));
+  cmd->add_option("--od", a.od, "output buffer lines per bank")->check(whole_number(0));
+  cmd->add_option("--qd", a.qd, "requantization table entries")->check(whole_number(0));
   cmd->add_option("--latency", a.latency, "off-chip read latency (cycles) for the cost model")
       ->check(whole_number(1));
-  cmd->add_option("--bandwidth", a.bandwidth, "off-chip words per cycle for the cost model (0, 1]");
+  cmd->add_option("--bandwidth", a.bandwidth, "off-chip words per cycle for the cost model (0, 1]")
+      ->check(fraction());
   cmd->add_option("--dataflow", a.dataflow, "force wos or ios");
   cmd->add_option("--conv", a.conv,
                   "convolution algorithm: auto (the faster), direct (the streaming window) or "
@@ -165,6 +167,7 @@ Command add_map(CLI::App& app) {
       "map", "map a layer or a whole network, print the per-layer plan and predicted cost");
   add_map_options(cmd, *a);
   return {cmd, [a, cmd] {
+            a->layer.check_applicable(cmd, !a->network.empty());
             if (!a->layer.given(cmd)) return run_map(*a, nullptr);
             const map::Layer layer = a->layer.layer();
             return run_map(*a, &layer);

@@ -46,9 +46,10 @@ int nest_cosim(int ah, int aw, std::uint64_t seed, std::uint64_t cycles, const s
 Command add_nest_cosim(CLI::App& app) {
   auto a = std::make_shared<NestCosimArgs>();
   auto* nc = app.add_subcommand("nest-cosim", "lockstep NEST RTL vs model with random traffic");
-  nc->add_option("--ah", a->ah, "rows");
-  nc->add_option("--aw", a->aw, "columns");
-  nc->add_option("--seed", a->seed, "random seed (printed; rerun with it to reproduce)");
+  nc->add_option("--ah", a->ah, "rows")->check(whole_number(1));
+  nc->add_option("--aw", a->aw, "columns")->check(whole_number(1));
+  nc->add_option("--seed", a->seed, "random seed (printed; rerun with it to reproduce)")
+      ->check(whole_number(0));
   nc->add_option("--cycles", a->cycles, "cycles")->check(whole_number(1));
   nc->add_option("--trace", a->trace, "FST waveform to write");
   add_cosim_debug_options(nc, a->debug, true);

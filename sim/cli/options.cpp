@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -78,6 +79,21 @@ std::string no_rtl_message(std::string_view what) {
       what);
 }
 
+namespace {
+
+// The whole text as a number (std::stod syntax, so "nan" and "inf" too), nullopt otherwise.
+std::optional<double> parse_number(const std::string& v) {
+  std::size_t used = 0;
+  try {
+    const double x = std::stod(v, &used);
+    if (used == v.size()) return x;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 CLI::Validator whole_number(std::uint64_t min) {
   return CLI::Validator(
       [min](std::string& v) -> std::string {
@@ -100,19 +116,37 @@ CLI::Validator whole_number(std::uint64_t min) {
 CLI::Validator probability(double max) {
   return CLI::Validator(
       [max](std::string& v) -> std::string {
-        std::size_t used = 0;
-        double p = 0;
-        try {
-          p = std::stod(v, &used);
-        } catch (const std::exception&) {
-          used = 0;
-        }
-        if (used == 0 || used != v.size() || !std::isfinite(p) || p < 0 || p > max) {
+        const std::optional<double> p = parse_number(v);
+        if (!p || !std::isfinite(*p) || *p < 0 || *p > max) {
           return fmt::format("expected a probability in [0, {}], got '{}'", max, v);
         }
         return {};
       },
       fmt::format("in [0, {}]", max));
+}
+
+CLI::Validator fraction() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        const std::optional<double> x = parse_number(v);
+        if (!x || !(*x > 0 && *x <= 1)) {
+          return fmt::format("expected a number in (0, 1], got '{}'", v);
+        }
+        return {};
+      },
+      "in (0, 1]");
+}
+
+CLI::Validator positive_finite() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        const std::optional<double> x = parse_number(v);
+        if (!x || !std::isfinite(*x) || *x <= 0 || *x > 1e9) {
+          return fmt::format("expected a finite number > 0 (at most 1e9), got '{}'", v);
+        }
+        return {};
+      },
+      "> 0");
 }
 
 }  // namespace feather::cli

@@ -38,4 +38,10 @@ CLI::Validator whole_number(std::uint64_t min);
 // A probability p with 0 <= p <= max; NaN, infinities and text are refused with the range.
 CLI::Validator probability(double max);
 
+// A number x with 0 < x <= 1 (a bandwidth in words per cycle); NaN and text are refused.
+CLI::Validator fraction();
+
+// A finite number > 0 (seconds, say): NaN, infinities, zero, signs and text are refused.
+CLI::Validator positive_finite();
+
 }  // namespace feather::cli

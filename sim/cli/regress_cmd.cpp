@@ -13,6 +13,7 @@
 
 #include "commands.hpp"
 #include "feather/regress/regress.hpp"
+#include "options.hpp"
 #include "rtl.hpp"
 
 namespace feather::cli {
@@ -42,17 +43,19 @@ struct RegressArgs {
 void add_regress_options(CLI::App* cmd, RegressArgs& a) {
   cmd->add_option("suite", a.suite, "the suite to run (see --list)");
   cmd->add_option("--suites", a.suites_file, "suites file (default verif/regress/suites.yaml)");
-  cmd->add_option("-j,--jobs", a.jobs, "jobs run in parallel")->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", a.seed, "base seed: every job's seed is derived from it");
+  cmd->add_option("-j,--jobs", a.jobs, "jobs run in parallel")->check(whole_number(1));
+  cmd->add_option("--seed", a.seed, "base seed: every job's seed is derived from it")
+      ->check(whole_number(0));
   cmd->add_option("--reseed", a.reseed,
                   "N fresh seeds per (test, configuration): a random base seed unless --seed")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number(1));
   cmd->add_option("--out", a.out, "output directory (default out/regress/<suite>)");
   cmd->add_option("--rerun", a.rerun, "replay exactly the failing jobs of a rerun file");
   cmd->add_option("--timeout", a.timeout, "seconds per job, overriding the suite's")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_finite());
   cmd->add_option("--window", a.window,
-                  "debug reruns trace this many cycles before and after the first divergence");
+                  "debug reruns trace this many cycles before and after the first divergence")
+      ->check(whole_number(0));
   cmd->add_flag("--no-debug-rerun", a.no_debug_rerun, "do not rerun failing jobs with a waveform");
   cmd->add_flag("--list", a.list, "list the suites, or the jobs of SUITE, without running");
   cmd->add_flag("-q,--quiet", a.quiet, "no progress output");

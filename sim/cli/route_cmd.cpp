@@ -51,10 +51,11 @@ int route(int aw, const std::string& wiring, const std::string& target_text, dou
 Command add_route(CLI::App& app) {
   auto a = std::make_shared<RouteArgs>();
   auto* rt = app.add_subcommand("route", "route a target, print the switch settings");
-  rt->add_option("--aw", a->aw, "lanes (power of two, >= 4)");
+  rt->add_option("--aw", a->aw, "lanes (power of two, >= 4)")->check(whole_number(1));
   rt->add_option("--wiring", a->wiring, "benes (default) or feather (published)");
   rt->add_option("--target", a->target, "e.g. '5<-0+1+2+3 2<-4' (port<-lanes summed)")->required();
-  rt->add_option("--sat-seconds", a->sat_seconds, "time limit of the exact search");
+  rt->add_option("--sat-seconds", a->sat_seconds, "time limit of the exact search")
+      ->check(positive_finite());
   return {rt, [a] { return route(a->aw, a->wiring, a->target, a->sat_seconds); }};
 }
 

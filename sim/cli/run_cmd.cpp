@@ -146,6 +146,7 @@ int run(RunArgs& a, const CLI::App* cmd) {
                                "--until, --shrink, --hand-off and --fault-layer apply to a whole "
                                "network (--network without --layer-name)");
   }
+  a.layer.check_applicable(cmd, !a.network.empty());
   if (a.fault_layout_xor && a.fault_layer.empty()) {
     throw CLI::ValidationError("--fault-layout-xor", "needs --fault-layer");
   }
@@ -233,7 +234,7 @@ Command add_run(CLI::App& app) {
   run_cmd->add_option("--array", a->array, "AHxAW of a verilated top (see list-models)");
   run_cmd->add_option("--mapping", a->mapping,
                       "force the mapping GRLOG,GCLOG,VNM1 (layouts follow)");
-  run_cmd->add_option("--seed", a->seed, "random operands seed");
+  run_cmd->add_option("--seed", a->seed, "random operands seed")->check(whole_number(0));
   run_cmd->add_option("--latency", a->opt.latency, "off-chip read latency in cycles")
       ->check(whole_number(1));
   run_cmd
@@ -260,9 +261,11 @@ Command add_run(CLI::App& app) {
                       "test, whole network: put the fault (--fault-cycle, counted from the "
                       "layer's program, or --fault-layout-xor) into this layer's run only; it "
                       "must run in an on-chip chain (--hand-off)");
-  run_cmd->add_option("--fault-layout-xor", a->fault_layout_xor,
-                      "test, with --fault-layer: bits XORed into the base of the layer's output "
-                      "layout descriptors (the RTL writes the output elsewhere)");
+  run_cmd
+      ->add_option("--fault-layout-xor", a->fault_layout_xor,
+                   "test, with --fault-layer: bits XORed into the base of the layer's output "
+                   "layout descriptors (the RTL writes the output elsewhere)")
+      ->check(whole_number(0));
   run_cmd->add_option("--shrink", a->shrink,
                       "whole network: SPATIAL,CHANNELS divisors of the input size and the "
                       "channels (a scaled-down network)");

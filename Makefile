@@ -193,12 +193,18 @@ clean:
 # TARGET: xcup | ecp5 | ice40. Top buffer depths: SD= WD= OD= QD= (defaults in fpga/synth.sh).
 CONFIG ?= birrd-8
 TARGET ?= xcup
-.PHONY: fpga fpga-table fpga-pnr
+.PHONY: fpga fpga-table fpga-pnr hostile-table
 fpga:
 	fpga/synth.sh $(CONFIG) $(TARGET)
 
 fpga-table:
 	fpga/table.sh
+
+# docs/hostile-input.md: what every bad input gets (verif/cli/hostile_inputs.sh, seconds).
+hostile-table: build
+	mkdir -p out
+	verif/cli/hostile_inputs.sh $(BUILD)/sim/feather --markdown out/hostile-input.md
+	docs/splice.sh docs/hostile-input.md hostile out/hostile-input.md
 
 fpga-pnr:
 	fpga/pnr_ice40.sh

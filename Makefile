@@ -39,7 +39,8 @@ coverage: deps
 	cmake --build $(COV_BUILD) -j $(COV_JOBS) --target feather
 	$(COV_BUILD)/sim/feather regress coverage --coverage -j $(COV_JOBS) --out out/regress/coverage
 
-.PHONY: deps configure build test test-sanitize fuzz-build fuzz-smoke fuzz-nightly nightly demo bench \
+.PHONY: deps configure build test test-sanitize fuzz-build fuzz-smoke fuzz-nightly fuzz-rtl-build \
+  fuzz-corpus nightly demo bench \
   format clean mapper-tables compare-tables network-tables layer-tables build-tables test-time \
   sim-tables verilator-options-table perf-tables
 
@@ -84,8 +85,21 @@ fuzz-build: deps
 fuzz-smoke: fuzz-build
 	FUZZ_JOBS=$(JOBS) verif/fuzz/run.sh build-fuzz $(FUZZ_TIME)
 
-fuzz-nightly: fuzz-build
+fuzz-nightly: fuzz-build fuzz-rtl-build
 	FUZZ_JOBS=$(JOBS) verif/fuzz/run.sh build-fuzz $(FUZZ_NIGHTLY_TIME)
+	verif/fuzz/run.sh build-fuzz-rtl $(FUZZ_NIGHTLY_TIME) fuzz_top_stream
+
+# The verilated 4x4 top's target (preset fuzz-rtl: only that model, clang + sanitizers).
+fuzz-rtl-build: deps
+	cmake --preset fuzz-rtl
+	cmake --build --preset fuzz-rtl -j $(JOBS)
+
+# Grows the checked-in corpora: the inputs of the runs (build-fuzz*/fuzz-work/<target>/) that
+# add coverage are merged into verif/fuzz/corpus/<target>/ (libFuzzer -merge=1), to be committed.
+fuzz-corpus:
+	verif/fuzz/run.sh --merge build-fuzz
+	[ ! -x build-fuzz-rtl/verif/fuzz/fuzz_top_stream ] || \
+	  verif/fuzz/run.sh --merge build-fuzz-rtl fuzz_top_stream
 
 # The nightly run: the nightly regression suite (fresh seeds, reports in out/regress/nightly)
 # and the long fuzz run of every target.

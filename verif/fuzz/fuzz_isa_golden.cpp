@@ -59,17 +59,6 @@ int used_bits(const TopParams& p, Op op) {
   return 0;
 }
 
-Word word_from_bytes(const std::vector<std::uint8_t>& bytes, int nbits) {
-  Word w(static_cast<std::size_t>((nbits + 31) / 32), 0);
-  for (int i = 0; i < nbits; ++i) {
-    const auto byte = static_cast<std::size_t>(i / 8);
-    if (byte < bytes.size() && ((bytes[byte] >> (i % 8)) & 1U) != 0) {
-      w[static_cast<std::size_t>(i / 32)] |= 1U << (i % 32);
-    }
-  }
-  return w;
-}
-
 Word low_bits(Word w, int nbits) {
   for (std::size_t k = 0; k < w.size(); ++k) {
     const int lo = static_cast<int>(k) * 32;
@@ -123,7 +112,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::uint64_t steps_left = kStepBudget;
   Err first = Err::kNone;
   for (std::size_t n = 0; n < kMaxInstrs && in.left() >= nbytes; ++n) {
-    const Word w = word_from_bytes(in.take(nbytes), iw);
+    const Word w = feather::fuzz::word_from_bytes(in.take(nbytes), iw);
     const Instr ins = feather::top::decode(p, w);
     const std::string text = feather::top::disassemble(ins);
     Word enc;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "feather/birrd/topology.hpp"
+#include "feather/top/isa.hpp"
 #include "feather/top/params.hpp"
 
 namespace feather::fuzz {
@@ -124,6 +125,55 @@ inline std::vector<std::uint8_t> isa_param_bytes(const top::TopParams& p) {
 
 inline std::size_t isa_instr_bytes(const top::TopParams& p) {
   return static_cast<std::size_t>((p.iw() + 7) / 8);
+}
+
+// An instruction word of nbits from little-endian bytes (missing bytes read as zeros).
+inline top::Word word_from_bytes(const std::vector<std::uint8_t>& bytes, int nbits) {
+  top::Word w(static_cast<std::size_t>((nbits + 31) / 32), 0);
+  for (int i = 0; i < nbits; ++i) {
+    const auto byte = static_cast<std::size_t>(i / 8);
+    if (byte < bytes.size() && ((bytes[byte] >> (i % 8)) & 1U) != 0) {
+      w[static_cast<std::size_t>(i / 32)] |= 1U << (i % 32);
+    }
+  }
+  return w;
+}
+
+// The little-endian bytes of an instruction word, ceil(nbits / 8) of them.
+inline std::vector<std::uint8_t> word_bytes(const top::Word& w, int nbits) {
+  std::vector<std::uint8_t> b(static_cast<std::size_t>((nbits + 7) / 8), 0);
+  for (int i = 0; i < nbits; ++i) {
+    if (((w[static_cast<std::size_t>(i / 32)] >> (i % 32)) & 1U) != 0) {
+      b[static_cast<std::size_t>(i / 8)] |= static_cast<std::uint8_t>(1U << (i % 8));
+    }
+  }
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// fuzz_top_stream: a mode byte, a seed byte, then instruction words of isa_instr_bytes() bytes
+// for the 4x4 top.
+
+inline constexpr std::size_t kTopStreamMaxInstrs = 16;
+inline constexpr std::uint64_t kTopStreamStepBudget = 512;
+
+struct TopStreamMode {
+  bool legal_prefix = false;  // bit 0: a random legal program first
+  double backpressure = 0;    // bits 1-2: 0, 0.2, 0.4, 0.6
+  int latency = 1;            // bits 3-4: 1..4
+};
+
+inline TopStreamMode top_stream_mode(std::uint8_t b) {
+  TopStreamMode m;
+  m.legal_prefix = (b & 1U) != 0;
+  m.backpressure = 0.2 * ((b >> 1) & 3U);
+  m.latency = 1 + ((b >> 3) & 3U);
+  return m;
+}
+
+inline std::uint8_t top_stream_mode_byte(bool legal_prefix, int backpressure_step, int latency) {
+  return static_cast<std::uint8_t>((legal_prefix ? 1 : 0) | ((backpressure_step & 3) << 1) |
+                                   (((latency - 1) & 3) << 3));
 }
 
 }  // namespace feather::fuzz

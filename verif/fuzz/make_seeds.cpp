@@ -3,6 +3,7 @@
 // (compiled layers, routable targets) and a few that exercise the error paths. Regenerate
 // after a format change:
 //   build-fuzz/verif/fuzz/fuzz_make_seeds verif/fuzz/corpus
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "feather/top/arrays.hpp"
 #include "feather/top/compiler.hpp"
 #include "feather/top/isa.hpp"
 #include "fuzz_util.hpp"
@@ -129,6 +131,47 @@ void isa_golden(const fs::path& dir) {
         isa_stream(p, 3, {Instr::set_layout(Op::kSetIvnLayout, Layout{1, 2, 9, 9, 3})}));
 }
 
+// fuzz_top_stream format (fuzz_util.hpp): mode, seed, instruction words of the 4x4 top.
+Bytes top_stream(std::uint8_t mode, std::uint8_t seed, const TopParams& p,
+                 const std::vector<Instr>& instrs) {
+  Bytes b{mode, seed};
+  for (const Instr& in : instrs) {
+    const Bytes w = feather::fuzz::word_bytes(encode(p, in), p.iw());
+    b.insert(b.end(), w.begin(), w.end());
+  }
+  return b;
+}
+
+void top_stream(const fs::path& dir) {
+  namespace fz = feather::fuzz;
+  const TopParams p = feather::top::find_named_array(4, 4)->params;
+  const feather::birrd::Config cfg(p.topology());
+  // A legal program alone, under latency and back-pressure; then followed by illegal
+  // instructions (a stream with no mapping after a reset of the mapping context is not
+  // possible, so: a Load beyond the buffer, a layout out of range, a stream over budget).
+  write(dir, "legal", top_stream(fz::top_stream_mode_byte(true, 0, 1), 1, p, {}));
+  write(dir, "legal-bp", top_stream(fz::top_stream_mode_byte(true, 2, 3), 2, p, {}));
+  write(dir, "legal-then-load-range",
+        top_stream(fz::top_stream_mode_byte(true, 1, 2), 3, p,
+                   {Instr::load(Target::kWbuf, static_cast<std::uint64_t>(p.wd) - 1, 7, 0)}));
+  write(dir, "legal-then-layout-range",
+        top_stream(fz::top_stream_mode_byte(true, 0, 1), 4, p,
+                   {Instr::set_layout(Op::kSetIvnLayout, Layout{1, 2, 9, 9, 3})}));
+  write(dir, "stream-without-map",
+        top_stream(fz::top_stream_mode_byte(false, 0, 1), 5, p,
+                   {Instr::stream(0, 1, 3, false, false, cfg)}));
+  // A compiled GEMM, instruction by instruction (no prefix): the fuzzer mutates its fields.
+  const Program gemm_prog = compile_gemm(p, gemm(5, 6, 3));
+  write(dir, "gemm",
+        top_stream(
+            fz::top_stream_mode_byte(false, 0, 2), 6, p,
+            std::vector<Instr>(gemm_prog.instrs.begin(),
+                               gemm_prog.instrs.begin() +
+                                   std::min<std::ptrdiff_t>(
+                                       static_cast<std::ptrdiff_t>(fz::kTopStreamMaxInstrs),
+                                       static_cast<std::ptrdiff_t>(gemm_prog.instrs.size())))));
+}
+
 // fuzz_layer_compile format: mode, array/depth/wiring, QD/MAW, data seed, options (bit 0: no
 // Store; bit 1: forced mapping, 3 more bytes grlog, gclog, vnm1), shape.
 Bytes layer(std::uint8_t mode, int arr, int depth_class, Bytes shape, std::uint8_t opt = 0,
@@ -204,5 +247,6 @@ int main(int argc, char** argv) {
   birrd_target(root / "fuzz_birrd_target");
   isa_golden(root / "fuzz_isa_golden");
   layer_compile(root / "fuzz_layer_compile");
+  top_stream(root / "fuzz_top_stream");
   return 0;
 }

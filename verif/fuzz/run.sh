@@ -5,13 +5,36 @@
 # regressions), then fuzzes; the corpus it grows is kept in BUILD/fuzz-work/<target>/ (so nightly
 # runs build on each other), crash inputs go to BUILD/fuzz-artifacts/.
 #   [FUZZ_JOBS=N] verif/fuzz/run.sh BUILD SECONDS [TARGET...]
+# With --merge, runs nothing new: the inputs of earlier runs (BUILD/fuzz-work/<target>/) that add
+# coverage are merged into the checked-in corpus (libFuzzer -merge=1), to be committed.
+#   verif/fuzz/run.sh --merge BUILD [TARGET...]
 set -euo pipefail
 src=$(cd "$(dirname "$0")" && pwd)
+default_targets=(fuzz_birrd_target fuzz_isa_golden fuzz_layer_compile fuzz_layout fuzz_workload)
+if [[ ${1:-} == --merge ]]; then
+  build=${2:?usage: run.sh --merge BUILD [TARGET...]}
+  shift 2
+  targets=("$@")
+  [ ${#targets[@]} -gt 0 ] || targets=("${default_targets[@]}")
+  for t in "${targets[@]}"; do
+    work=$build/fuzz-work/$t
+    if [[ ! -d $work ]]; then
+      echo "fuzz: $t: no runs to merge ($work does not exist)"
+      continue
+    fi
+    before=$(find "$src/corpus/$t" -type f | wc -l)
+    "$build/verif/fuzz/$t" -merge=1 "$src/corpus/$t" "$work" >"$build/fuzz-work/$t.merge.log" 2>&1 ||
+      { tail -n 20 "$build/fuzz-work/$t.merge.log"; echo "fuzz: $t: merge FAILED"; exit 1; }
+    after=$(find "$src/corpus/$t" -type f | wc -l)
+    echo "fuzz: $t: corpus $before -> $after inputs (verif/fuzz/corpus/$t)"
+  done
+  exit 0
+fi
 build=$1
 secs=$2
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_birrd_target fuzz_isa_golden fuzz_layer_compile fuzz_layout fuzz_workload)
+[ ${#targets[@]} -gt 0 ] || targets=("${default_targets[@]}")
 jobs=${FUZZ_JOBS:-1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}

@@ -917,7 +917,9 @@ TEST(RegressCoverage, DirectedStimulusClosesTheKnownHoles) {
   for (const char* name :
        {"top.layout.W.order", "top.layout.I.order", "top.layout.O.order", "top.load.target",
         "top.store.target", "top.config.swap", "top.map.grlog[4x4]", "top.map.gclog[4x4]",
-        "top.map.grlog_gclog[4x4]", "top.map.vn[4x4]", "top.opcode"}) {
+        "top.map.grlog_gclog[4x4]", "top.map.vn[4x4]", "top.opcode", "top.corner.depth",
+        "top.corner.requant", "top.corner.hazard", "top.corner.layout.W", "top.corner.layout.I",
+        "top.corner.layout.O"}) {
     ASSERT_TRUE(c.groups().count(name)) << name;
     const auto& g = c.groups().at(name);
     EXPECT_EQ(g.covered(), g.bins.size()) << name << " has holes";
@@ -957,6 +959,11 @@ TEST(RegressCoverage, RandomStreamsHitEveryErrorCodeAndAnInjectedFaultFails) {
   }
   const auto& op = merged.groups().at("top.opcode");
   EXPECT_EQ(op.covered(), op.bins.size());
+  // The order of errors after instructions still at work (streams, requantizing streams,
+  // Stores, Loads): every case reached.
+  ASSERT_TRUE(merged.groups().count("top.corner.error_order"));
+  const auto& order = merged.groups().at("top.corner.error_order");
+  EXPECT_EQ(order.covered(), order.bins.size());
 
   const auto junit = Doc::xml(dir / "junit.xml");
   ASSERT_TRUE(junit.ok()) << slurp(dir / "junit.xml");

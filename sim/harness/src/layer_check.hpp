@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +14,14 @@
 #include "feather/top/isa.hpp"
 
 namespace feather::sim::detail {
+
+// The directed program of `feather run --layer layouts` and its off-chip memory
+// (directed_layouts.cpp): every layout order per buffer with equal and unequal factors, Loads
+// to both streaming halves, Stores from every buffer, and the control corners (layouts, Loads,
+// Stores and outputs at the buffers' last lines, rounding ties, clamps, the last
+// requantization channel). Throws std::logic_error if the golden model rejects a step.
+std::pair<std::vector<top::Instr>, top::Memory> directed_layouts(const top::TopParams& p,
+                                                                 std::mt19937_64& rng);
 
 // A program that ran on a DUT before the one being checked, without a reset in between (a chain
 // of the on-chip hand-off): replayed on a fresh DUT to bring it to the state the checked

@@ -15,6 +15,7 @@
 #include "feather/map/compile.hpp"
 #include "feather/sim/gtkw.hpp"
 #include "feather/sim/random_stream.hpp"
+#include "feather/sim/top_coverage.hpp"
 #include "feather/sim/top_hier.hpp"
 #include "feather/top/golden.hpp"
 #include "feather/top/random_program.hpp"
@@ -25,137 +26,6 @@ namespace feather::sim {
 namespace {
 
 using map::random_bytes;
-
-// The directed program of `feather run --layer layouts` (no layer, no mapper): six rounds,
-// round o sets the stationary, streaming and output layouts to orders o, o+2, o+4 (mod 6), so
-// every buffer sees every order once; loads the stationary buffer and both streaming halves
-// (the inactive one too) with random data, runs a sixth of a mapping sweep (every (grlog, gclog),
-// every vn; the mappings the golden model accepts), maps, streams one step (accumulating in odd
-// rounds) and stores from every buffer (the stationary one too); odd rounds end with a half
-// swap. These are the stimulus gaps of compiled layers (docs/coverage.md).
-std::pair<std::vector<top::Instr>, top::Memory> directed_layouts(const top::TopParams& p,
-                                                                 std::mt19937_64& rng) {
-  using top::Instr;
-  using top::Op;
-  using top::Target;
-  const auto aw = static_cast<std::uint64_t>(p.aw);
-  const auto ah = static_cast<std::uint64_t>(p.ah);
-  const auto vnm1 = static_cast<std::uint32_t>(p.ah - 1);
-  const std::uint64_t wl = std::min<std::uint64_t>(static_cast<std::uint64_t>(p.wd), ah * ah);
-  const std::uint64_t sl = std::min<std::uint64_t>(static_cast<std::uint64_t>(p.sd), 4 * ah);
-  std::vector<Instr> prog;
-  top::Memory mem(p.aw);
-  std::uint64_t next = 0;  // next free off-chip word
-  auto image = [&](std::uint64_t words) {
-    const std::uint64_t at = next;
-    for (std::uint64_t k = 0; k < words; ++k) mem.write(at + k, random_bytes(rng, aw));
-    next += words;
-    return at;
-  };
-  // The factors of each layout are the first of a few candidates the golden model accepts
-  // (an order that puts the VNs a step reads into one bank is a conflict, not a test).
-  std::vector<top::Layout> cands;
-  for (std::uint32_t f0log : {0U, 1U, 2U}) {
-    for (std::uint64_t f1 : {ah, std::uint64_t{4}, std::uint64_t{1}, aw}) {
-      for (std::uint64_t f2 : {aw, ah, std::uint64_t{4}, std::uint64_t{1}}) {
-        top::Layout l = top::stimulus_layout(0, f1, f2);
-        l.f0log = f0log;
-        if (f0log < static_cast<std::uint32_t>(p.flw())) cands.push_back(l);
-      }
-    }
-  }
-  // Mappings for the sweep: every legal (grlog, gclog) pair with vn = AH, and every vn with
-  // (0, 0).
-  std::vector<Instr> maps;
-  for (std::uint32_t gr = 0; gr <= static_cast<std::uint32_t>(p.awl()); ++gr)
-    for (std::uint32_t gc = 0; gc <= gr; ++gc) maps.push_back(Instr::map(0, 0, gr, gc, vnm1));
-  for (std::uint32_t v = 0; v < vnm1; ++v) maps.push_back(Instr::map(0, 0, 0, 0, v));
-  top::Golden g(p);
-  top::Memory gm(p.aw);
-  std::string why;  // the golden model's last objection
-  auto accepts = [&](const std::vector<Instr>& more) {
-    top::Golden g2 = g;
-    top::Memory m2 = gm;
-    for (const auto& in : more) {
-      if (const auto e = g2.execute(in, m2); e != top::Err::kNone) {
-        why = fmt::format("{}: {}", top::to_string(e), g2.err_detail());
-        return false;
-      }
-    }
-    return true;
-  };
-  auto with = [](top::Layout l, std::uint32_t order) {
-    l.order = order;
-    return l;
-  };
-  for (std::uint32_t o = 0; o < 6; ++o) {
-    const auto zp = random_bytes(rng, 2);
-    std::vector<Instr> round;
-    round.push_back(Instr::config(zp[0], zp[1], false));
-    const std::size_t set_w = round.size();
-    round.push_back(Instr::set_layout(Op::kSetWvnLayout, top::stimulus_layout(o, ah, aw)));
-    const std::size_t set_i = round.size();
-    round.push_back(Instr::set_layout(Op::kSetIvnLayout, top::stimulus_layout((o + 2) % 6, 4, aw)));
-    const std::size_t set_o = round.size();
-    round.push_back(Instr::set_layout(Op::kSetOvnLayout, top::stimulus_layout((o + 4) % 6, 4, aw)));
-    round.push_back(Instr::load(Target::kWbuf, 0, wl, image(wl)));
-    round.push_back(Instr::load(Target::kSbufActive, 0, sl, image(sl)));
-    round.push_back(Instr::load(Target::kSbufInactive, 0, sl, image(sl)));
-    if (o == 0) {
-      // The requantization and activation tables too (one line each), so that every Load
-      // target is used.
-      round.push_back(Instr::load(Target::kScale, 0, 1, image(1)));
-      round.push_back(Instr::load(Target::kOzp, 0, 1, image(1)));
-      round.push_back(Instr::load(Target::kLut, 0, 1, image(1)));
-    }
-    round.push_back(Instr::map(0, 0, 0, 0, vnm1));
-    const std::size_t mapped = round.size();
-    round.push_back(Instr::stream(0, 1, 1, o % 2 == 1, false, top::reduce_all_to_lane(p, 0)));
-    std::size_t streamed = round.size();
-    gm.merge(mem);
-    auto pick = [&](std::size_t at, std::uint32_t order, std::size_t upto) {
-      for (const auto& c : cands) {
-        round[at].layout = with(c, order);
-        if (accepts({round.begin(), round.begin() + static_cast<std::ptrdiff_t>(upto)})) return;
-      }
-      throw std::logic_error(fmt::format(
-          "directed layouts program: no candidate layout of order {} is accepted for {}x{} "
-          "(last: {})",
-          order, p.ah, p.aw, why));
-    };
-    pick(set_w, o, mapped);
-    // The mapping sweep of this round (every sixth of the list), each mapping the golden model
-    // accepts after the loads, before the round's own mapping.
-    std::vector<Instr> sweep;
-    for (std::size_t k = o; k < maps.size(); k += 6) {
-      std::vector<Instr> trial(round.begin(),
-                               round.begin() + static_cast<std::ptrdiff_t>(mapped - 1));
-      trial.insert(trial.end(), sweep.begin(), sweep.end());
-      trial.push_back(maps[k]);
-      if (accepts(trial)) sweep.push_back(maps[k]);
-    }
-    round.insert(round.begin() + static_cast<std::ptrdiff_t>(mapped - 1), sweep.begin(),
-                 sweep.end());
-    streamed += sweep.size();
-    pick(set_i, (o + 2) % 6, streamed);
-    pick(set_o, (o + 4) % 6, streamed);
-    round.push_back(Instr::store(Target::kWbuf, 0, wl, next));
-    next += wl;
-    round.push_back(Instr::store(Target::kSbufInactive, 0, sl, next));
-    next += sl;
-    round.push_back(Instr::store(Target::kSbufActive, 0, sl, next));
-    next += sl;
-    if (o % 2 == 1) round.push_back(Instr::config(zp[0], zp[1], true));
-    for (const auto& in : round) {
-      if (const auto e = g.execute(in, gm); e != top::Err::kNone) {
-        throw std::logic_error(fmt::format("directed layouts program: {} at {}", top::to_string(e),
-                                           top::disassemble(in)));
-      }
-      prog.push_back(in);
-    }
-  }
-  return {prog, mem};
-}
 
 // Output-buffer words are int32 accumulators; the other buffers hold bytes.
 std::int64_t as_signed(int buffer, std::uint32_t v) {
@@ -295,6 +165,7 @@ top::Memory check_on_rtl(const TopDutInfo& info, const std::vector<top::Instr>& 
   top::Golden golden(p);
   top::Memory gold_mem = memory;
   const GoldenRun gr = run_golden(golden, instrs, gold_mem);
+  if (opt.coverage) cover_top_corners(*opt.coverage, golden.take_corners());
   const auto& ge = gr.info;
   rep.golden_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
   if (ge.err != top::Err::kNone) {
@@ -434,10 +305,10 @@ LayerReport run_directed_layouts(int ah, int aw, std::uint64_t seed, const RunOp
   const auto& info = find_top_dut(ah, aw);
   std::mt19937_64 rng(seed);
   LayerReport rep;
-  auto [instrs, memory] = directed_layouts(info.params, rng);
+  auto [instrs, memory] = detail::directed_layouts(info.params, rng);
   rep.layer =
-      "directed program: every layout order per buffer, Loads to both streaming "
-      "halves, Stores from every buffer";
+      "directed program: every layout order per buffer (equal and unequal factors), Loads to "
+      "both streaming halves, Stores from every buffer, the control corners";
   rep.mapping = "none (a directed instruction stream, not a layer)";
   rep.program = instrs;
   std::string diff;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "feather/map/hand_off.hpp"
+#include "feather/sim/top_coverage.hpp"
 #include "feather/top/compiler.hpp"
 #include "feather/top/timing.hpp"
 #include "network_internal.hpp"
@@ -169,6 +170,7 @@ bool Chain::run(std::size_t index, const Job& job, int producer, NetworkLayerRep
   const top::Golden start = golden_;
   top::Memory gold_mem = prog.memory;
   const GoldenRun gr = run_golden(golden_, prog.instrs, gold_mem);
+  if (run_.coverage) cover_top_corners(*run_.coverage, golden_.take_corners());
   if (gr.info.err != top::Err::kNone) {
     throw std::runtime_error(
         fmt::format("layer '{}': the golden model rejects the program: {} at "

@@ -11,6 +11,7 @@
 #include "feather/birrd/router.hpp"
 #include "feather/birrd/target.hpp"
 #include "feather/sim/gtkw.hpp"
+#include "feather/sim/top_coverage.hpp"
 #include "feather/top/random_program.hpp"
 
 namespace feather::sim {
@@ -98,6 +99,15 @@ std::vector<ErrorProgram> directed_error_programs(const top::TopParams& p) {
     auto pr = base();
     pr.push_back(Instr::load(top::Target::kWbuf, static_cast<std::uint64_t>(p.wd - 1), 2, 0));
     cases.push_back({"load past the stationary buffer", top::Err::kMemRange, pr});
+  }
+  {
+    // The error of the instruction right after a requantizing stream, whose outputs are still
+    // in the pipeline: reported after them, the requantized image written in full.
+    auto pr = base();
+    pr[5].quant = true;
+    pr.push_back(Instr::load(top::Target::kWbuf, static_cast<std::uint64_t>(p.wd - 1), 2, 0));
+    cases.push_back(
+        {"load past the stationary buffer after a requantizing stream", top::Err::kMemRange, pr});
   }
   return cases;
 }
@@ -218,6 +228,7 @@ StreamCheck check_stream(TopDut& dut, top::Golden& golden, const std::vector<top
   golden.reset();
   top::Memory gm = memory;
   c.golden = golden.run(prog, gm);
+  if (opt.coverage) cover_top_corners(*opt.coverage, golden.take_corners());
   top::Memory rm = memory;
   RunOptions ro = opt;
   ro.reset = true;

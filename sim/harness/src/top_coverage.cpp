@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace feather::sim {
@@ -124,6 +125,75 @@ void cover_top_error(Coverage& c, top::Err e) {
   }();
   hit(c.group("top.error", "error code at the end of a run of the top (NONE = no error)", codes),
       static_cast<std::size_t>(e));
+}
+
+void cover_top_corners(Coverage& c, const top::Corners& k) {
+  using K = top::Corners;
+  struct Group {
+    const char* name;
+    const char* description;
+    std::vector<std::pair<K::Point, const char*>> bins;
+  };
+  static const std::vector<Group> groups = {
+      {"top.corner.depth",
+       "boundaries: layouts, Loads, Stores and outputs that end at the last line of a buffer or "
+       "table",
+       {{K::kLayoutEndW, "WVN layout ends at WD-1"},
+        {K::kLayoutEndI, "IVN layout ends at SD-1"},
+        {K::kLayoutEndO, "OVN layout ends at OD-1"},
+        {K::kLoadEndWbuf, "Load WBUF ends at WD-1"},
+        {K::kLoadEndSbuf, "Load SBUF ends at SD-1"},
+        {K::kLoadEndScale, "Load scale table ends at its last line"},
+        {K::kLoadEndOzp, "Load zero-point table ends at its last line"},
+        {K::kLoadEndLut, "Load activation table ends at its last line"},
+        {K::kStoreEndWbuf, "Store WBUF ends at WD-1"},
+        {K::kStoreEndSbuf, "Store SBUF ends at SD-1"},
+        {K::kOutputLastLine, "output written to OBUF line OD-1"},
+        {K::kQuantLastLine, "requantized output written to SBUF line SD-1"},
+        {K::kQuantLastChannel, "requantization channel QD-1"}}},
+      {"top.corner.requant",
+       "requantization: rounding ties and clamps",
+       {{K::kTiePositive, "tie, product > 0"},
+        {K::kTieNegative, "tie, product < 0"},
+        {K::kClampLo, "clamped at qlo"},
+        {K::kClampHi, "clamped at qhi"}}},
+      {"top.corner.hazard",
+       "mapping contexts: vn changes around a stream",
+       {{K::kMapVnChangeAfterStream, "ExecuteMapping changes vn right after a stream"},
+        {K::kStreamAfterVnChange, "stream right after a vn change"}}},
+      {"top.corner.error_order",
+       "the first error raised right after an instruction still at work",
+       {{K::kErrorAfterStream, "after a stream"},
+        {K::kErrorAfterQuantStream, "after a requantizing stream"},
+        {K::kErrorAfterStore, "after a Store"},
+        {K::kErrorAfterLoad, "after a Load"}}},
+  };
+  for (const Group& g : groups) {
+    std::vector<std::string> names;
+    for (const auto& b : g.bins) names.emplace_back(b.second);
+    CoverageGroup& cg = c.group(g.name, g.description, names);
+    for (std::size_t i = 0; i < g.bins.size() && i < cg.hits.size(); ++i) {
+      cg.hits[i] += k.hits[static_cast<std::size_t>(g.bins[i].first)];
+    }
+  }
+  static const char* const buf[] = {"W", "I", "O"};
+  std::vector<std::string> names;
+  for (int o = 0; o < 6; ++o) {
+    names.push_back(fmt::format("order {} F1=F2", o));
+    names.push_back(fmt::format("order {} F1!=F2", o));
+  }
+  for (std::size_t b = 0; b < 3; ++b) {
+    CoverageGroup& cg =
+        c.group(fmt::format("top.corner.layout.{}", buf[b]),
+                fmt::format("{}VN layout used by {}: every order with equal and unequal factors",
+                            buf[b], b == 0 ? "an ExecuteMapping" : "an ExecuteStreaming"),
+                names);
+    for (std::size_t o = 0; o < 6; ++o) {
+      for (std::size_t u = 0; u < 2 && 2 * o + u < cg.hits.size(); ++u) {
+        cg.hits[2 * o + u] += k.layouts[b][o][u];
+      }
+    }
+  }
 }
 
 }  // namespace feather::sim

@@ -12,63 +12,6 @@
 namespace feather::top {
 
 // ---------------------------------------------------------------------------------------------
-// Memory
-
-std::vector<std::uint8_t> Memory::read(std::uint64_t addr) const {
-  auto it = mem_.find(addr);
-  if (it == mem_.end()) return std::vector<std::uint8_t>(static_cast<std::size_t>(aw_), 0);
-  return it->second;
-}
-
-void Memory::write(std::uint64_t addr, const std::vector<std::uint8_t>& word) {
-  if (word.size() != static_cast<std::size_t>(aw_)) {
-    throw std::invalid_argument(
-        fmt::format("Memory::write: word of {} bytes, the memory has {}", word.size(), aw_));
-  }
-  mem_[addr] = word;
-}
-
-std::uint8_t Memory::byte(std::uint64_t addr, int i) const {
-  if (i < 0 || i >= aw_) {
-    throw std::out_of_range(fmt::format("Memory::byte: byte {} out of range 0..{}", i, aw_ - 1));
-  }
-  auto it = mem_.find(addr);
-  return it == mem_.end() ? std::uint8_t{0} : it->second[static_cast<std::size_t>(i)];
-}
-
-void Memory::set_byte(std::uint64_t addr, int i, std::uint8_t v) {
-  if (i < 0 || i >= aw_) {
-    throw std::out_of_range(
-        fmt::format("Memory::set_byte: byte {} out of range 0..{}", i, aw_ - 1));
-  }
-  auto it = mem_.find(addr);
-  if (it == mem_.end()) {
-    it = mem_.emplace(addr, std::vector<std::uint8_t>(static_cast<std::size_t>(aw_), 0)).first;
-  }
-  it->second[static_cast<std::size_t>(i)] = v;
-}
-
-void Memory::merge(const Memory& o) {
-  if (o.aw_ != aw_) {
-    throw std::invalid_argument(
-        fmt::format("Memory::merge: words of {} bytes into a memory of {}", o.aw_, aw_));
-  }
-  for (const auto& [addr, word] : o.mem_) mem_[addr] = word;
-}
-
-bool Memory::operator==(const Memory& o) const {
-  if (aw_ != o.aw_) return false;
-  // Unwritten words read as 0: compare what every word reads.
-  for (const auto& [addr, word] : mem_) {
-    if (o.read(addr) != word) return false;
-  }
-  for (const auto& [addr, word] : o.mem_) {
-    if (read(addr) != word) return false;
-  }
-  return true;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Requantization
 
 std::uint8_t requant(std::int32_t v, std::int32_t scale, std::uint8_t ozp, std::uint8_t lo,
@@ -132,6 +75,9 @@ Golden::Golden(const TopParams& p)
 
 void Golden::reset() {
   err_ = Err::kNone;
+  prev_op_.reset();
+  prev_quant_ = false;
+  vn_changed_ = false;
   detail_.clear();
   half_ = 0;
   steps_ = 0;
@@ -213,6 +159,20 @@ ErrorInfo Golden::run(const std::vector<Instr>& prog, Memory& mem) {
 Err Golden::execute(const Instr& in, Memory& mem) {
   (void)encode(p_, in);  // throws if a field does not fit its width
   if (err_ != Err::kNone) return err_;
+  const Err e = dispatch(in, mem);
+  if (e != Err::kNone && prev_op_) {
+    if (*prev_op_ == Op::kStream) {
+      corners_.add(prev_quant_ ? Corners::kErrorAfterQuantStream : Corners::kErrorAfterStream);
+    }
+    if (*prev_op_ == Op::kStore) corners_.add(Corners::kErrorAfterStore);
+    if (*prev_op_ == Op::kLoad) corners_.add(Corners::kErrorAfterLoad);
+  }
+  prev_op_ = in.op;
+  prev_quant_ = in.op == Op::kStream && in.quant;
+  return e;
+}
+
+Err Golden::dispatch(const Instr& in, Memory& mem) {
   switch (in.op) {
     case Op::kSetWvnLayout:
     case Op::kSetIvnLayout:
@@ -273,6 +233,10 @@ Err Golden::set_layout(const Instr& in) {
                             end == kSatMax ? std::string("(overflow)") : std::to_string(end - 1),
                             buf, depth));
   }
+  const auto buffer = static_cast<std::size_t>(in.op);  // W, I, O
+  if (end == static_cast<std::uint64_t>(depth)) {
+    corners_.add(static_cast<Corners::Point>(Corners::kLayoutEndW + static_cast<int>(buffer)));
+  }
   if (in.op == Op::kSetWvnLayout) lw_ = l;
   if (in.op == Op::kSetIvnLayout) {
     li_ = l;
@@ -291,6 +255,12 @@ Err Golden::load(const Instr& in, const Memory& mem) {
     return fail(Err::kMemRange,
                 fmt::format("Load {}: line {} + count {} = {} > {} lines", target_name(in.target),
                             in.line, in.count, in.line + in.count, size));
+  }
+  if (in.count > 0 && in.line + in.count == size) {
+    static constexpr Corners::Point kEnd[] = {Corners::kLoadEndWbuf, Corners::kLoadEndSbuf,
+                                              Corners::kLoadEndSbuf, Corners::kLoadEndScale,
+                                              Corners::kLoadEndOzp,  Corners::kLoadEndLut};
+    corners_.add(kEnd[in.target]);
   }
   const std::uint64_t amask = p_.maw >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << p_.maw) - 1;
   const int aw = p_.aw;
@@ -344,6 +314,9 @@ Err Golden::store(const Instr& in, Memory& mem) {
     return fail(Err::kMemRange,
                 fmt::format("Store {}: line {} + count {} = {} > {} lines", target_name(in.target),
                             in.line, in.count, in.line + in.count, size));
+  }
+  if (in.count > 0 && in.line + in.count == size) {
+    corners_.add(in.target == 0 ? Corners::kStoreEndWbuf : Corners::kStoreEndSbuf);
   }
   const std::uint64_t amask = p_.maw >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << p_.maw) - 1;
   const int aw = p_.aw;
@@ -418,8 +391,21 @@ Err Golden::map(const Instr& in) {
       }
     }
   }
+  ++corners_.layouts[0][lw.order][lw.f1 != lw.f2 ? 1 : 0];  // the WVN layout, used
+  vn_changed_ = map_ && map_->vn != vn;
+  if (vn_changed_ && prev_op_ == Op::kStream) corners_.add(Corners::kMapVnChangeAfterStream);
   map_ = Mapping{in.j0, in.n0, in.grlog, in.gclog, vn};
   return Err::kNone;
+}
+
+void Golden::note_requant(std::int32_t v, std::int32_t scale, std::uint8_t ozp) {
+  const std::int64_t prod = std::int64_t{v} * std::int64_t{scale};
+  if ((prod & 0xFFFFFF) == 0x800000) {
+    corners_.add(prod > 0 ? Corners::kTiePositive : Corners::kTieNegative);
+  }
+  const std::int64_t r = ((prod + (std::int64_t{1} << 23)) >> 24) + std::int64_t{ozp};
+  if (r < qlo_) corners_.add(Corners::kClampLo);
+  if (r > qhi_) corners_.add(Corners::kClampHi);
 }
 
 Err Golden::stream(const Instr& in) {
@@ -427,6 +413,7 @@ Err Golden::stream(const Instr& in) {
   if (!map_) return fail(Err::kState, "ExecuteStreaming: no ExecuteMapping before it");
   if (!li_) return fail(Err::kState, "ExecuteStreaming: the IVN layout (SetIVNLayout) is not set");
   if (!lo_) return fail(Err::kState, "ExecuteStreaming: the OVN layout (SetOVNLayout) is not set");
+  if (vn_changed_ && prev_op_ == Op::kMap) corners_.add(Corners::kStreamAfterVnChange);
   const Mapping mp = *map_;
   const Layout& li = *li_;
   const Layout& lo = *lo_;
@@ -591,8 +578,17 @@ Err Golden::stream(const Instr& in) {
         std::uint32_t& o = obuf_[oidx(bank, g.addr.line)];
         o = (in.acc ? o : 0U) + out[g.addr.bank].value;
         ++writes_;
+        if (g.addr.line + 1 == static_cast<std::uint64_t>(p_.od)) {
+          corners_.add(Corners::kOutputLastLine);
+        }
         if (in.quant) {
           const auto n = static_cast<std::size_t>(g.n);
+          note_requant(static_cast<std::int32_t>(o), scale_[n], ozp_[n]);
+          if (g.n + 1 == static_cast<std::uint64_t>(p_.qd))
+            corners_.add(Corners::kQuantLastChannel);
+          if (g.addr.line + lo.qoff + 1 == static_cast<std::uint64_t>(p_.sd)) {
+            corners_.add(Corners::kQuantLastLine);
+          }
           const std::uint8_t q =
               requant(static_cast<std::int32_t>(o), scale_[n], ozp_[n], qlo_, qhi_);
           sbuf_[sidx(1 - half_, bank, g.addr.line + lo.qoff)] = lut_on_ ? lut_[q] : q;
@@ -600,6 +596,8 @@ Err Golden::stream(const Instr& in) {
       }
     }
   }
+  ++corners_.layouts[1][li.order][li.f1 != li.f2 ? 1 : 0];  // the IVN and OVN layouts, used
+  ++corners_.layouts[2][lo.order][lo.f1 != lo.f2 ? 1 : 0];
   return Err::kNone;
 }
 

@@ -7,8 +7,10 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "feather/top/corners.hpp"
 #include "feather/top/isa.hpp"
 #include "feather/top/params.hpp"
 
@@ -75,6 +77,11 @@ class Golden {
   std::uint64_t stream_steps() const { return steps_; }
   std::uint64_t output_writes() const { return writes_; }
 
+  // The control corners met since the model was made or they were last taken (reset() keeps
+  // them): for functional coverage (corners.hpp).
+  const Corners& corners() const { return corners_; }
+  Corners take_corners() { return std::exchange(corners_, Corners{}); }
+
  private:
   // The private section is the implementation's (docs/isa.md is the contract).
   struct Mapping {
@@ -82,6 +89,9 @@ class Golden {
     std::uint32_t grlog = 0, gclog = 0, vn = 1;
   };
   Err fail(Err e, std::string detail);
+  Err dispatch(const Instr& in, Memory& mem);
+  // Counts the requantization corners of v (ties, clamps) in corners_.
+  void note_requant(std::int32_t v, std::int32_t scale, std::uint8_t ozp);
   Err set_layout(const Instr& in);
   Err load(const Instr& in, const Memory& mem);
   Err store(const Instr& in, Memory& mem);
@@ -110,6 +120,11 @@ class Golden {
   std::vector<std::int32_t> scale_;
   std::vector<std::uint8_t> ozp_;
   std::vector<std::uint8_t> lut_;  // the activation table, lut_lines * AW entries (256 used)
+  Corners corners_;
+  // The instruction before the current one (for the corners): its opcode (none after a reset)
+  // and whether it requantized; whether the last ExecuteMapping changed vn.
+  std::optional<Op> prev_op_;
+  bool prev_quant_ = false, vn_changed_ = false;
 };
 
 // Requantization: clamp(((v * scale + 2^23) >> 24) + ozp, lo, hi), 64-bit signed product,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "feather/sim/coverage.hpp"
+#include "feather/top/corners.hpp"
 #include "feather/top/isa.hpp"
 #include "feather/top/params.hpp"
 
@@ -19,5 +20,10 @@ void cover_top_instr(Coverage& c, const top::TopParams& p, const top::Instr& in)
 // (NONE .. QRANGE), sampled by run_program at the end of every run that finished (no watchdog
 // timeout, no reset in the middle).
 void cover_top_error(Coverage& c, top::Err e);
+// The control corners the golden model met checking a program (top::Golden::take_corners;
+// docs/coverage.md, "Control corners"): groups top.corner.depth, .requant, .hazard,
+// .error_order and top.corner.layout.{W,I,O} (every order with equal and unequal factors).
+// Sampled by the layer, network and random-stream checks after the golden model ran.
+void cover_top_corners(Coverage& c, const top::Corners& k);
 
 }  // namespace feather::sim

@@ -40,18 +40,27 @@ for t in yosys yosys-smtbmc z3; do
 done
 
 # The proofs: name | harness (verif/formal/NAME.sv, its top) | RTL files | parameters of the
-# harness | depth K (bmc:K = bounded only, no induction step) | the module it checks | seeded
-# bug: file, sed edit, what it breaks.
+# harness | depth K (bmc:K = bounded only, no induction step) | the module it checks | its
+# assertions | seeded bug: file, sed edit, what it breaks.
 PROOFS=(
-  "egg_dw4|egg_props|egg.sv|DW=4|1|egg|egg.sv|s/assign add_lo = cmd_i == CmdAddLo;/assign add_lo = cmd_i == CmdAddHi;/|ADD_LO decoded as ADD_HI: command 01 no longer adds into lo"
-  "birrd_aw4_benes|birrd_props|egg.sv birrd.sv|AW=4 DW=2 WIRING=1 COUNT=0|5|birrd|birrd.sv|s/link = swap_bit0(swap_bit0(p, benes_bit(l, s)), benes_bit(l, s + 1));/link = swap_bit0(swap_bit0(p, benes_bit(l, s)), benes_bit(l, s));/|Benes wiring exchanges the wrong bit between stages"
-  "birrd_aw4_benes_count|birrd_props|egg.sv birrd.sv|AW=4 DW=2 WIRING=1 COUNT=1|5|birrd|birrd.sv|s/valid_q <= sw_valid;/valid_q <= {sw_valid[AW-2:0], sw_valid[0]};/|a stage duplicates lane 0's valid and drops the top lane's"
-  "addr_aw4_ah2|addr_props|feather_addr.sv|AW=4 AH=2 LA=4 DEPTH=12|1|feather_addr|feather_addr.sv|s/assign in_range_o = (d1 < f1) \&\& (b_i < f2);/assign in_range_o = (d1 <= f1) \&\& (b_i < f2);/|a VN one digit past F1 counts as in range (its line can leave the buffer)"
-  "bank_arb_aw4|bank_arb_props|feather_bank_arb.sv|AW=4 LA=3|1|feather_bank_arb|feather_bank_arb.sv|s/if (!hit) bank_line_o/if (1'b1) bank_line_o/|the highest requesting column, not the lowest, wins a bank"
-  "birrd_aw4_feather|birrd_props|egg.sv birrd.sv|AW=4 DW=2 WIRING=0 COUNT=0|5|birrd|birrd.sv|s/g = s + 2;/g = s + 1;/|published wiring reverses one bit too few in early stages"
+  "egg_dw4|egg_props|egg.sv|DW=4|1|egg|a_pass, a_swap, a_addlo, a_addhi, a_route_count, a_no_spurious|egg.sv|s/assign add_lo = cmd_i == CmdAddLo;/assign add_lo = cmd_i == CmdAddHi;/|ADD_LO decoded as ADD_HI: command 01 no longer adds into lo"
+  "birrd_aw4_benes|birrd_props|egg.sv birrd.sv|AW=4 DW=2 WIRING=1 COUNT=0|5|birrd|a_data, a_valid|birrd.sv|s/link = swap_bit0(swap_bit0(p, benes_bit(l, s)), benes_bit(l, s + 1));/link = swap_bit0(swap_bit0(p, benes_bit(l, s)), benes_bit(l, s));/|Benes wiring exchanges the wrong bit between stages"
+  "birrd_aw4_benes_count|birrd_props|egg.sv birrd.sv|AW=4 DW=2 WIRING=1 COUNT=1|5|birrd|a_valid, a_count|birrd.sv|s/valid_q <= sw_valid;/valid_q <= {sw_valid[AW-2:0], sw_valid[0]};/|a stage duplicates lane 0's valid and drops the top lane's"
+  "birrd_aw4_feather|birrd_props|egg.sv birrd.sv|AW=4 DW=2 WIRING=0 COUNT=0|5|birrd|a_data, a_valid|birrd.sv|s/g = s + 2;/g = s + 1;/|published wiring reverses one bit too few in early stages"
+  "addr_aw4_ah2|addr_props|feather_addr.sv|AW=4 AH=2 LA=4 DEPTH=12|1|feather_addr|a_in_range, a_bank, a_line, a_depth|feather_addr.sv|s/assign in_range_o = (d1 < f1) \&\& (b_i < f2);/assign in_range_o = (d1 <= f1) \&\& (b_i < f2);/|a VN one digit past F1 counts as in range (its line can leave the buffer)"
+  "bank_arb_aw4|bank_arb_props|feather_bank_arb.sv|AW=4 LA=3|1|feather_bank_arb|a_lowest, a_served, a_conflict, a_quiet|feather_bank_arb.sv|s/if (!hit) bank_line_o/if (1'b1) bank_line_o/|the highest requesting column, not the lowest, wins a bank"
 )
 
-RTL_ALL="feather_pkg.sv"
+# Every NAME given must be a proof of the table.
+for n in "${NAMES[@]+"${NAMES[@]}"}"; do
+  found=0
+  for entry in "${PROOFS[@]}"; do [[ ${entry%%|*} == "$n" ]] && found=1; done
+  if [[ $found == 0 ]]; then
+    echo "prove.sh: no proof named $n (known: $(for e in "${PROOFS[@]}"; do printf '%s ' "${e%%|*}"; done))" >&2
+    exit 2
+  fi
+done
+
 row_fmt='%-28s %-14s %-7s %7s\n'
 printf "$row_fmt" proof method result seconds
 fails=0
@@ -87,7 +96,7 @@ want() {
 }
 
 for entry in "${PROOFS[@]}"; do
-  IFS='|' read -r name top files params depth module bug_file bug_sed bug_what <<<"$entry"
+  IFS='|' read -r name top files params depth module props bug_file bug_sed bug_what <<<"$entry"
   want "$name" || continue
   dir="$WORK/$name"
   rm -rf "$dir"
@@ -112,7 +121,7 @@ for entry in "${PROOFS[@]}"; do
   secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
   printf "$row_fmt" "$name" "$method" "${result%% *}" "$secs"
   [[ $result == PASS ]] || { echo "  $result"; fails=$((fails + 1)); }
-  table_rows+=("| $name | $module | ${params// /, } | $method | ${result%% *} | $secs |")
+  table_rows+=("| $name | $props | $module | ${params// /, } | $method | ${result%% *} | $secs |")
 
   if [[ $SEEDED == 1 ]]; then
     sdir="$dir/seeded"
@@ -142,8 +151,8 @@ done
 
 if [[ -n $TABLE ]]; then
   {
-    echo "| proof | module | parameters | method | result | seconds |"
-    echo "|---|---|---|---|---|---|"
+    echo "| proof | properties | module | parameters | method | result | seconds |"
+    echo "|---|---|---|---|---|---|---|"
     printf '%s\n' "${table_rows[@]}"
   } >"$TABLE"
 fi

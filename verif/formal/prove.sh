@@ -61,8 +61,8 @@ for n in "${NAMES[@]+"${NAMES[@]}"}"; do
   fi
 done
 
-row_fmt='%-28s %-14s %-7s %7s\n'
-printf "$row_fmt" proof method result seconds
+row() { printf '%-28s %-14s %-7s %7s\n' "$@"; }
+row proof method result seconds
 fails=0
 table_rows=()
 
@@ -82,9 +82,10 @@ build() {
 
 # smtbmc OUT DEPTH [-i]: 0 when every assertion holds.
 smtbmc() {
-  local out=$1 depth=$2 mode=${3:-} log
+  local out=$1 depth=$2 mode=${3:-} log args=(-s z3)
   log="$out.bmc${mode}.log"
-  yosys-smtbmc -s z3 $mode -t "$depth" "$out.smt2" >"$log" 2>&1 || true
+  [[ -n $mode ]] && args+=("$mode")
+  yosys-smtbmc "${args[@]}" -t "$depth" "$out.smt2" >"$log" 2>&1 || true
   grep -q "Status: PASSED" "$log"
 }
 
@@ -119,7 +120,7 @@ for entry in "${PROOFS[@]}"; do
     result="FAIL (induction step, log: $dir/model.bmc-i.log)"
   fi
   secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
-  printf "$row_fmt" "$name" "$method" "${result%% *}" "$secs"
+  row "$name" "$method" "${result%% *}" "$secs"
   [[ $result == PASS ]] || { echo "  $result"; fails=$((fails + 1)); }
   table_rows+=("| $name | $props | $module | ${params// /, } | $method | ${result%% *} | $secs |")
 

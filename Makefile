@@ -10,6 +10,8 @@
 #   make format  clang-format the C++ sources in place
 #   make build-tables / test-time  the generated build-time tables of docs/performance.md
 #   make perf-tables  every performance table of docs/ (speed, build, FPGA, utilization), ~2 h
+#   make formal  the formal proofs and their seeded bugs (verif/formal, docs/formal.md), ~1 min
+#   make formal-table  rerun the proofs and write their table into docs/formal.md
 #   make coverage  FEATHER_COVERAGE=ON build (build-cov/) + the `coverage` suite with Verilator
 #                  line/toggle coverage: out/regress/coverage/report.html (docs/coverage.md)
 
@@ -23,7 +25,7 @@ DEB_PACKAGES := build-essential cmake ninja-build ccache pkg-config git \
   verilator iverilog yosys gtkwave nextpnr-ice40 fpga-icestorm \
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev \
   libyaml-cpp-dev libcadical-dev libxml2-dev zlib1g-dev clang-format clang libclang-rt-14-dev \
-  lcov
+  lcov z3
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -42,7 +44,7 @@ coverage: deps
 .PHONY: deps configure build test test-sanitize fuzz-build fuzz-smoke fuzz-nightly fuzz-rtl-build \
   fuzz-corpus nightly demo bench \
   format clean mapper-tables compare-tables network-tables layer-tables build-tables test-time \
-  sim-tables verilator-options-table perf-tables
+  sim-tables verilator-options-table perf-tables formal formal-table
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -55,6 +57,16 @@ deps:
 	else \
 	  echo "deps: all Debian packages present"; \
 	fi
+
+# Formal proofs (no C++ build): every proof, then every seeded bug must be caught.
+formal: deps
+	bash verif/formal/prove.sh . out/formal
+	bash verif/formal/prove.sh . out/formal-seeded --seeded-bugs
+
+formal-table: deps
+	@mkdir -p out
+	bash verif/formal/prove.sh . out/formal --table out/formal.md
+	docs/splice.sh docs/formal.md formal out/formal.md
 
 configure: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)

@@ -75,8 +75,14 @@ for design in "$@"; do
       echo "equiv_induct -seq $SEQ"
       echo "equiv_status -assert"
     } > "$WORK/$tag.$proven.ys"
-    if ! timeout "$TIMEOUT" yosys -q -s "$WORK/$tag.$proven.ys" > "$WORK/$tag.$proven.log" 2>&1; then
-      echo "equiv: not proven in $design ($d): log $WORK/$tag.$proven.log"
+    rc=0
+    timeout "$TIMEOUT" yosys -q -s "$WORK/$tag.$proven.ys" > "$WORK/$tag.$proven.log" 2>&1 || rc=$?
+    if [[ $rc -eq 124 ]]; then
+      echo "equiv: not proven in $design ($d): no proof within $TIMEOUT s"
+      exit 1
+    elif [[ $rc -ne 0 ]]; then
+      why=$(grep -m1 '^ERROR' "$WORK/$tag.$proven.log" || echo "yosys exit code $rc")
+      echo "equiv: not proven in $design ($d): $why (log $WORK/$tag.$proven.log)"
       exit 1
     fi
     proven=$((proven + 1))

@@ -80,6 +80,11 @@ TEST(Mutate, SamplingIsReproducibleFromTheSeed) {
   EXPECT_EQ(i1, i2);
   EXPECT_NE(i1, i3);
   EXPECT_EQ(mutate::sample(all, 0, 7).size(), all.size());
+  // A larger sample with the same seed contains the smaller one (make mutate extends a run).
+  const auto big = mutate::sample(all, 60, 7);
+  std::set<std::string> in_big;
+  for (const auto& m : big) in_big.insert(m.id);
+  for (const auto& id : i1) EXPECT_TRUE(in_big.contains(id)) << id;
 }
 
 TEST(Mutate, SitesOfEachClassAndNoneInCommentsDeclarationsOrAssertions) {

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -76,11 +77,18 @@ void write_reports(const std::vector<Mutant>& all, const fs::path& results, cons
   auto meta = read_meta(results / "run.meta");
   std::map<std::string, const Mutant*> index;
   for (const auto& m : all) index[m.id] = &m;
+  // Only the verdicts of the current sample count (a smaller sample may follow a larger one).
+  std::set<std::string> sampled;
+  if (std::ifstream tsv(results / "sample.tsv"); tsv) {
+    std::string line;
+    while (std::getline(tsv, line)) sampled.insert(line.substr(0, line.find('\t')));
+  }
   std::vector<Result> rs;
   if (fs::is_directory(results / "results")) {
     for (const auto& e : fs::directory_iterator(results / "results")) {
       const std::string id = e.path().filename().string();
       if (e.path().extension() == ".tmp") continue;  // a verdict being written
+      if (!sampled.empty() && !sampled.contains(id)) continue;
       const auto it = index.find(id);
       if (it == index.end()) {
         throw std::runtime_error(e.path().string() + ": no mutant " + id +

@@ -14,6 +14,8 @@
 #   make formal-table  rerun the proofs and write their table into docs/formal.md
 #   make coverage  FEATHER_COVERAGE=ON build (build-cov/) + the `coverage` suite with Verilator
 #                  line/toggle coverage: out/regress/coverage/report.html (docs/coverage.md)
+#   make mutate    MUTANTS=N SEED=S MUTATE_TIMEOUT=secs: mutation testing of rtl/ (nightly; report in
+#                  out/mutate/report.md); make mutate-table splices its summary (docs/mutation.md)
 
 BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
@@ -234,3 +236,18 @@ hostile-table: build
 
 fpga-pnr:
 	fpga/pnr_ice40.sh
+
+# Mutation testing (docs/mutation.md; nightly, not part of `make test`): MUTANTS mutants of rtl/
+# drawn with SEED, each rebuilt in a reduced build (out/mutate/work) and run against the suite
+# `mutate` with MUTATE_TIMEOUT seconds; report in out/mutate/report.md and report.json. A rerun
+# with the same sample resumes. `make mutate-table` splices the summary into docs/mutation.md.
+MUTANTS ?= 30
+SEED ?= 1
+MUTATE_TIMEOUT ?= 600
+.PHONY: mutate mutate-table
+mutate: deps
+	MUTANTS=$(MUTANTS) SEED=$(SEED) MUTATE_TIMEOUT=$(MUTATE_TIMEOUT) verif/mutate/run.sh . out/mutate
+
+mutate-table:
+	@test -f out/mutate/summary.md || { echo "mutate-table: no out/mutate/summary.md: run make mutate first" >&2; exit 1; }
+	docs/splice.sh docs/mutation.md mutation out/mutate/summary.md

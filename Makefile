@@ -4,7 +4,10 @@
 #   make test    build and run every test (CTest), then test-sanitize and fuzz-smoke
 #   make test-sanitize  the unit tests and the software CLI under ASan + UBSan ("asan" preset)
 #   make fuzz-smoke     build the libFuzzer targets (preset "fuzz", build-fuzz/), run each briefly
-#   make fuzz-nightly   the same, each target for FUZZ_NIGHTLY_TIME seconds (regression suites)
+#   make fuzz-nightly   the same, each target for FUZZ_NIGHTLY_TIME seconds, and the verilated 4x4
+#                       top's target (preset "fuzz-rtl", build-fuzz-rtl/)
+#   make fuzz-corpus    merge what the fuzz runs found into the checked-in corpora (to commit)
+#   make hostile-table  what every bad input gets: docs/hostile-input.md
 #   make demo    build and run the main demo
 #   make bench   build and run the benchmarks
 #   make format  clang-format the C++ sources in place

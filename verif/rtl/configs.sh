@@ -3,6 +3,8 @@
 # the tools always see the same list). rtl_configs <root> prints one job per line,
 # largest first: <name> <top> [PARAM=VALUE ...]. Every module in rtl/ without an entry below is
 # checked once with its default parameters (feather_pkg is a package, not a module).
+# rtl_jobs <root> verilator|iverilog prints the same jobs with the parameters as that tool's
+# flags (-GPARAM=VALUE, -Ptop.PARAM=VALUE): <name> <top> [flag ...].
 rtl_configs() {
   local root=$1 aw w dw hw f m
   # AW = 256 (the largest; DW changes only the data widths, whose checks the smaller AWs make)
@@ -35,5 +37,20 @@ rtl_configs() {
   for f in "$root"/rtl/*.sv; do
     m=$(basename "$f" .sv)
     case $m in birrd|egg|nest|nest_birrd|feather_top|feather_pkg) ;; *) echo "${m}_default $m" ;; esac
+  done
+}
+
+rtl_jobs() {
+  local root=$1 tool=$2 name top params kv args
+  case $tool in
+    verilator | iverilog) ;;
+    *) echo "rtl_jobs: unknown tool '$tool' (verilator or iverilog)" >&2; return 2 ;;
+  esac
+  rtl_configs "$root" | while read -r name top params; do
+    args=""
+    for kv in $params; do
+      if [[ $tool == verilator ]]; then args+=" -G$kv"; else args+=" -P$top.$kv"; fi
+    done
+    echo "$name $top$args"
   done
 }

@@ -29,11 +29,7 @@ rtl_sources "$ROOT" > "$SRCF"
 JOBS="$WORK/jobs.txt"
 # shellcheck source=verif/rtl/configs.sh
 source "$ROOT/verif/rtl/configs.sh"
-rtl_configs "$ROOT" | while read -r name top params; do
-  args=""
-  for kv in $params; do args+=" -P$top.$kv"; done
-  echo "$name $top$args"
-done > "$JOBS"
+rtl_jobs "$ROOT" iverilog > "$JOBS"
 
 run_one() {
   local name=$1 top=$2

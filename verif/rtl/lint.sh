@@ -35,11 +35,7 @@ SRCF="$WORK/sources.f"
 JOBS="$WORK/jobs.txt"
 # shellcheck source=verif/rtl/configs.sh
 source "$ROOT/verif/rtl/configs.sh"
-rtl_configs "$ROOT" | while read -r name top params; do
-  args=""
-  for kv in $params; do args+=" -G$kv"; done
-  echo "$name $top$args"
-done > "$JOBS"
+rtl_jobs "$ROOT" verilator > "$JOBS"
 
 run_one() {
   local name=$1 top=$2

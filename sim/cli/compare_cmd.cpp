@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "feather/common/text.hpp"
 #include "feather/map/compare.hpp"
 #include "feather/map/workload.hpp"
 #include "options.hpp"
@@ -195,16 +196,18 @@ int compare_one(const CompareArgs& a, const std::string& network, bool several,
       "lines of {} elements, {} line reads per cycle, {} steps sampled per layer\n",
       a.latency, a.bandwidth, a.line, a.ports, a.steps);
   for (std::size_t d = 1; d < c.designs.size(); ++d) {
-    summary += fmt::format("| {} | {} | {:.2f} | {:.2f} | {:.2f} | {} |\n", c.network,
-                           c.designs[d].name, c.ratio(d), c.ratio(d, true),
-                           c.totals[d].geomean_speedup, published(c.network, c.designs[d].name));
+    summary +=
+        fmt::format("| {} | {} | {:.2f} | {:.2f} | {:.2f} | {} |\n", markdown_cell(c.network),
+                    markdown_cell(c.designs[d].name), c.ratio(d), c.ratio(d, true),
+                    c.totals[d].geomean_speedup, published(c.network, c.designs[d].name));
   }
   // The reorder design against FEATHER's RTL plans with the on-chip hand-off.
   for (std::size_t d = 1; d < c.designs.size(); ++d) {
     if (c.designs[d].name != "off-chip reorder") continue;
-    summary += fmt::format(
-        "| {} | {} vs FEATHER with the on-chip hand-off | {:.2f} | - | - | {} |\n", c.network,
-        c.designs[d].name, c.ratio_to_hand_off(d), published(c.network, c.designs[d].name));
+    summary +=
+        fmt::format("| {} | {} vs FEATHER with the on-chip hand-off | {:.2f} | - | - | {} |\n",
+                    markdown_cell(c.network), markdown_cell(c.designs[d].name),
+                    c.ratio_to_hand_off(d), published(c.network, c.designs[d].name));
   }
   if (!a.svg.empty()) {
     const std::string f = path_for(a.svg, c.network, several, "--svg");

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "feather/common/text.hpp"
 #include "feather/sim/layer_run.hpp"
 #include "rtl.hpp"
 
@@ -38,7 +39,7 @@ int verify_plan(const PlanCheck& k) {
     const double diff = plan > 0 ? (rtl - plan) / plan : 0;
     const bool ok = r.golden_ok && r.output_ok && std::abs(diff) <= 0.02;
     if (!ok) ++failures;
-    fmt::print("| {} | {} | {:.0f} | {} | {:+.2f}% | {} | {} |\n", l.name,
+    fmt::print("| {} | {} | {:.0f} | {} | {:+.2f}% | {} | {} |\n", markdown_cell(l.name),
                r.map.mapping.to_string(), plan, r.run.cycles, 100.0 * diff,
                r.output_ok ? "bit-exact" : "MISMATCH", r.golden_ok ? "= golden" : "MISMATCH");
     if (!r.mismatch.empty()) fmt::print("  {}\n", r.mismatch);

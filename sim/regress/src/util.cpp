@@ -76,35 +76,6 @@ std::string first_lines(const std::string& text, int n) {
   return text.substr(0, pos) + "[...]\n";
 }
 
-std::string esc(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        if (c < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') break;
-        out += ch;
-    }
-  }
-  return out;
-}
-
 std::string timestamp() {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "feather/common/text.hpp"
+
 namespace feather::regress {
 
 // The feather command line of a job: exe and args, shell-quoted.
@@ -20,7 +22,7 @@ std::string log_text(const std::string& dir, const std::string& rel);
 std::string first_lines(const std::string& text, int n);
 
 // XML/HTML text: escapes markup and drops the control characters XML 1.0 forbids.
-std::string esc(std::string_view s);
+inline std::string esc(std::string_view s) { return xml_escape(s); }
 // Now, UTC, ISO 8601.
 std::string timestamp();
 

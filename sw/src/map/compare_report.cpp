@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "feather/common/text.hpp"
 #include "feather/map/compare.hpp"
 
 namespace feather::map {
@@ -33,7 +34,7 @@ std::string format_comparison(const Comparison& c) {
     s += fmt::format(
         "| {} | {:.3f} | {:.2f} | {:.3f} | {:.2f} | {:.2f} | {:.1f}% | {} | {:.1f} | "
         "{:.1f} |\n",
-        c.designs[d].name, t.latency / 1e6, c.ratio(d), t.latency_overlapped / 1e6,
+        markdown_cell(c.designs[d].name), t.latency / 1e6, c.ratio(d), t.latency_overlapped / 1e6,
         c.ratio(d, true), t.geomean_speedup, 100.0 * t.utilization, t.transitions,
         static_cast<double>(t.offchip_bytes) / (1024.0 * 1024.0),
         static_cast<double>(t.buffer_accesses) / 1e6);
@@ -47,13 +48,13 @@ std::string format_comparison(const Comparison& c) {
       c.hand_off_kept, static_cast<double>(c.hand_off_cycles) / 1e6,
       static_cast<double>(c.hand_off_bytes) / 1048576.0);
   s += "| layer | shape | x |";
-  for (const Design& d : c.designs) s += fmt::format(" {} |", d.name);
+  for (const Design& d : c.designs) s += fmt::format(" {} |", markdown_cell(d.name));
   s += " FEATHER choice |\n|---|---|---:|";
   for (std::size_t d = 0; d < c.designs.size(); ++d) s += "---:|";
   s += "---|\n";
   for (const CompareLayer& l : c.layers) {
     if (!l.designs[0].mac) continue;
-    s += fmt::format("| {} | {} | {} |", l.name, l.shape, l.count);
+    s += fmt::format("| {} | {} | {} |", markdown_cell(l.name), l.shape, l.count);
     const double f = l.designs[0].latency();
     for (std::size_t d = 0; d < c.designs.size(); ++d) {
       const DesignLayer& x = l.designs[d];
@@ -70,13 +71,13 @@ std::string format_comparison(const Comparison& c) {
   }
   // Traffic per layer: off-chip KB (loads, stores, reorganisations) / buffer bank accesses.
   s += "\nOff-chip KB / buffer accesses (thousands) per layer instance:\n\n| layer |";
-  for (const Design& d : c.designs) s += fmt::format(" {} |", d.name);
+  for (const Design& d : c.designs) s += fmt::format(" {} |", markdown_cell(d.name));
   s += "\n|---|";
   for (std::size_t d = 0; d < c.designs.size(); ++d) s += "---:|";
   s += "\n";
   for (const CompareLayer& l : c.layers) {
     if (!l.designs[0].mac) continue;
-    s += fmt::format("| {} |", l.name);
+    s += fmt::format("| {} |", markdown_cell(l.name));
     for (const DesignLayer& x : l.designs) {
       s += fmt::format(" {:.1f} / {:.1f} |", static_cast<double>(x.offchip_bytes) / 1024.0,
                        static_cast<double>(x.buffer_accesses) / 1e3);
@@ -117,7 +118,7 @@ std::string comparison_svg(const Comparison& c) {
       "font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" "
       "fill=\"white\"/>\n<text x=\"{}\" y=\"20\" font-size=\"14\">{} on {}: latency of each "
       "design / FEATHER, per layer (log scale)</text>\n",
-      width, height, left, c.network, c.params);
+      width, height, left, xml_escape(c.network), xml_escape(c.params));
   for (double v = bottom_log; v <= top_log + 1e-9; v += 1) {
     const double y = y_of(std::exp2(v));
     s += fmt::format(
@@ -136,19 +137,20 @@ std::string comparison_svg(const Comparison& c) {
           "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
           "fill=\"{}\"><title>{} {}: {:.2f}x</title></rect>\n",
           x0 + static_cast<double>(d - 1) * bar, std::min(y0, y1), bar,
-          std::max(0.5, std::abs(y1 - y0)), colors[(d - 1) % 8], ls[i]->name, c.designs[d].name, r);
+          std::max(0.5, std::abs(y1 - y0)), colors[(d - 1) % 8], xml_escape(ls[i]->name),
+          xml_escape(c.designs[d].name), r);
     }
     s += fmt::format(
         "<text transform=\"translate({:.1f},{}) rotate(-60)\" text-anchor=\"end\" "
         "font-size=\"8\">{}</text>\n",
-        x0 + group_w / 2, top + plot_h + 8, ls[i]->name);
+        x0 + group_w / 2, top + plot_h + 8, xml_escape(ls[i]->name));
   }
   for (std::size_t d = 1; d < c.designs.size(); ++d) {
     const int x = left + static_cast<int>(d - 1) * 160;
     s += fmt::format(
         "<rect x=\"{}\" y=\"30\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" "
         "y=\"39\">{} ({:.2f}x total)</text>\n",
-        x, colors[(d - 1) % 8], x + 14, c.designs[d].name, c.ratio(d));
+        x, colors[(d - 1) % 8], x + 14, xml_escape(c.designs[d].name), c.ratio(d));
   }
   s += "</svg>\n";
   return s;

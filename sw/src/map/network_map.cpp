@@ -11,6 +11,7 @@
 #include <tuple>
 #include <utility>
 
+#include "feather/common/text.hpp"
 #include "feather/map/hand_off.hpp"
 #include "feather/map/mapper.hpp"
 #include "feather/map/workload.hpp"
@@ -158,7 +159,7 @@ std::string format_table(const top::TopParams& p, const NetworkMap& nm) {
     const LayerMap& m = e.map;
     t += fmt::format(
         "| {} | {} | {} | {}{} {}x{}x{} | {} | {} | {} | {} | {} | {:.1f}% | {:.1f} | {:.0f} |\n",
-        e.layer, e.shape, e.count, to_string(m.dataflow),
+        markdown_cell(e.layer), e.shape, e.count, to_string(m.dataflow),
         fmt::format("{}{}{}{}", m.direct ? " direct" : "",
                     m.blocks ? fmt::format(" blocks of {}", m.blocks) : std::string(),
                     e.input_on_chip ? " chip>" : "", e.output_on_chip ? " >chip" : ""),

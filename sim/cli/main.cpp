@@ -16,10 +16,12 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "feather/version.hpp"
 
 int main(int argc, char** argv) {
   using namespace feather::cli;
   CLI::App app{"feather: FEATHER accelerator RTL, models and tools"};
+  app.set_version_flag("--version", fmt::format("feather {}", feather::kVersion));
   app.require_subcommand(1);
   std::vector<Command> commands;
   for (auto add : {add_birrd_demo, add_route, add_birrd_cosim, add_nest_cosim, add_regress, add_run,

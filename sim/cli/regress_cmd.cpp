@@ -9,6 +9,7 @@
 #include <memory>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <string>
 
 #include "commands.hpp"
@@ -22,9 +23,26 @@ namespace {
 
 namespace rg = feather::regress;
 
+// The suites file when --suites is not given: an installed feather's
+// <prefix>/share/feather/suites.yaml (cmake/install.cmake), else the source tree's.
+std::string default_suites_file() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path installed = exe.parent_path().parent_path() / "share/feather/suites.yaml";
+    if (fs::is_regular_file(installed, ec)) return installed.string();
+  }
+#ifdef FEATHER_SUITES_FILE
+  return FEATHER_SUITES_FILE;
+#else
+  throw std::invalid_argument("no suites file: give --suites FILE");
+#endif
+}
+
 struct RegressArgs {
   std::string suite;
-  std::string suites_file;  // default: verif/regress/suites.yaml of the source tree
+  std::string suites_file;  // default: default_suites_file()
   int jobs = 2;
   std::uint64_t seed = 1;
   int reseed = 0;
@@ -42,7 +60,9 @@ struct RegressArgs {
 
 void add_regress_options(CLI::App* cmd, RegressArgs& a) {
   cmd->add_option("suite", a.suite, "the suite to run (see --list)");
-  cmd->add_option("--suites", a.suites_file, "suites file (default verif/regress/suites.yaml)");
+  cmd->add_option("--suites", a.suites_file,
+                  "suites file (default: share/feather/suites.yaml of an installed feather, else "
+                  "verif/regress/suites.yaml of the source tree)");
   cmd->add_option("-j,--jobs", a.jobs, "jobs run in parallel")->check(whole_number(1));
   cmd->add_option("--seed", a.seed, "base seed: every job's seed is derived from it")
       ->check(whole_number(0));
@@ -70,11 +90,7 @@ void add_regress_options(CLI::App* cmd, RegressArgs& a) {
 
 // 0 when every job passed, 1 when a job failed or timed out.
 int regress(const RegressArgs& a, const CLI::App* cmd) {
-#ifdef FEATHER_SUITES_FILE
-  const std::string suites = a.suites_file.empty() ? FEATHER_SUITES_FILE : a.suites_file;
-#else
-  const std::string suites = a.suites_file;
-#endif
+  const std::string suites = a.suites_file.empty() ? default_suites_file() : a.suites_file;
   if (!a.rerun.empty() && !a.suite.empty()) {
     throw CLI::ValidationError("--rerun", "give a SUITE or --rerun FILE, not both");
   }

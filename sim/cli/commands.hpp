@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string_view>
 
 namespace feather::cli {
 
@@ -22,5 +23,8 @@ Command add_run(CLI::App& app);          // run_cmd.cpp
 Command add_map(CLI::App& app);          // map_cmd.cpp
 Command add_compare(CLI::App& app);      // compare_cmd.cpp
 Command add_list_models(CLI::App& app);  // list_models_cmd.cpp
+
+// A command line that shows the subcommand at work, for the end of its --help ("" for none).
+std::string_view command_example(std::string_view command);  // options.cpp
 
 }  // namespace feather::cli

@@ -51,10 +51,7 @@ void add_compare_options(CLI::App* cmd, CompareArgs& a) {
                   "built-in networks (resnet50, mobilenet_v3_large, bert_base), network / "
                   "Timeloop problem files or random:SEED, comma separated");
   cmd->add_option("--array", a.array, "AHxAW");
-  cmd->add_option("--sd", a.sd, "streaming buffer lines per bank per half")->check(whole_number(0));
-  cmd->add_option("--wd", a.wd, "stationary buffer lines per bank")->check(whole_number(0));
-  cmd->add_option("--od", a.od, "output buffer lines per bank")->check(whole_number(0));
-  cmd->add_option("--qd", a.qd, "requantization table entries")->check(whole_number(0));
+  add_depth_options(*cmd, a.sd, a.wd, a.od, a.qd);
   cmd->add_option("--latency", a.latency, "off-chip read latency (cycles)")->check(whole_number(1));
   cmd->add_option("--bandwidth", a.bandwidth, "off-chip words per cycle (0, 1]")->check(fraction());
   cmd->add_option("--line", a.line, "elements per buffer line of the layout model (power of two)");

@@ -13,9 +13,10 @@ void add_cosim_debug_options(CLI::App* cmd, CosimDebugArgs& a, bool nest) {
   cmd->add_option("--trace-start", a.trace_start,
                   "with --trace: first cycle dumped (earlier cycles are not in the waveform)")
       ->check(whole_number(0));
-  cmd->add_option("--trace-stop", a.trace_stop,
-                  "with --trace: last cycle dumped; a run that diverges inside the window goes "
-                  "on to this cycle")
+  default_means(cmd->add_option("--trace-stop", a.trace_stop,
+                                "with --trace: last cycle dumped; a run that diverges inside "
+                                "the window goes on to this cycle"),
+                "the last cycle")
       ->check(whole_number(0));
   // The fault's place and bits without --fault-cycle would be ignored: CLI11 refuses them.
   CLI::Option* fault = cmd->add_option("--fault-cycle", a.fault_cycle,
@@ -40,8 +41,10 @@ void add_cosim_debug_options(CLI::App* cmd, CosimDebugArgs& a, bool nest) {
   cmd->add_option("--fault-xor", a.fault_xor, "test: bits XORed into the corrupted register")
       ->check(whole_number(0))
       ->needs(fault);
-  cmd->add_option("--hang-after-cycles", a.hang_after,
-                  "test: stop making progress at this cycle, forever (runner timeouts)")
+  default_means(cmd->add_option("--hang-after-cycles", a.hang_after,
+                                "test: stop making progress at this cycle, forever (runner "
+                                "timeouts)"),
+                "never")
       ->check(whole_number(0));
   cmd->add_option("--coverage", a.coverage, "write the functional coverage counters (JSON)");
 }
@@ -140,15 +143,16 @@ void add_run_debug_options(CLI::App* run, RunDebugArgs& a) {
   run->add_option("--trace-start", a.trace_start,
                   "with --trace: first cycle dumped (replaces --trace-cycles)")
       ->check(whole_number(0));
-  run->add_option("--trace-stop", a.trace_stop,
-                  "with --trace: last cycle dumped (replaces --trace-cycles)")
+  default_means(run->add_option("--trace-stop", a.trace_stop,
+                                "with --trace: last cycle dumped (replaces --trace-cycles)"),
+                "the last cycle")
       ->check(whole_number(0));
   run->add_option("--fault-cycle", a.fault_cycle,
                   "test: from this cycle on, corrupt the line of every output-buffer and "
                   "requantized streaming-buffer write of the RTL (the run must fail)")
       ->check(whole_number(0));
   run->add_option("--fault-line-xor", a.fault_line_xor,
-                  "test: bits XORed into those lines (default 1)")
+                  "test: bits XORed into those lines")
       ->check(whole_number(0));
 }
 

@@ -12,21 +12,32 @@
 
 #include <CLI/CLI.hpp>
 #include <exception>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "commands.hpp"
 #include "feather/version.hpp"
+#include "options.hpp"
 
 int main(int argc, char** argv) {
   using namespace feather::cli;
   CLI::App app{"feather: FEATHER accelerator RTL, models and tools"};
   app.set_version_flag("--version", fmt::format("feather {}", feather::kVersion));
   app.require_subcommand(1);
+  // Every option's --help shows its default value (the subcommands inherit this).
+  app.option_defaults()->always_capture_default();
+  app.formatter(std::make_shared<HelpFormatter>());
   std::vector<Command> commands;
   for (auto add : {add_birrd_demo, add_route, add_birrd_cosim, add_nest_cosim, add_regress, add_run,
                    add_map, add_compare, add_list_models}) {
     commands.push_back(add(app));
+  }
+  // An example at the end of every command's --help (and so in the man page).
+  for (CLI::App* sub : app.get_subcommands({})) {
+    const std::string_view ex = command_example(sub->get_name());
+    if (!ex.empty()) sub->footer(fmt::format("Example:\n  {}", ex));
   }
   // A first argument that is neither an option nor a command: name it (CLI11 would only say
   // that a subcommand is required).

@@ -86,13 +86,7 @@ void add_map_options(CLI::App* cmd, MapArgs& a) {
                   "Timeloop problem file (.yaml, .json) or random:SEED");
   cmd->add_option("--layer-name", a.layer_name, "map only this layer of the network");
   cmd->add_option("--array", a.array, "AHxAW");
-  cmd->add_option("--sd", a.sd,
-                  "streaming buffer lines per bank per half (default: the named "
-                  "configuration's, sw/configs/arrays.json)")
-      ->check(whole_number(0));
-  cmd->add_option("--wd", a.wd, "stationary buffer lines per bank")->check(whole_number(0));
-  cmd->add_option("--od", a.od, "output buffer lines per bank")->check(whole_number(0));
-  cmd->add_option("--qd", a.qd, "requantization table entries")->check(whole_number(0));
+  add_depth_options(*cmd, a.sd, a.wd, a.od, a.qd);
   cmd->add_option("--latency", a.latency, "off-chip read latency (cycles) for the cost model")
       ->check(whole_number(1));
   cmd->add_option("--bandwidth", a.bandwidth, "off-chip words per cycle for the cost model (0, 1]")

@@ -150,3 +150,76 @@ CLI::Validator positive_finite() {
 }
 
 }  // namespace feather::cli
+
+namespace feather::cli {
+
+std::string HelpFormatter::make_option_opts(const CLI::Option* opt) const {
+  // CLI11's own, without the "=default" it glues to the type (make_option_desc shows it).
+  std::string out;
+  if (!opt->get_option_text().empty()) return " " + opt->get_option_text();
+  if (opt->get_type_size() != 0) {
+    if (!opt->get_type_name().empty()) out += " " + get_label(opt->get_type_name());
+    if (opt->get_expected_max() == CLI::detail::expected_max_vector_size) {
+      out += " ...";
+    } else if (opt->get_expected_min() > 1) {
+      out += fmt::format(" x {}", opt->get_expected());
+    }
+    if (opt->get_required()) out += " " + get_label("REQUIRED");
+  }
+  if (!opt->get_needs().empty()) {
+    out += " " + get_label("Needs") + ":";
+    for (const CLI::Option* o : opt->get_needs()) out += " " + o->get_name();
+  }
+  if (!opt->get_excludes().empty()) {
+    out += " " + get_label("Excludes") + ":";
+    for (const CLI::Option* o : opt->get_excludes()) out += " " + o->get_name();
+  }
+  return out;
+}
+
+std::string HelpFormatter::make_option_desc(const CLI::Option* opt) const {
+  const std::string& d = opt->get_default_str();
+  if (opt->get_type_size() == 0 || d.empty() || d == "[]") return opt->get_description();
+  return fmt::format("{} (default: {})", opt->get_description(), d);
+}
+
+void add_depth_options(CLI::App& cmd, int& sd, int& wd, int& od, int& qd) {
+  const std::string named = "the named configuration's, sw/configs/arrays.json";
+  const std::pair<const char*, const char*> what[] = {
+      {"--sd", "streaming buffer lines per bank per half"},
+      {"--wd", "stationary buffer lines per bank"},
+      {"--od", "output buffer lines per bank"},
+      {"--qd", "requantization table entries"}};
+  int* vars[] = {&sd, &wd, &od, &qd};
+  for (int i = 0; i < 4; ++i) {
+    default_means(cmd.add_option(what[i].first, *vars[i], what[i].second), named)
+        ->check(whole_number(0));
+  }
+}
+
+CLI::Option* default_means(CLI::Option* opt, const std::string& meaning) {
+  return opt->default_str(meaning);
+}
+
+std::string_view command_example(std::string_view command) {
+  struct Example {
+    std::string_view command, line;
+  };
+  static constexpr Example kExamples[] = {
+      {"birrd-demo", "feather birrd-demo --trace birrd.fst"},
+      {"route", "feather route --aw 16 --target '13<-0+1+2+3 2<-4+5+6+7'"},
+      {"birrd-cosim", "feather birrd-cosim --aw 32 --dw 32 --wiring benes --cycles 5000 --seed 7"},
+      {"nest-cosim", "feather nest-cosim --ah 8 --aw 8 --cycles 5000 --seed 7"},
+      {"regress", "feather regress smoke -j 2 --seed 1   # reports in out/regress/smoke"},
+      {"run", "feather run --preset resnet50-conv3x3 --array 16x16 --latency 9 --backpressure 0.3"},
+      {"map", "feather map --network resnet50 --array 16x16 --hand-off auto --json plan.json"},
+      {"compare", "feather compare --network resnet50 --array 16x16 --svg resnet50.svg"},
+      {"list-models", "feather list-models"},
+  };
+  for (const Example& e : kExamples) {
+    if (e.command == command) return e.line;
+  }
+  return {};
+}
+
+}  // namespace feather::cli

@@ -44,4 +44,17 @@ CLI::Validator fraction();
 // A finite number > 0 (seconds, say): NaN, infinities, zero, signs and text are refused.
 CLI::Validator positive_finite();
 
+// --help with defaults: every option's default at the end of its description, "(default: X)"
+// (main() installs it before the subcommands are added, so they inherit it). An option whose
+// value 0 or "" stands for something else says what with default_means.
+class HelpFormatter : public CLI::Formatter {
+ public:
+  std::string make_option_opts(const CLI::Option* opt) const override;
+  std::string make_option_desc(const CLI::Option* opt) const override;
+};
+// --sd --wd --od --qd: buffer depths, 0 (the default) = the named configuration's.
+void add_depth_options(CLI::App& cmd, int& sd, int& wd, int& od, int& qd);
+// Shows `meaning` as the option's default in --help (e.g. "the named configuration's").
+CLI::Option* default_means(CLI::Option* opt, const std::string& meaning);
+
 }  // namespace feather::cli

@@ -66,12 +66,15 @@ void add_regress_options(CLI::App* cmd, RegressArgs& a) {
   cmd->add_option("-j,--jobs", a.jobs, "jobs run in parallel")->check(whole_number(1));
   cmd->add_option("--seed", a.seed, "base seed: every job's seed is derived from it")
       ->check(whole_number(0));
-  cmd->add_option("--reseed", a.reseed,
-                  "N fresh seeds per (test, configuration): a random base seed unless --seed")
+  default_means(cmd->add_option("--reseed", a.reseed,
+                                "N fresh seeds per (test, configuration): a random base seed "
+                                "unless --seed"),
+                "off")
       ->check(whole_number(1));
   cmd->add_option("--out", a.out, "output directory (default out/regress/<suite>)");
   cmd->add_option("--rerun", a.rerun, "replay exactly the failing jobs of a rerun file");
-  cmd->add_option("--timeout", a.timeout, "seconds per job, overriding the suite's")
+  default_means(cmd->add_option("--timeout", a.timeout, "seconds per job, overriding the suite's"),
+                "the suite's")
       ->check(positive_finite());
   cmd->add_option("--window", a.window,
                   "debug reruns trace this many cycles before and after the first divergence")

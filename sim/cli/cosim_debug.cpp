@@ -151,8 +151,7 @@ void add_run_debug_options(CLI::App* run, RunDebugArgs& a) {
                   "test: from this cycle on, corrupt the line of every output-buffer and "
                   "requantized streaming-buffer write of the RTL (the run must fail)")
       ->check(whole_number(0));
-  run->add_option("--fault-line-xor", a.fault_line_xor,
-                  "test: bits XORed into those lines")
+  run->add_option("--fault-line-xor", a.fault_line_xor, "test: bits XORed into those lines")
       ->check(whole_number(0));
 }
 

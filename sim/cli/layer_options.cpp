@@ -118,9 +118,8 @@ void add_layer_options(CLI::App* cmd, LayerArgs& a, bool stimuli) {
     cmd->add_option("--layer", a.kind,
                     "conv or gemm (when no --preset), layouts (a directed coverage program) or "
                     "random-stream (directed error programs and random instruction streams)");
-    cmd->add_option(
-           "--streams", a.streams,
-           "random-stream: random instruction streams after the directed ones")
+    cmd->add_option("--streams", a.streams,
+                    "random-stream: random instruction streams after the directed ones")
         ->check(whole_number(0));
   } else {
     cmd->add_option("--layer", a.kind, "conv or gemm");

@@ -14,6 +14,7 @@
 #include "feather/map/compare.hpp"
 #include "feather/map/workload.hpp"
 #include "options.hpp"
+#include "progress_bar.hpp"
 #include "rtl.hpp"
 
 namespace feather::cli {
@@ -184,7 +185,12 @@ int compare_one(const CompareArgs& a, const std::string& network, bool several,
     throw std::invalid_argument(
         no_rtl_message("--verify / --verify-layer (FEATHER's plan run on the RTL)"));
   }
-  const map::Comparison c = map::compare_network(p, net, opt);
+  map::Comparison c;
+  {
+    ProgressBar bar;  // on a terminal only; gone before the tables are printed
+    opt.progress = bar.callback();
+    c = map::compare_network(p, net, opt);
+  }
   const std::string table = map::format_comparison(c);
   fmt::print("{}", table);
   fmt::print("compared in {:.1f} s\n", c.seconds);

@@ -11,6 +11,7 @@
 #include "feather/map/workload.hpp"
 #include "layer_options.hpp"
 #include "options.hpp"
+#include "progress_bar.hpp"
 
 namespace feather::cli {
 
@@ -127,7 +128,12 @@ int run_map(const MapArgs& a, const map::Layer* layer) {
   } else {
     throw CLI::ValidationError("map", "give --network, --preset or a layer (--layer conv|gemm)");
   }
-  const map::NetworkMap nm = map::map_network(p, net, opt);
+  map::NetworkMap nm;
+  {
+    ProgressBar bar;  // on a terminal only; gone before the table is printed
+    opt.progress = bar.callback();
+    nm = map::map_network(p, net, opt);
+  }
   fmt::print("{}", map::format_table(p, nm));
   fmt::print("cost model: off-chip latency {} cycles, bandwidth {} words/cycle ({} bytes/word)\n",
              a.latency, a.bandwidth, p.aw);

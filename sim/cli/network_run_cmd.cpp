@@ -4,7 +4,6 @@
 #include "network_run_cmd.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <string>
@@ -12,6 +11,7 @@
 #include "feather/net/reference.hpp"
 #include "feather/sim/network_run.hpp"
 #include "options.hpp"
+#include "progress_bar.hpp"
 
 namespace feather::cli {
 
@@ -69,10 +69,10 @@ int run_whole_network(const NetworkRunArgs& a) {
              "layer", "home", "MACs", "RTL cycles", "model", "util%", "weights kB", "acts kB",
              "host kB", "sim s");
   std::fflush(stdout);
-  const bool tty = isatty(fileno(stderr)) != 0;
+  ProgressBar bar;
   sim::NetworkRunOptions opt = a.opt;
   opt.on_layer = [&](const sim::NetworkLayerReport& l, const sim::NetworkReport& r) {
-    if (tty) std::fprintf(stderr, "\r\033[K");
+    bar.clear();
     const auto& b = l.bytes;
     const bool rtl = l.home == sim::Home::kRtl;
     fmt::print("{:>4} {:<24} {:<16} {:>12} {:>11} {:>11} {:>6} {:>10} {:>9} {:>9} {:>6}{}\n",
@@ -87,25 +87,12 @@ int run_whole_network(const NetworkRunArgs& a) {
                rtl ? fmt::format("{:.1f}", l.sim_seconds) : "-", l.ok ? "" : "  MISMATCH");
     if (!l.ok) fmt::print("{}", l.mismatch);
     std::fflush(stdout);
-    if (tty) {
-      const std::size_t total =
-          a.opt.until.empty() ? r.network_layers : static_cast<std::size_t>(l.index + 1);
-      const std::size_t done = l.index + 1;
-      const int width = 30;
-      const int fill = static_cast<int>(static_cast<double>(width) * static_cast<double>(done) /
-                                        static_cast<double>(std::max<std::size_t>(total, 1)));
-      std::fprintf(
-          stderr, "[%s%s] %zu/%zu layers, %.0f s", std::string(fill, '#').c_str(),
-          std::string(width - fill, '.').c_str(), done, total, r.reference_seconds + [&] {
-            double s = 0;
-            for (const auto& x : r.layers) s += x.total_seconds;
-            return s;
-          }());
-      std::fflush(stderr);
-    }
+    const std::size_t total =
+        a.opt.until.empty() ? r.network_layers : static_cast<std::size_t>(l.index + 1);
+    bar.update("layers", static_cast<std::size_t>(l.index) + 1, total, l.name);
   };
   const sim::NetworkReport r = sim::run_network(net, ah, aw, a.seed, opt);
-  if (tty) std::fprintf(stderr, "\r\033[K");
+  bar.clear();
   const auto& b = r.bytes;
   std::uint64_t rtl_layers = 0, host_layers = 0, kept = 0;
   double sim_s = 0;

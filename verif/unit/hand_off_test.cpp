@@ -7,12 +7,16 @@
 
 #include <algorithm>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "../common/random_layers.hpp"
 #include "../common/seed.hpp"
 #include "feather/map/compile.hpp"
 #include "feather/map/hand_off.hpp"
 #include "feather/map/mapper.hpp"
+#include "feather/map/workload.hpp"
+#include "feather/top/arrays.hpp"
 #include "feather/top/golden.hpp"
 #include "feather/top/timing.hpp"
 
@@ -199,6 +203,48 @@ TEST(HandOff, ChainsArePlannedAsAWholeAndRunBitExact) {
     input = c.expected;
   }
   EXPECT_THROW((void)map::plan_chain(p, {}), std::invalid_argument);
+}
+
+// map_network reports every layer ("map"), then every chain of the hand-off ("hand-off"), each
+// phase counting up to its total, and the progress changes nothing in the plan.
+TEST(HandOff, MapNetworkReportsItsProgress) {
+  const map::Network net =
+      map::find_network(FEATHER_SOURCE_DIR "/sw/networks/examples/residual_small.yaml");
+  const top::TopParams& p = top::find_named_array(4, 4)->params;
+  map::NetworkMapOptions opt;
+  opt.hand_off = true;
+  const map::NetworkMap quiet = map::map_network(p, net, opt);
+  struct Step {
+    std::string phase, what;
+    std::size_t done, total;
+  };
+  std::vector<Step> steps;
+  opt.progress = [&](std::string_view phase, std::size_t done, std::size_t total,
+                     std::string_view what) {
+    steps.push_back({std::string(phase), std::string(what), done, total});
+  };
+  const map::NetworkMap nm = map::map_network(p, net, opt);
+  EXPECT_EQ(nm.cycles, quiet.cycles);
+  EXPECT_EQ(nm.kept, quiet.kept);
+  std::size_t maps = 0, chains = 0;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const Step& s = steps[i];
+    SCOPED_TRACE(fmt::format("step {}: {} {}/{} {}", i, s.phase, s.done, s.total, s.what));
+    EXPECT_LE(s.done, s.total);
+    if (s.phase == "map") {
+      EXPECT_EQ(chains, 0u) << "a layer reported after the hand-off began";
+      EXPECT_EQ(s.total, net.layers.size());
+      EXPECT_EQ(s.done, maps);
+      EXPECT_EQ(s.what, net.layers[maps].name);
+      ++maps;
+    } else {
+      ASSERT_EQ(s.phase, "hand-off");
+      EXPECT_EQ(s.done, ++chains);
+    }
+  }
+  EXPECT_EQ(maps, net.layers.size());
+  ASSERT_GT(chains, 0u);
+  EXPECT_EQ(steps.back().done, steps.back().total);
 }
 
 TEST(HandOff, BadResidencyIsNamed) {

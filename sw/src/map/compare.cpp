@@ -164,6 +164,7 @@ Comparison compare_network(const top::TopParams& p_in, const Network& net,
   base.timing = opt.timing;
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     const Layer& l = net.layers[i];
+    if (opt.progress) opt.progress("compare", i, net.layers.size(), l.name);
     CompareLayer cl;
     cl.name = l.name;
     cl.shape = l.shape_string();
@@ -248,7 +249,8 @@ Comparison compare_network(const top::TopParams& p_in, const Network& net,
   c.hand_off_cycles = c.rtl_cycles;
   c.hand_off_bytes = c.rtl_bytes;
   const auto alone = [&](std::size_t k) -> const LayerMap& { return table_of[k]->rtl; };
-  for (const PlannedChain& pc : plan_network_chains(p, net, base, opt.per_tensor_quant, alone)) {
+  for (const PlannedChain& pc :
+       plan_network_chains(p, net, base, opt.per_tensor_quant, alone, opt.progress)) {
     const ChainPlan& cp = pc.plan;
     if (!pc.shared) c.mapper_calls += 2 * (pc.last - pc.first + 1);
     if (cp.cycles >= cp.alone) continue;

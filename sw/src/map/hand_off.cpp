@@ -249,11 +249,12 @@ std::vector<std::pair<std::size_t, std::size_t>> hand_off_chains(const Network& 
 
 std::vector<PlannedChain> plan_network_chains(
     const top::TopParams& p, const Network& net, const MapOptions& base, bool per_tensor_quant,
-    const std::function<const LayerMap&(std::size_t)>& alone) {
+    const std::function<const LayerMap&(std::size_t)>& alone, const ProgressFn& progress) {
   std::vector<PlannedChain> out;
   std::map<std::string, std::size_t> by_key;  // chain shapes -> its first entry in `out`
   PlanCache cache;
-  for (const auto& [first, last] : hand_off_chains(net)) {
+  const auto chains = hand_off_chains(net);
+  for (const auto& [first, last] : chains) {
     std::vector<Layer> layers;
     std::vector<LayerMap> alone_plans;
     std::string key;
@@ -273,6 +274,7 @@ std::vector<PlannedChain> plan_network_chains(
       by_key.emplace(key, out.size());
     }
     out.push_back(std::move(pc));
+    if (progress) progress("hand-off", out.size(), chains.size(), net.layers[first].name);
   }
   return out;
 }

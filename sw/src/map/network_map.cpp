@@ -36,7 +36,8 @@ void hand_off(const top::TopParams& p, const Network& net, const NetworkMapOptio
   const auto alone = [&](std::size_t k) -> const LayerMap& {
     return nm.layers[static_cast<std::size_t>(entry[k])].map;
   };
-  for (const PlannedChain& pc : plan_network_chains(p, net, opt.map, opt.per_tensor_quant, alone)) {
+  for (const PlannedChain& pc :
+       plan_network_chains(p, net, opt.map, opt.per_tensor_quant, alone, opt.progress)) {
     const ChainPlan& cp = pc.plan;
     if (cp.cycles >= cp.alone) continue;
     const std::size_t first = pc.first;
@@ -74,7 +75,9 @@ NetworkMap map_network(const top::TopParams& p_in, const Network& net,
   std::map<ShapeKey, LayerMap> direct_plans;
   std::set<ShapeKey> shapes;  // distinct (GEMM shape, window) pairs
   bool found = opt.only_layer.empty();
+  std::size_t done = 0;
   for (const Layer& l : net.layers) {
+    if (opt.progress) opt.progress("map", done++, net.layers.size(), l.name);
     if (!opt.only_layer.empty() && l.name != opt.only_layer) continue;
     found = true;
     if (l.kind == OpKind::kOther || l.macs() == 0) {

@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "feather/common/progress.hpp"
 #include "feather/map/layout.hpp"
 #include "feather/map/mapper.hpp"
 #include "feather/top/compiler.hpp"
@@ -100,6 +101,7 @@ std::vector<Design> default_designs(const top::TopParams& p, int line = 32);
 
 struct CompareOptions {
   top::TimingOptions timing;
+  ProgressFn progress;  // "compare" after every layer's cost table, then "hand-off" per chain
   LineModel line;
   std::vector<Design> designs;  // empty: default_designs
   bool per_tensor_quant = false;

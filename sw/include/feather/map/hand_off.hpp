@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "feather/common/progress.hpp"
 #include "feather/map/layer.hpp"
 #include "feather/map/mapper.hpp"
 #include "feather/top/isa.hpp"
@@ -95,7 +96,7 @@ std::vector<std::pair<std::size_t, std::size_t>> hand_off_chains(const Network& 
 // Every chain of hand_off_chains(net) planned by plan_chain (not `always`), each layer with
 // `per_tensor_quant` or'ed in and `alone(k)` as network layer k's plan through off-chip memory.
 // Chains of the same shapes are planned once (`shared` on the later ones). A chain's plan is
-// worth taking where plan.cycles < plan.alone.
+// worth taking where plan.cycles < plan.alone. `progress` ("hand-off") after every chain.
 struct PlannedChain {
   std::size_t first = 0, last = 0;  // network layers [first, last]
   ChainPlan plan;
@@ -103,6 +104,6 @@ struct PlannedChain {
 };
 std::vector<PlannedChain> plan_network_chains(
     const top::TopParams& p, const Network& net, const MapOptions& base, bool per_tensor_quant,
-    const std::function<const LayerMap&(std::size_t)>& alone);
+    const std::function<const LayerMap&(std::size_t)>& alone, const ProgressFn& progress = {});
 
 }  // namespace feather::map

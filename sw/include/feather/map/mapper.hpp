@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "feather/common/progress.hpp"
 #include "feather/map/layer.hpp"
 #include "feather/top/compiler.hpp"
 #include "feather/top/params.hpp"
@@ -179,6 +180,7 @@ struct NetworkMapOptions {
   // Plan the on-chip hand-off along the network's chains (hand_off.hpp: plan_chain, from each
   // layer's plan alone), where it is predicted faster (`feather run --network`'s auto).
   bool hand_off = false;
+  ProgressFn progress;  // "map" after every layer, then "hand-off" after every chain
 };
 
 // Throws std::invalid_argument naming the layer that cannot be mapped.

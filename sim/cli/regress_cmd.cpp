@@ -43,6 +43,8 @@ std::string default_suites_file() {
 struct RegressArgs {
   std::string suite;
   std::string suites_file;  // default: default_suites_file()
+  std::string launcher = "local";
+  std::string slurm_args;
   int jobs = 2;
   std::uint64_t seed = 1;
   int reseed = 0;
@@ -82,6 +84,15 @@ void add_regress_options(CLI::App* cmd, RegressArgs& a) {
   cmd->add_flag("--no-debug-rerun", a.no_debug_rerun, "do not rerun failing jobs with a waveform");
   cmd->add_flag("--list", a.list, "list the suites, or the jobs of SUITE, without running");
   cmd->add_flag("-q,--quiet", a.quiet, "no progress output");
+  cmd->add_option("--launcher", a.launcher,
+                  "where the jobs run: local (child processes, -j at a time) or slurm (SLURM job "
+                  "arrays, -j tasks at a time; the output directory must be on a file system the "
+                  "nodes share)")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  cmd->add_option("--slurm-args", a.slurm_args,
+                  "with --launcher slurm: more sbatch options for every array, e.g. '-p big "
+                  "--mem=4G'")
+      ->needs("--launcher");
   cmd->add_flag("--coverage", a.coverage,
                 "collect Verilator line/branch/toggle coverage per job and merge it into an HTML "
                 "report (needs a FEATHER_COVERAGE=ON build: make coverage)");
@@ -158,6 +169,8 @@ int regress(const RegressArgs& a, const CLI::App* cmd) {
   ro.debug_rerun = !a.no_debug_rerun;
   ro.progress = !a.quiet;
   ro.code_coverage = a.coverage;
+  ro.launcher = a.launcher;
+  ro.slurm_args = a.slurm_args;
   if (a.no_history && !a.history.empty()) {
     throw CLI::ValidationError("--no-history", "give --history FILE or --no-history, not both");
   }

@@ -15,11 +15,14 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <regex>
 #include <stdexcept>
 #include <thread>
 
 #include "feather/regress/regress.hpp"
+#include "launcher.hpp"
 #include "process.hpp"
 #include "util.hpp"
 
@@ -124,16 +127,6 @@ struct Task {
   std::string log;  // relative to out_dir
 };
 
-struct Running {
-  Task task;
-  pid_t pid;
-  Clock::time_point start;
-  double timeout;
-  bool timed_out = false;
-  bool stopped = false;  // SIGTERM sent because the regression was interrupted
-  Clock::time_point term_at{};
-};
-
 std::string hms(double seconds) {
   const auto s = static_cast<long>(std::lround(std::max(0.0, seconds)));
   if (s >= 3600) return fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
@@ -232,30 +225,44 @@ Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& o
   sigaction(SIGTERM, &sa, &old_term);
 
   Progress progress(opt.progress, suite.name);
-  std::vector<Running> running;
+  std::unique_ptr<Launcher> launcher = opt.launcher == "slurm"
+                                           ? make_slurm_launcher(out, opt, suite.name)
+                                           : make_local_launcher(opt.jobs);
+  std::map<std::size_t, Task> in_flight;  // by launch key
+  std::size_t next_key = 0;
   const auto t0 = Clock::now();
   int total = static_cast<int>(pending.size());
   int done = 0, failed = 0, timeouts = 0;
-  const int parallel = std::max(1, opt.jobs);
 
-  auto finish = [&](Running& r, int status) {
-    const double secs = std::chrono::duration<double>(Clock::now() - r.start).count();
-    JobResult& jr = rep.jobs[r.task.job];
-    const std::string text = read_text(out / r.task.log);
+  auto finish = [&](const Task& task, const Finished& r) {
+    const double secs = r.seconds;
+    JobResult& jr = rep.jobs[task.job];
+    if (r.never_started) {  // a SLURM task still pending when the run was stopped
+      --total;
+      if (task.debug) {
+        jr.debug_note = "debug rerun not run: the regression was stopped";
+      } else {
+        jr.coverage.clear();
+      }
+      return;
+    }
+    const std::string text = read_text(out / task.log);
     const LogFacts facts = parse_log(text);
-    const bool exited = WIFEXITED(status);
-    const int code = exited ? WEXITSTATUS(status) : -1;
-    const int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    const bool exited = r.status >= 0 && WIFEXITED(r.status);
+    const int code = exited ? WEXITSTATUS(r.status) : -1;
+    const int sig = r.status >= 0 && WIFSIGNALED(r.status) ? WTERMSIG(r.status) : 0;
     ++done;
     // A job the interruption stopped: neither a pass nor a failure. Its log stays (named in the
     // reports); what it half wrote (coverage counters, Verilator .dat files) goes.
     const bool stopped = r.stopped && !(exited && code == 0);
     if (stopped) {
-      std::ofstream(out / r.task.log, std::ios::app)
+      std::ofstream(out / task.log, std::ios::app)
           << fmt::format("\n[feather regress] stopped by {} after {:.1f} s: INTERRUPTED\n",
                          signal_name(rep.interrupted_by), secs);
+    } else if (!r.note.empty()) {
+      std::ofstream(out / task.log, std::ios::app) << "\n[feather regress] " << r.note << "\n";
     }
-    if (r.task.debug) {
+    if (task.debug) {
       // The rerun must diverge again at the same cycle (the runs are deterministic).
       const auto& first = *jr.facts.divergence;
       if (stopped) {
@@ -284,6 +291,7 @@ Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& o
     jr.exit_code = code;
     jr.term_signal = sig;
     jr.facts = facts;
+    if (jr.facts.failure.empty() && !r.note.empty()) jr.facts.failure = r.note;
     if (stopped) {
       jr.status = Status::kInterrupted;
       if (!jr.coverage.empty()) fs::remove(out / jr.coverage);
@@ -306,9 +314,9 @@ Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& o
         fmt::format("{} {} ({:.1f} s){}", to_string(jr.status), jr.spec.id, secs,
                     jr.status == Status::kTimeout
                         ? fmt::format(": killed after the {:.0f} s timeout", jr.spec.timeout)
-                    : !facts.failure.empty() ? ": " + facts.failure
-                    : sig                    ? fmt::format(": killed by signal {}", sig)
-                                             : fmt::format(": exit code {}", code)));
+                    : !jr.facts.failure.empty() ? ": " + jr.facts.failure
+                    : sig                       ? fmt::format(": killed by signal {}", sig)
+                                                : fmt::format(": exit code {}", code)));
     if (jr.status != Status::kFail) return;
     if (!opt.debug_rerun) {
       jr.debug_note = "debug reruns disabled (--no-debug-rerun)";
@@ -331,67 +339,53 @@ Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& o
       fs::remove(out / jr.wave);
       fs::remove(out / jr.gtkw);
       // Debug reruns go first: their waveforms are what a failing regression is read with.
-      pending.push_front(Task{r.task.job, true, jr.debug_args, jr.debug_log});
+      pending.push_front(Task{task.job, true, jr.debug_args, jr.debug_log});
       ++total;
     }
   };
 
-  while ((!pending.empty() || !running.empty())) {
+  while (!pending.empty() || launcher->in_flight() > 0) {
     if (g_stop_signal && !rep.interrupted()) {
       rep.interrupted_by = g_stop_signal;
       for (const Task& t : pending) {
         if (t.debug) rep.jobs[t.job].debug_note = "debug rerun not run: the regression was stopped";
       }
       pending.clear();
-      const auto now = Clock::now();
-      for (auto& r : running) {
-        r.stopped = true;
-        r.term_at = now;
-        kill(-r.pid, SIGTERM);
-      }
       progress.note(fmt::format("{}: stopping {} running job{}, starting no more (again: kill now)",
-                                g_stop_signal == SIGINT ? "SIGINT" : "SIGTERM", running.size(),
-                                running.size() == 1 ? "" : "s"));
+                                g_stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
+                                launcher->in_flight(), launcher->in_flight() == 1 ? "" : "s"));
+      launcher->stop(false);
     }
-    if (g_stop_count > 1) {
-      for (auto& r : running) kill(-r.pid, SIGKILL);
-    }
-    while (!rep.interrupted() && static_cast<int>(running.size()) < parallel && !pending.empty()) {
-      Task t = std::move(pending.front());
-      pending.pop_front();
-      const double timeout = rep.jobs[t.job].spec.timeout;
-      const std::string env =
-          opt.code_coverage && !t.debug
-              ? fmt::format("{}={}", kCodeCoverageVar,
-                            (out / "coverage" / rep.jobs[t.job].spec.id).string())
-              : std::string();
-      const pid_t pid = spawn(rep.exe, t.args, out / t.log, env);
-      running.push_back(Running{std::move(t), pid, Clock::now(), timeout});
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    const auto now = Clock::now();
-    for (std::size_t k = 0; k < running.size();) {
-      Running& r = running[k];
-      int status = 0;
-      const pid_t w = waitpid(r.pid, &status, WNOHANG);
-      if (w == r.pid) {
-        kill(-r.pid, SIGKILL);  // anything the job left behind in its group
-        finish(r, status);
-        running.erase(running.begin() + static_cast<std::ptrdiff_t>(k));
-        continue;
+    if (g_stop_count > 1) launcher->stop(true);
+    if (!rep.interrupted() && !pending.empty()) {
+      std::vector<LaunchTask> batch;
+      for (std::size_t cap = launcher->capacity(); cap > 0 && !pending.empty(); --cap) {
+        Task t = std::move(pending.front());
+        pending.pop_front();
+        const JobSpec& spec = rep.jobs[t.job].spec;
+        LaunchTask lt;
+        lt.key = next_key++;
+        lt.name = t.debug ? spec.id + ".debug" : spec.id;
+        lt.exe = rep.exe;
+        lt.args = t.args;
+        lt.log = out / t.log;
+        lt.timeout = spec.timeout;
+        if (opt.code_coverage && !t.debug) {
+          lt.env = fmt::format("{}={}", kCodeCoverageVar, (out / "coverage" / spec.id).string());
+        }
+        in_flight.emplace(lt.key, std::move(t));
+        batch.push_back(std::move(lt));
       }
-      const double secs = std::chrono::duration<double>(now - r.start).count();
-      if (!r.timed_out && !r.stopped && secs > r.timeout) {
-        r.timed_out = true;
-        r.term_at = now;
-        kill(-r.pid, SIGTERM);
-      } else if ((r.timed_out || r.stopped) && now - r.term_at > std::chrono::seconds(2)) {
-        kill(-r.pid, SIGKILL);
-      }
-      ++k;
+      launcher->start(std::move(batch));
     }
-    progress.update(done, total, failed, timeouts, static_cast<int>(running.size()),
-                    std::chrono::duration<double>(now - t0).count());
+    for (const Finished& f : launcher->poll()) {
+      const auto it = in_flight.find(f.key);
+      const Task task = std::move(it->second);
+      in_flight.erase(it);
+      finish(task, f);
+    }
+    progress.update(done, total, failed, timeouts, static_cast<int>(launcher->in_flight()),
+                    std::chrono::duration<double>(Clock::now() - t0).count());
   }
   rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   progress.update(done, total, failed, timeouts, 0, rep.seconds, true);

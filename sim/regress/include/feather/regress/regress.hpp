@@ -101,6 +101,11 @@ struct RunOptions {
   // FEATHER_CODE_COVERAGE=<out>/coverage/<id>, and run_jobs merges the .dat files its models
   // write (a FEATHER_COVERAGE=ON build) into code-coverage/ (merge_code_coverage).
   bool code_coverage = false;
+  // Where the jobs run: "local" (child processes, `jobs` at a time) or "slurm" (job arrays of
+  // at most `jobs` tasks at once; slurm_args are added to every sbatch, e.g. "-p big
+  // --mem=4G"). docs/user-guide.md, "Regressions on a SLURM cluster".
+  std::string launcher = "local";
+  std::string slurm_args;
 };
 
 // Verilator line/branch/toggle coverage merged over a regression's jobs.

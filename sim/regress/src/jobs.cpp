@@ -185,6 +185,7 @@ std::string self_exe() {
 Report run_jobs(const Suite& suite, std::uint64_t base_seed, const RunOptions& opt) {
   Report rep;
   rep.suite = suite.name;
+  rep.suite_jobs = suite.jobs.size();
   rep.description = suite.description;
   rep.base_seed = base_seed;
   rep.exe = opt.exe.empty() ? self_exe() : opt.exe;

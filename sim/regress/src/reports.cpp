@@ -101,6 +101,7 @@ void write_reports(const Report& r) {
   write_text(dir / "rerun.txt", rerun_file(r));
   r.coverage.save((dir / "coverage.json").string());
   if (r.code_coverage.requested) write_text(dir / "code-coverage.json", code_coverage_json(r));
+  write_text(dir / "results.json", results_json(r));
 }
 
 }  // namespace feather::regress

@@ -205,6 +205,7 @@ Suite load_suite(const std::string& path, const std::string& name, const ExpandO
         js.timeout = timeout;
         js.id = fmt::format("{}.{}.s{}", safe(test), safe(label), js.seed);
         if (int n = ids[js.id]++; n > 0) js.id += fmt::format(".{}", n);
+        js.index = suite.jobs.size();
         suite.jobs.push_back(std::move(js));
       }
     }
@@ -337,6 +338,7 @@ Suite load_rerun(const std::string& path, double timeout) {
     if (timeout > 0) j.timeout = timeout;
     j.id = fmt::format("{}.{}.s{}", safe(j.test), safe(j.config), j.seed);
     if (int n = ids[j.id]++; n > 0) j.id += fmt::format(".{}", n);
+    j.index = suite.jobs.size();
     suite.jobs.push_back(std::move(j));
   }
   return suite;

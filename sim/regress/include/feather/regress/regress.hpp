@@ -27,6 +27,7 @@ struct JobSpec {
   std::vector<std::string> args;  // feather arguments, subcommand first
   double timeout = 600;           // seconds
   std::string id;                 // unique and file-name safe: <test>.<config>.s<seed>
+  std::size_t index = 0;          // its place in the expanded suite (shards keep it)
 };
 
 struct Suite {
@@ -50,6 +51,16 @@ std::vector<std::string> suite_names(const std::string& path);
 // One suite, expanded into jobs. Throws std::runtime_error (unknown suite: lists the known ones;
 // a template placeholder the configuration does not define; a command without {seed}; ...).
 Suite load_suite(const std::string& path, const std::string& name, const ExpandOptions& opt);
+
+// A shard of a suite (`--shard I/N`, 1 <= I <= N): the jobs whose index k has k % N == I - 1,
+// so that N runs anywhere (GNU parallel, LSF, several machines) cover the suite once, in
+// shards of nearly equal size and mix; merge_results puts them back together.
+struct Shard {
+  int index = 1, count = 1;
+};
+// "I/N" -> Shard; std::invalid_argument naming what is wrong.
+Shard parse_shard(std::string_view text);
+Suite shard_suite(const Suite& s, Shard shard);
 
 // The seed of the k-th job of (test, configuration) under a base seed (48 bits, never 0).
 std::uint64_t derive_seed(std::uint64_t base, std::string_view test, std::string_view config,
@@ -154,6 +165,8 @@ struct HistoryEntry {
 
 struct Report {
   std::string suite;
+  Shard shard;                 // the part of the suite this run ran
+  std::size_t suite_jobs = 0;  // the jobs of the whole (unsharded) suite
   std::string description;
   std::uint64_t base_seed = 0;
   std::string exe;
@@ -203,6 +216,18 @@ std::string html_report(const Report& r);
 // code-coverage.json (written with RunOptions::code_coverage): files, merged paths, note, and
 // {covered, total, percent} per kind (line, branch, toggle) in total and per module.
 std::string code_coverage_json(const Report& r);
+// results.json (write_reports writes it): the run as data, every job's spec, verdict, time,
+// exit code, log facts and files, so that shards can be merged (merge_results).
+std::string results_json(const Report& r);
+// The report of <dir>/results.json (paths stay relative to dir; out_dir = dir). Throws
+// std::runtime_error naming the file for a missing or malformed one.
+Report load_results(const std::string& dir);
+// One report from the output directories of the N shards of one run (`feather regress merge`):
+// the same suite, base seed and shard count, every shard once, every job once, or a
+// std::runtime_error naming the problem. Copies their logs, waves and coverage files into
+// out_dir, merges the functional coverage (and the Verilator coverage when the shards have it),
+// jobs in suite order; seconds = the longest shard's. Does not write the reports.
+Report merge_results(const std::vector<std::string>& dirs, const std::string& out_dir);
 // One "# job ..." comment line and one full command line per failing job; a shell script.
 std::string rerun_file(const Report& r);
 // The jobs of a rerun file (the comment lines restore test, configuration, seed and timeout;

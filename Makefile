@@ -47,7 +47,7 @@ coverage: deps
 	$(COV_BUILD)/sim/feather regress coverage --coverage -j $(COV_JOBS) --out out/regress/coverage
 
 .PHONY: deps configure build test test-sanitize fuzz-build fuzz-smoke fuzz-nightly fuzz-rtl-build \
-  fuzz-corpus nightly demo bench \
+  fuzz-corpus nightly demo bench regress-bench-table \
   format clean mapper-tables compare-tables network-tables layer-tables build-tables test-time \
   sim-tables verilator-options-table perf-tables formal formal-table
 
@@ -156,6 +156,13 @@ test-time: deps
 	mkdir -p out
 	bench/test_time.sh . $(CURDIR)/out/test-time >out/test-time.md
 	docs/splice.sh docs/performance.md test-time out/test-time.md
+
+# docs/performance.md, "Regression runner": its own time per job for 100 to 10,000 jobs (plan,
+# collect, merge) and over real runs of 100 and 1,000 trivial jobs (about 15 s).
+regress-bench-table: build
+	mkdir -p out
+	$(BUILD)/bench/feather_regress_bench --scratch out/regress-bench >out/regress-bench.md
+	docs/splice.sh docs/performance.md regress-runner out/regress-bench.md
 
 # docs/performance.md's simulation-speed and router tables: feather_bench with fresh random
 # stimulus every cycle, medians of 3 interleaved repetitions (about 10 minutes), turned into

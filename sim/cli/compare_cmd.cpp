@@ -23,6 +23,7 @@ namespace {
 
 struct CompareArgs {
   std::string network = "resnet50";  // one or several, comma separated
+  std::string onnx_unsupported = "error";
   std::string array = "16x16";
   int sd = 0, wd = 0, od = 0, qd = 0;
   int latency = 2;
@@ -51,6 +52,7 @@ void add_compare_options(CLI::App* cmd, CompareArgs& a) {
   cmd->add_option("--network", a.network,
                   "built-in networks (resnet50, mobilenet_v3_large, bert_base), network / "
                   "Timeloop problem files or random:SEED, comma separated");
+  add_onnx_options(*cmd, a.network, a.onnx_unsupported);
   cmd->add_option("--array", a.array, "AHxAW");
   add_depth_options(*cmd, a.sd, a.wd, a.od, a.qd);
   cmd->add_option("--latency", a.latency, "off-chip read latency (cycles)")->check(whole_number(1));
@@ -173,7 +175,7 @@ int compare_one(const CompareArgs& a, const std::string& network, bool several,
   opt.line.ports = a.ports;
   opt.line.max_steps = a.steps;
   opt.per_tensor_quant = a.per_tensor;
-  const map::Network net = map::find_network(network);
+  const map::Network net = resolve_network(network, a.onnx_unsupported);
   for (const std::string& n : a.verify_layers) {  // named layers are checked before any work
     const map::Layer* l = net.find(n);
     if (!l || l->kind == map::OpKind::kOther || l->macs() == 0) {

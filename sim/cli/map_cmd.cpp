@@ -18,7 +18,8 @@ namespace feather::cli {
 namespace {
 
 struct MapArgs {
-  std::string network;     // builtin name or file
+  std::string network;  // builtin name or file
+  std::string onnx_unsupported = "error";
   std::string layer_name;  // only this layer
   std::string array = "16x16";
   int sd = 0, wd = 0, od = 0, qd = 0;
@@ -85,6 +86,7 @@ void add_map_options(CLI::App* cmd, MapArgs& a) {
   cmd->add_option("--network", a.network,
                   "a built-in network (resnet50, mobilenet_v3_large, bert_base), a network / "
                   "Timeloop problem file (.yaml, .json) or random:SEED");
+  add_onnx_options(*cmd, a.network, a.onnx_unsupported);
   cmd->add_option("--layer-name", a.layer_name, "map only this layer of the network");
   cmd->add_option("--array", a.array, "AHxAW");
   add_depth_options(*cmd, a.sd, a.wd, a.od, a.qd);
@@ -121,7 +123,7 @@ int run_map(const MapArgs& a, const map::Layer* layer) {
 
   map::Network net;
   if (!a.network.empty()) {
-    net = map::find_network(a.network);
+    net = resolve_network(a.network, a.onnx_unsupported);
   } else if (layer) {
     net.name = layer->name;
     net.layers.push_back(*layer);

@@ -34,7 +34,7 @@ double pct(std::uint64_t a, std::uint64_t b) {
 }  // namespace
 
 int run_whole_network(const NetworkRunArgs& a) {
-  map::Network net = map::find_network(a.network);
+  map::Network net = resolve_network(a.network, a.onnx_unsupported);
   std::string scaled;
   if (!a.shrink.empty()) {
     int sp = 0, ch = 0;

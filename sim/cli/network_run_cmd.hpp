@@ -11,6 +11,7 @@ namespace feather::cli {
 
 struct NetworkRunArgs {
   std::string network;  // built-in name or file
+  std::string onnx_unsupported = "error";
   std::string array = "16x16";
   std::uint64_t seed = 1;
   std::string shrink;  // "SPATIAL,CHANNELS" (net::shrink) or ""

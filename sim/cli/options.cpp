@@ -11,6 +11,9 @@
 #include <string>
 
 #include "feather/top/arrays.hpp"
+#ifdef FEATHER_HAVE_ONNX
+#include "feather/onnx/import.hpp"
+#endif
 #include "rtl.hpp"
 
 namespace feather::cli {
@@ -181,6 +184,35 @@ std::string HelpFormatter::make_option_desc(const CLI::Option* opt) const {
   const std::string& d = opt->get_default_str();
   if (opt->get_type_size() == 0 || d.empty() || d == "[]") return opt->get_description();
   return fmt::format("{} (default: {})", opt->get_description(), d);
+}
+
+void add_onnx_options(CLI::App& cmd, std::string& network, std::string& unsupported) {
+  CLI::Option* net = cmd.get_option("--network");
+  cmd.add_option("--onnx", network,
+                 "an ONNX model (.onnx) as the network: Conv/Gemm/MatMul and their integer and "
+                 "QLinear forms are layers, the operators between them layers without MACs")
+      ->excludes(net);
+  cmd.add_option("--onnx-unsupported", unsupported,
+                 "ONNX operators the importer does not know: error, or keep them as zero-cost "
+                 "layers with a warning")
+      ->check(CLI::IsMember({"error", "keep"}));
+}
+
+map::Network resolve_network(const std::string& name, const std::string& unsupported) {
+  const bool onnx = name.size() > 5 && name.compare(name.size() - 5, 5, ".onnx") == 0;
+  if (!onnx) return map::find_network(name);
+#ifdef FEATHER_HAVE_ONNX
+  onnx_import::OnnxOptions o;
+  o.keep_unsupported = unsupported == "keep";
+  onnx_import::OnnxNetwork n = onnx_import::load_onnx(name, o);
+  for (const std::string& w : n.warnings) fmt::print(stderr, "feather: warning: {}\n", w);
+  return std::move(n.net);
+#else
+  (void)unsupported;
+  throw std::invalid_argument(fmt::format(
+      "{}: this feather was built without ONNX (FEATHER_ONNX=OFF; make deps installs libonnx-dev)",
+      name));
+#endif
 }
 
 void add_depth_options(CLI::App& cmd, int& sd, int& wd, int& od, int& qd) {

@@ -9,6 +9,7 @@
 
 #include "feather/birrd/topology.hpp"
 #include "feather/map/mapper.hpp"
+#include "feather/map/workload.hpp"
 #include "feather/top/params.hpp"
 
 namespace feather::cli {
@@ -52,6 +53,13 @@ class HelpFormatter : public CLI::Formatter {
   std::string make_option_opts(const CLI::Option* opt) const override;
   std::string make_option_desc(const CLI::Option* opt) const override;
 };
+// --onnx FILE (the same as --network FILE.onnx) and --onnx-unsupported error|keep.
+void add_onnx_options(CLI::App& cmd, std::string& network, std::string& unsupported);
+// A network by name (built-in, random:SEED, a network / Timeloop file, or an .onnx model read
+// with `unsupported` = "error" or "keep" for operators the importer does not know; its warnings
+// go to stderr). map::find_network for everything but .onnx.
+map::Network resolve_network(const std::string& name, const std::string& unsupported = "error");
+
 // --sd --wd --od --qd: buffer depths, 0 (the default) = the named configuration's.
 void add_depth_options(CLI::App& cmd, int& sd, int& wd, int& od, int& qd);
 // Shows `meaning` as the option's default in --help (e.g. "the named configuration's").

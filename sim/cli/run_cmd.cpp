@@ -15,6 +15,7 @@
 #include "feather/sim/layer_run.hpp"
 #include "layer_options.hpp"
 #include "network_run_cmd.hpp"
+#include "onnx_run_cmd.hpp"
 #include "options.hpp"
 
 namespace feather::cli {
@@ -30,6 +31,8 @@ struct RunArgs {
   RunDebugArgs debug;
   bool listing = false;
   std::string network, layer_name, dataflow, conv;
+  std::string onnx_unsupported = "error";
+  std::vector<std::string> onnx_tests;  // --onnx-test DIR...
   std::string until, shrink;
   std::string hand_off;
   std::string fault_layer;
@@ -138,6 +141,12 @@ int run(RunArgs& a, const CLI::App* cmd) {
   a.opt.seed = a.seed;
   apply_run_debug(a.debug, cmd, a.opt);
   if (!a.coverage.empty()) a.opt.coverage = &a.counters;
+  if (!a.onnx_tests.empty()) {
+    if (!a.network.empty()) {
+      throw CLI::ValidationError("--onnx-test", "runs ONNX node tests, not a --network");
+    }
+    return run_onnx_node_tests(a.onnx_tests, a.array, a.opt);
+  }
   sim::Stimulus stim;
   const bool whole = !a.network.empty() && a.layer_name.empty();
   if (!whole &&
@@ -173,6 +182,7 @@ int run(RunArgs& a, const CLI::App* cmd) {
       }
       NetworkRunArgs n;
       n.network = a.network;
+      n.onnx_unsupported = a.onnx_unsupported;
       n.array = a.array;
       n.seed = a.seed;
       n.shrink = a.shrink;
@@ -206,7 +216,7 @@ int run(RunArgs& a, const CLI::App* cmd) {
       save_coverage(a);
       return rc;
     }
-    const auto net = map::find_network(a.network);
+    const auto net = resolve_network(a.network, a.onnx_unsupported);
     const map::Layer* l = net.find(a.layer_name);
     if (!l) {
       throw std::invalid_argument(
@@ -250,6 +260,11 @@ Command add_run(CLI::App& app) {
       "--network", a->network,
       "a built-in network, a network file or random:SEED (a seeded random network): the whole "
       "network, or one layer (--layer-name)");
+  add_onnx_options(*run_cmd, a->network, a->onnx_unsupported);
+  run_cmd->add_option("--onnx-test", a->onnx_tests,
+                      "run ONNX node tests (directories with model.onnx and test_data_set_0) of "
+                      "ConvInteger, MatMulInteger, QLinearConv or QLinearMatMul on the RTL, "
+                      "checked bit for bit against their expected outputs");
   run_cmd->add_option("--layer-name", a->layer_name,
                       "the layer of --network to run (without it: the whole network)");
   run_cmd->add_option("--until", a->until,

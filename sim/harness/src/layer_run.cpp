@@ -275,14 +275,20 @@ void check_fits_off_chip(const map::Layer& l, const top::TopParams& p) {
 
 LayerReport run_layer(const map::Layer& layer, int ah, int aw, std::uint64_t seed,
                       const RunOptions& opt, const map::MapOptions& mopt) {
+  check_fits_off_chip(layer, find_top_dut(ah, aw).params);
+  std::mt19937_64 rng(seed);
+  return run_layer_with(layer, map::random_operands(layer, rng), ah, aw, opt, mopt);
+}
+
+LayerReport run_layer_with(const map::Layer& layer, const map::Operands& operands, int ah, int aw,
+                           const RunOptions& opt, const map::MapOptions& mopt,
+                           std::vector<std::uint8_t>* output) {
   const auto& info = find_top_dut(ah, aw);
   const auto& p = info.params;
   check_fits_off_chip(layer, p);
-  std::mt19937_64 rng(seed);
   LayerReport rep;
   rep.layer = describe(layer);
   const auto c0 = std::chrono::steady_clock::now();
-  const map::Operands operands = map::random_operands(layer, rng);
   map::MapOptions mo = mopt;
   mo.timing.latency = opt.latency;
   const map::CompiledLayer cl = map::compile_layer(p, layer, operands, mo);
@@ -295,9 +301,11 @@ LayerReport run_layer(const map::Layer& layer, int ah, int aw, std::uint64_t see
 
   std::string diff;
   const top::Memory mem = check_on_rtl(info, cl.program.instrs, cl.program.memory, opt, rep, diff);
-  const std::string out = map::output_mismatches(cl, map::read_output(p, cl, mem), 1);
+  std::vector<std::uint8_t> got = map::read_output(p, cl, mem);
+  const std::string out = map::output_mismatches(cl, got, 1);
   rep.output_ok = out.empty();
   rep.mismatch = diff + out;
+  if (output) *output = std::move(got);
   return rep;
 }
 

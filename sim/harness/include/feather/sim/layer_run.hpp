@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "feather/map/compile.hpp"
 #include "feather/map/layer.hpp"
 #include "feather/map/mapper.hpp"
 #include "feather/sim/stimulus.hpp"
@@ -48,6 +49,11 @@ struct LayerReport {
 // the divergence group, marker and zoom when the run diverged).
 LayerReport run_layer(const map::Layer& layer, int ah, int aw, std::uint64_t seed,
                       const RunOptions& opt, const map::MapOptions& mopt = {});
+// The same with the operands given (an ONNX node test's data, say) instead of random ones; the
+// RTL's output tensor (map::read_output) goes to `output` when given.
+LayerReport run_layer_with(const map::Layer& layer, const map::Operands& operands, int ah, int aw,
+                           const RunOptions& opt, const map::MapOptions& mopt = {},
+                           std::vector<std::uint8_t>* output = nullptr);
 // The directed layouts program (sim::DirectedLayouts), checked against the golden model.
 LayerReport run_directed_layouts(int ah, int aw, std::uint64_t seed, const RunOptions& opt);
 // Any stimulus: a layer, the directed layouts program or the random streams

@@ -205,6 +205,35 @@ TEST(HandOff, ChainsArePlannedAsAWholeAndRunBitExact) {
   EXPECT_THROW((void)map::plan_chain(p, {}), std::invalid_argument);
 }
 
+// A depthwise layer in channel blocks handing its output to a pointwise one on the 4x4 array
+// (found through an ONNX model): the tiles of M/2 rows keep the image's strides, so the last
+// channel VN's tile spans lines past the streaming buffer from its offset on. The planner must
+// not choose such a tiling (it did: the golden model stopped the run with LAYOUT_RANGE).
+TEST(HandOff, EveryTilesLayoutFitsTheStreamingBuffer) {
+  std::mt19937_64 rng(test::test_seed());
+  const top::TopParams& p = top::find_named_array(4, 4)->params;
+  const std::vector<map::Layer> layers = {
+      map::Layer::conv("dw", 16, 16, 16, 16, 3, 1, 1, 1, 16),
+      map::Layer::conv("pw", 16, 16, 16, 16, 1, 1, 0, 1, 1),
+  };
+  const map::ChainPlan cp = map::plan_chain(p, layers, {}, true);
+  ASSERT_TRUE(cp.images[0].has_value());
+  top::Golden gold(p);
+  std::vector<std::uint8_t> input = map::random_operands(layers[0], rng).input;
+  for (std::size_t k = 0; k < layers.size(); ++k) {
+    SCOPED_TRACE(fmt::format("layer {}: {}", k, cp.plans[k].describe()));
+    map::Operands o = map::random_operands(layers[k], rng);
+    o.input = input;
+    const map::CompiledLayer c = map::compile_layer(p, layers[k], o, cp.plans[k]);
+    top::Memory mem = c.program.memory;
+    ASSERT_EQ(gold.run(c.program.instrs, mem).err, top::Err::kNone) << gold.err_detail();
+    const auto got =
+        k == 0 ? top::read_output(p, *c.program.image, gold) : map::read_output(p, c, mem);
+    EXPECT_EQ(map::output_mismatches(c, got), "");
+    input = c.expected;
+  }
+}
+
 // map_network reports every layer ("map"), then every chain of the hand-off ("hand-off"), each
 // phase counting up to its total, and the progress changes nothing in the plan.
 TEST(HandOff, MapNetworkReportsItsProgress) {

@@ -80,7 +80,12 @@ std::optional<ImagePart> image_part(const top::TopParams& p, const top::Layout& 
       }
     }
   }
-  return ImagePart{l, img.base + d / aw * ah};
+  // The tile's layout keeps the image's strides, so it spans more lines than the tile writes
+  // (order 1: all E rows of its channel VNs); the whole of it must lie in the streaming buffer
+  // from its line on, or the requantizing stream is a LAYOUT_RANGE error (docs/isa.md, qoff).
+  const u64 line = img.base + d / aw * ah;
+  if (line + l.end_line(p.aw, p.ah) > static_cast<u64>(p.sd)) return std::nullopt;
+  return ImagePart{l, line};
 }
 
 std::vector<top::Layout> image_candidates(const top::TopParams& p, std::uint64_t m,

@@ -25,7 +25,8 @@ namespace feather::map {
 // the outermost factor cut to the tile, base 0) and the image's line that the tile's first line
 // maps to (img.base + its offset). nullopt when the tile's part of the image is not such a
 // layout (its first row is not a multiple of F0, its first channel not of AH, its offset not a
-// whole vn-row, or the outermost digit does not cut it).
+// whole vn-row, the outermost digit does not cut it, or the tile's layout, which keeps the
+// image's strides, does not fit the streaming buffer from that line on).
 struct ImagePart {
   top::Layout layout;
   std::uint64_t line = 0;

@@ -115,11 +115,10 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 rm -f "$out"/netlist.* "$out"/report.* "$out"/*.stat "$out"/ltp.log
 
-srcs=()
-while read -r f; do
-  [[ -z $f || $f == \#* ]] && continue
-  srcs+=("$root/$f")
-done <"$root/rtl/feather.f"
+# shellcheck source=verif/rtl/common.sh
+source "$root/verif/rtl/common.sh"
+srcs_text=$(rtl_sources "$root") || exit 1
+mapfile -t srcs <<<"$srcs_text"
 
 # Flip-flop and I/O-buffer cell types removed before `ltp` (so paths start and end at registers
 # and ports). Memory and DSP cells stay (one level each).

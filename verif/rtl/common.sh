@@ -3,9 +3,13 @@
 #
 #   rtl_sources <repo-root>
 #       Prints the RTL sources, one absolute path a line, in the compilation order of
-#       rtl/feather.f (feather_pkg first). Fails, naming the file, when rtl/feather.f lists a
-#       file that does not exist or an rtl/*.sv is missing from it, so a new module cannot be
-#       left out of the checks.
+#       rtl/feather.f (feather_pkg first; its -F filelists expanded, paths relative to each
+#       filelist, each source once). Fails, naming the file, when a filelist names a file that
+#       does not exist or an rtl/*.sv is missing from them, so a new module cannot be left out
+#       of the checks.
+#   rtl_filelist <file.f>
+#       The same for any filelist (rtl/birrd.f, rtl/nest.f, rtl/nest_birrd.f), without the
+#       every-module check.
 #   pkg_eval <repo-root> <expression>
 #       Prints the value of an integer expression over feather_pkg (for example
 #       "feather_pkg::birrd_stages(16, 1)"), evaluated by Icarus from rtl/feather_pkg.sv, so a
@@ -16,19 +20,40 @@
 #       reads) are exported to the jobs. Returns non-zero when any job failed; every job runs
 #       regardless.
 
-rtl_sources() {
-  local root=$1 f listed=() missing=0
-  while read -r f; do
-    [[ -z "$f" || "$f" == \#* ]] && continue
-    if [[ ! -f "$root/$f" ]]; then
-      echo "rtl_sources: rtl/feather.f lists $f, which does not exist" >&2
-      missing=1
+# The sources a filelist names, one absolute path a line, in order: "-F FILE" lines are
+# expanded in place, every path is relative to the filelist that names it (Verilator's -F), and
+# "//" and "#" start comments. A missing file is named on stderr and fails.
+rtl_filelist() {
+  local f=$1 dir line rc=0
+  if [[ ! -f $f ]]; then
+    echo "rtl_filelist: $f does not exist" >&2
+    return 1
+  fi
+  dir=$(cd "$(dirname "$f")" && pwd)
+  while IFS= read -r line || [[ -n $line ]]; do
+    line=${line%%//*}
+    line=${line%%#*}
+    line=$(echo "$line" | xargs)
+    [[ -z $line ]] && continue
+    if [[ $line == "-F "* ]]; then
+      rtl_filelist "$dir/${line#-F }" || rc=1
+    else
+      if [[ ! -f $dir/$line ]]; then
+        echo "rtl_sources: $f lists $line, which does not exist" >&2
+        rc=1
+      fi
+      echo "$dir/$line"
     fi
-    listed+=("$f")
-    echo "$root/$f"
-  done < "$root/rtl/feather.f"
+  done < "$f"
+  return $rc
+}
+
+rtl_sources() {
+  local root=$1 f listed missing=0
+  listed=$(rtl_filelist "$root/rtl/feather.f" | awk '!seen[$0]++') || missing=1
+  [[ -n $listed ]] && printf '%s\n' "$listed"
   for f in "$root"/rtl/*.sv; do
-    if ! printf '%s\n' "${listed[@]}" | grep -qx "rtl/$(basename "$f")"; then
+    if ! grep -qx "$(cd "$root/rtl" && pwd)/$(basename "$f")" <<<"$listed"; then
       echo "rtl_sources: $f is not listed in rtl/feather.f" >&2
       missing=1
     fi

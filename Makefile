@@ -31,7 +31,7 @@ DEB_PACKAGES := build-essential cmake ninja-build ccache pkg-config git \
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev \
   libyaml-cpp-dev libcadical-dev libxml2-dev zlib1g-dev clang-format clang libclang-rt-14-dev \
   lcov z3 libxml2-utils help2man slurm-wlm munge libonnx-dev libprotobuf-dev libonnx-testdata \
-  python3-onnx
+  pybind11-dev python3-dev python3-numpy
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -8,6 +8,7 @@
 #   share/feather/                     suites.yaml (feather regress's default), networks/,
 #                                      layers/, configs/arrays.json
 #   share/man/man1/feather.1           generated from --help by help2man (when installed)
+#   lib/python3/dist-packages/feather*.so   the Python module (docs/python.md)
 include(CMakePackageConfigHelpers)
 
 set(FEATHER_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/feather)
@@ -46,6 +47,11 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/sw/networks ${PROJECT_SOURCE_DIR}/sw/lay
         DESTINATION ${CMAKE_INSTALL_DATADIR}/feather FILES_MATCHING PATTERN "*.yaml")
 install(FILES ${PROJECT_SOURCE_DIR}/sw/configs/arrays.json
         DESTINATION ${CMAKE_INSTALL_DATADIR}/feather/configs)
+
+# The Python module (docs/python.md), where Debian's python3 looks in a prefix.
+if(TARGET feather_python)
+  install(TARGETS feather_python LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/python3/dist-packages)
+endif()
 
 # The man page, from the CLI's own --help and --version (help2man; make deps installs it).
 find_program(HELP2MAN help2man)

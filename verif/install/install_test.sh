@@ -6,7 +6,8 @@
 #   - a CMake project outside the tree (verif/install/consumer) finds the package, links
 #     feather::sw, and its program routes and maps correctly;
 #   - the same program builds with pkg-config alone;
-#   - the man page is installed and names the commands (when help2man is there).
+#   - the man page is installed and names the commands (when help2man is there);
+#   - the Python module imports from the prefix and routes (when the build has it).
 #   usage: install_test.sh <build-dir> <scratch-dir>
 set -euo pipefail
 
@@ -77,6 +78,17 @@ g++ "$HERE/consumer/main.cpp" -o "$WORK/consumer_pc" \
   > "$WORK/pc.log" 2>&1 || { cat "$WORK/pc.log"; fail "the consumer does not build with pkg-config"; }
 out=$("$WORK/consumer_pc") || fail "the pkg-config consumer failed: $out"
 [[ $out == "feather $want: route ok"* ]] || fail "unexpected pkg-config consumer output: $out"
+
+echo "== Python module"
+PYMOD=$(find "$PREFIX" -path '*python3/dist-packages/feather*.so' | head -1)
+if [[ -n $PYMOD ]]; then
+  got=$(cd "$WORK" && PYTHONPATH=$(dirname "$PYMOD") /usr/bin/python3 -c \
+        'import feather; print(feather.__version__, feather.route(4, "0<-1+2")["ok"])') \
+    || fail "the installed Python module does not import"
+  [[ $got == "$want True" ]] || fail "the installed Python module says '$got'"
+else
+  echo "  no Python module in this build (FEATHER_PYTHON=OFF)"
+fi
 
 echo "== man page"
 if command -v help2man > /dev/null; then

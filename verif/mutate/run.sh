@@ -45,9 +45,10 @@ DESIGNS=(birrd:AW=4,DW=32,WIRING=1 birrd:AW=8,DW=32,WIRING=1 birrd:AW=4,DW=32,WI
          nest_birrd:AH=4,AW=4,WIRING=1
          feather_top:AH=4,AW=4,SD=1024,WD=512,OD=512,QD=64,MAW=24,FAULT=1)
 # The suite `mutate`: the regress suite of that name (verif/regress/suites.yaml), then the
-# GoogleTest cosim tests of the built configurations.
+# GoogleTest cosim tests of the built configurations, then the package probe's tests (the size
+# functions of rtl/feather_pkg.sv at parameters beyond the built ones, against the C++ side).
 GTEST_FILTER='Compiled/*:NestCollision.*:NestBirrd.*:Arrays/TopCosim.*/4x4:TopRunOptions.*'
-SUITE="feather regress mutate + feather_cosim_tests --gtest_filter=$GTEST_FILTER"
+SUITE="feather regress mutate + feather_cosim_tests --gtest_filter=$GTEST_FILTER + feather_pkg_tests"
 
 WORK=$OUT/work
 SRC=$WORK/src
@@ -74,7 +75,7 @@ sync_tree
 cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release "${CMAKE_CONFIG[@]}" \
   > "$OUT/logs/configure.log" 2>&1 \
   || { echo "run.sh: cmake failed: $OUT/logs/configure.log" >&2; exit 1; }
-TARGETS=(feather feather_cosim_tests)
+TARGETS=(feather feather_cosim_tests feather_pkg_tests)
 log "building the unmutated reduced tree (first time: ~20 min on 2 cores; then seconds)"
 ninja -C "$BUILD" -j1 feather_mutate "${TARGETS[@]}" > "$OUT/logs/build-original.log" 2>&1 \
   || { echo "run.sh: the unmutated tree does not build: $OUT/logs/build-original.log" >&2; exit 1; }
@@ -91,6 +92,10 @@ run_suite() {
   [[ $left -le 0 ]] && return 124
   timeout "$left" "$BUILD/verif/feather_cosim_tests" --gtest_filter="$GTEST_FILTER" \
     --gtest_brief=1 >> "$logf" 2>&1 || rc=$?
+  [[ $rc -ne 0 ]] && return $rc
+  left=$((TIMEOUT - ($(date +%s) - start)))
+  [[ $left -le 0 ]] && return 124
+  timeout "$left" "$BUILD/verif/feather_pkg_tests" --gtest_brief=1 >> "$logf" 2>&1 || rc=$?
   return $rc
 }
 

@@ -4,7 +4,8 @@
 #   environment: MUTANTS (sample size, 0 = every mutant; default 30), SEED (default 1),
 #                MUTATE_TIMEOUT (seconds of suite per mutant, default 600),
 #                MUTATE_BUILD_TIMEOUT (seconds of build per mutant, default 900),
-#                MUTATE_TEST_JOBS (parallel regress jobs, default 2)
+#                MUTATE_TEST_JOBS (parallel regress jobs, default 2),
+#                MUTATE_EQUIV_TIMEOUT (seconds per Yosys proof of a survivor, default 300)
 # The tree is copied once to <out>/work/src and built once, reduced (below), in
 # <out>/work/build; each mutant then changes one file of the copy, is rebuilt there (ninja -j1,
 # ccache: only what the file feeds is recompiled), run against the suite `mutate` under the
@@ -27,7 +28,10 @@ SEED=${SEED:-1}
 TIMEOUT=${MUTATE_TIMEOUT:-600}
 BUILD_TIMEOUT=${MUTATE_BUILD_TIMEOUT:-900}
 TEST_JOBS=${MUTATE_TEST_JOBS:-2}
-for v in COUNT SEED TIMEOUT BUILD_TIMEOUT TEST_JOBS; do
+# A proof of the output engine's cast-width mutants takes about 140 s on 2 cores: 300 s leaves
+# room for the larger modules.
+EQUIV_TIMEOUT=${MUTATE_EQUIV_TIMEOUT:-300}
+for v in COUNT SEED TIMEOUT BUILD_TIMEOUT TEST_JOBS EQUIV_TIMEOUT; do
   [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: $v must be a whole number, got '${!v}'" >&2; exit 2; }
 done
 for t in cmake ninja verilator yosys git timeout; do
@@ -156,7 +160,7 @@ while IFS=$'\t' read -r id file line module _; do
       status=killed detail="time limit"
     elif [[ $rc -ne 0 ]]; then
       status=killed detail=$(grep -m1 -E 'FAIL|Failure|mismatch' "$OUT/logs/$id.suite.log" | cut -c1-160 || true)
-    elif EQUIV_TIMEOUT=120 "$ROOT/verif/mutate/equiv.sh" "$ROOT" "$SRC" "$module" \
+    elif EQUIV_TIMEOUT=$EQUIV_TIMEOUT "$ROOT/verif/mutate/equiv.sh" "$ROOT" "$SRC" "$module" \
            "$WORK/equiv/$id" "${DESIGNS[@]}" > "$OUT/logs/$id.equiv.log" 2>&1; then
       status=equivalent detail=$(tail -1 "$OUT/logs/$id.equiv.log")
     else

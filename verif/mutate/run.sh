@@ -5,9 +5,10 @@
 #                MUTATE_TIMEOUT (seconds of suite per mutant, default 600),
 #                MUTATE_BUILD_TIMEOUT (seconds of build per mutant, default 900),
 #                MUTATE_TEST_JOBS (parallel regress jobs, default 2),
-#                MUTATE_EQUIV_TIMEOUT (seconds per Yosys proof of a survivor, default 300)
+#                MUTATE_EQUIV_TIMEOUT (seconds per Yosys proof of a survivor, default 300),
+#                MUTATE_BUILD_JOBS (ninja jobs of each rebuild, default 1)
 # The tree is copied once to <out>/work/src and built once, reduced (below), in
-# <out>/work/build; each mutant then changes one file of the copy, is rebuilt there (ninja -j1,
+# <out>/work/build; each mutant then changes one file of the copy, is rebuilt there (ninja -j$MUTATE_BUILD_JOBS,
 # ccache: only what the file feeds is recompiled), run against the suite `mutate` under the
 # time limit, and, when it survives, checked for equivalence (equiv.sh). Each verdict is
 # written to <out>/results/<id> as soon as it is known, so an interrupted run resumes where it
@@ -31,7 +32,8 @@ TEST_JOBS=${MUTATE_TEST_JOBS:-2}
 # A proof of the output engine's cast-width mutants takes about 140 s on 2 cores: 300 s leaves
 # room for the larger modules.
 EQUIV_TIMEOUT=${MUTATE_EQUIV_TIMEOUT:-300}
-for v in COUNT SEED TIMEOUT BUILD_TIMEOUT TEST_JOBS EQUIV_TIMEOUT; do
+BUILD_JOBS=${MUTATE_BUILD_JOBS:-1}
+for v in COUNT SEED TIMEOUT BUILD_TIMEOUT TEST_JOBS EQUIV_TIMEOUT BUILD_JOBS; do
   [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: $v must be a whole number, got '${!v}'" >&2; exit 2; }
 done
 for t in cmake ninja verilator yosys git timeout; do
@@ -81,7 +83,7 @@ cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release "${CMAKE_CONFIG[
   || { echo "run.sh: cmake failed: $OUT/logs/configure.log" >&2; exit 1; }
 TARGETS=(feather feather_cosim_tests feather_pkg_tests)
 log "building the unmutated reduced tree (first time: ~20 min on 2 cores; then seconds)"
-ninja -C "$BUILD" -j1 feather_mutate "${TARGETS[@]}" > "$OUT/logs/build-original.log" 2>&1 \
+ninja -C "$BUILD" -j"$BUILD_JOBS" feather_mutate "${TARGETS[@]}" > "$OUT/logs/build-original.log" 2>&1 \
   || { echo "run.sh: the unmutated tree does not build: $OUT/logs/build-original.log" >&2; exit 1; }
 MUTATE=$BUILD/verif/mutate/feather_mutate
 
@@ -150,7 +152,7 @@ while IFS=$'\t' read -r id file line module _; do
   t0=$(date +%s)
   "$MUTATE" --root "$ROOT" apply --id "$id" --into "$SRC" > /dev/null
   status="" detail=""
-  if ! timeout "$BUILD_TIMEOUT" ninja -C "$BUILD" -j1 "${TARGETS[@]}" > "$OUT/logs/$id.build.log" 2>&1; then
+  if ! timeout "$BUILD_TIMEOUT" ninja -C "$BUILD" -j"$BUILD_JOBS" "${TARGETS[@]}" > "$OUT/logs/$id.build.log" 2>&1; then
     status=did-not-build
     detail=$(grep -m1 -E '%Error|error:' "$OUT/logs/$id.build.log" | cut -c1-160 || true)
   else

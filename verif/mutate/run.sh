@@ -8,7 +8,7 @@
 #                MUTATE_EQUIV_TIMEOUT (seconds per Yosys proof of a survivor, default 300),
 #                MUTATE_BUILD_JOBS (ninja jobs of each rebuild, default 1)
 # The tree is copied once to <out>/work/src and built once, reduced (below), in
-# <out>/work/build; each mutant then changes one file of the copy, is rebuilt there (ninja -j$MUTATE_BUILD_JOBS,
+# <out>/work/build; each mutant then changes one file of the copy, is rebuilt there (ninja,
 # ccache: only what the file feeds is recompiled), run against the suite `mutate` under the
 # time limit, and, when it survives, checked for equivalence (equiv.sh). Each verdict is
 # written to <out>/results/<id> as soon as it is known, so an interrupted run resumes where it

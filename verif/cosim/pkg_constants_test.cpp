@@ -97,7 +97,8 @@ TEST_F(PkgConstants, FieldWidthsEqualTopParams) {
   const std::vector<Cfg> cfgs = {{4, 4, 1, 1024, 512, 512, 24},
                                  {16, 16, 1, 65536, 16384, 16384, 24},
                                  {2, 4, 0, 2, 3, 5, 1},
-                                 {64, 64, 1, 64, 4096, 64, 48}};
+                                 {64, 64, 1, 64, 4096, 64, 48},
+                                 {4, 4, 1, 32, 32, 32, 48}};
   for (std::size_t c = 0; c < cfgs.size(); ++c) {
     const Cfg& g = cfgs[c];
     feather::top::TopParams p;

@@ -4,9 +4,11 @@
 #   environment: MUTANTS (sample size, 0 = every mutant; default 30), SEED (default 1),
 #                MUTATE_TIMEOUT (seconds of suite per mutant, default 600),
 #                MUTATE_BUILD_TIMEOUT (seconds of build per mutant, default 900),
-#                MUTATE_TEST_JOBS (parallel regress jobs, default 2)
+#                MUTATE_TEST_JOBS (parallel regress jobs, default 2),
+#                MUTATE_EQUIV_TIMEOUT (seconds per Yosys proof of a survivor, default 300),
+#                MUTATE_BUILD_JOBS (ninja jobs of each rebuild, default 1)
 # The tree is copied once to <out>/work/src and built once, reduced (below), in
-# <out>/work/build; each mutant then changes one file of the copy, is rebuilt there (ninja -j1,
+# <out>/work/build; each mutant then changes one file of the copy, is rebuilt there (ninja,
 # ccache: only what the file feeds is recompiled), run against the suite `mutate` under the
 # time limit, and, when it survives, checked for equivalence (equiv.sh). Each verdict is
 # written to <out>/results/<id> as soon as it is known, so an interrupted run resumes where it
@@ -27,7 +29,11 @@ SEED=${SEED:-1}
 TIMEOUT=${MUTATE_TIMEOUT:-600}
 BUILD_TIMEOUT=${MUTATE_BUILD_TIMEOUT:-900}
 TEST_JOBS=${MUTATE_TEST_JOBS:-2}
-for v in COUNT SEED TIMEOUT BUILD_TIMEOUT TEST_JOBS; do
+# A proof of the output engine's cast-width mutants takes about 140 s on 2 cores: 300 s leaves
+# room for the larger modules.
+EQUIV_TIMEOUT=${MUTATE_EQUIV_TIMEOUT:-300}
+BUILD_JOBS=${MUTATE_BUILD_JOBS:-1}
+for v in COUNT SEED TIMEOUT BUILD_TIMEOUT TEST_JOBS EQUIV_TIMEOUT BUILD_JOBS; do
   [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: $v must be a whole number, got '${!v}'" >&2; exit 2; }
 done
 for t in cmake ninja verilator yosys git timeout; do
@@ -45,9 +51,10 @@ DESIGNS=(birrd:AW=4,DW=32,WIRING=1 birrd:AW=8,DW=32,WIRING=1 birrd:AW=4,DW=32,WI
          nest_birrd:AH=4,AW=4,WIRING=1
          feather_top:AH=4,AW=4,SD=1024,WD=512,OD=512,QD=64,MAW=24,FAULT=1)
 # The suite `mutate`: the regress suite of that name (verif/regress/suites.yaml), then the
-# GoogleTest cosim tests of the built configurations.
+# GoogleTest cosim tests of the built configurations, then the package probe's tests (the size
+# functions of rtl/feather_pkg.sv at parameters beyond the built ones, against the C++ side).
 GTEST_FILTER='Compiled/*:NestCollision.*:NestBirrd.*:Arrays/TopCosim.*/4x4:TopRunOptions.*'
-SUITE="feather regress mutate + feather_cosim_tests --gtest_filter=$GTEST_FILTER"
+SUITE="feather regress mutate + feather_cosim_tests --gtest_filter=$GTEST_FILTER + feather_pkg_tests"
 
 WORK=$OUT/work
 SRC=$WORK/src
@@ -74,9 +81,9 @@ sync_tree
 cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release "${CMAKE_CONFIG[@]}" \
   > "$OUT/logs/configure.log" 2>&1 \
   || { echo "run.sh: cmake failed: $OUT/logs/configure.log" >&2; exit 1; }
-TARGETS=(feather feather_cosim_tests)
+TARGETS=(feather feather_cosim_tests feather_pkg_tests)
 log "building the unmutated reduced tree (first time: ~20 min on 2 cores; then seconds)"
-ninja -C "$BUILD" -j1 feather_mutate "${TARGETS[@]}" > "$OUT/logs/build-original.log" 2>&1 \
+ninja -C "$BUILD" -j"$BUILD_JOBS" feather_mutate "${TARGETS[@]}" > "$OUT/logs/build-original.log" 2>&1 \
   || { echo "run.sh: the unmutated tree does not build: $OUT/logs/build-original.log" >&2; exit 1; }
 MUTATE=$BUILD/verif/mutate/feather_mutate
 
@@ -91,6 +98,10 @@ run_suite() {
   [[ $left -le 0 ]] && return 124
   timeout "$left" "$BUILD/verif/feather_cosim_tests" --gtest_filter="$GTEST_FILTER" \
     --gtest_brief=1 >> "$logf" 2>&1 || rc=$?
+  [[ $rc -ne 0 ]] && return $rc
+  left=$((TIMEOUT - ($(date +%s) - start)))
+  [[ $left -le 0 ]] && return 124
+  timeout "$left" "$BUILD/verif/feather_pkg_tests" --gtest_brief=1 >> "$logf" 2>&1 || rc=$?
   return $rc
 }
 
@@ -141,7 +152,7 @@ while IFS=$'\t' read -r id file line module _; do
   t0=$(date +%s)
   "$MUTATE" --root "$ROOT" apply --id "$id" --into "$SRC" > /dev/null
   status="" detail=""
-  if ! timeout "$BUILD_TIMEOUT" ninja -C "$BUILD" -j1 "${TARGETS[@]}" > "$OUT/logs/$id.build.log" 2>&1; then
+  if ! timeout "$BUILD_TIMEOUT" ninja -C "$BUILD" -j"$BUILD_JOBS" "${TARGETS[@]}" > "$OUT/logs/$id.build.log" 2>&1; then
     status=did-not-build
     detail=$(grep -m1 -E '%Error|error:' "$OUT/logs/$id.build.log" | cut -c1-160 || true)
   else
@@ -151,7 +162,7 @@ while IFS=$'\t' read -r id file line module _; do
       status=killed detail="time limit"
     elif [[ $rc -ne 0 ]]; then
       status=killed detail=$(grep -m1 -E 'FAIL|Failure|mismatch' "$OUT/logs/$id.suite.log" | cut -c1-160 || true)
-    elif EQUIV_TIMEOUT=120 "$ROOT/verif/mutate/equiv.sh" "$ROOT" "$SRC" "$module" \
+    elif EQUIV_TIMEOUT=$EQUIV_TIMEOUT "$ROOT/verif/mutate/equiv.sh" "$ROOT" "$SRC" "$module" \
            "$WORK/equiv/$id" "${DESIGNS[@]}" > "$OUT/logs/$id.equiv.log" 2>&1; then
       status=equivalent detail=$(tail -1 "$OUT/logs/$id.equiv.log")
     else

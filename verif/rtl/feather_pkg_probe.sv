@@ -14,7 +14,7 @@
 //                    index_width, f0log_width, glog_width, vn_width (16 bits each)
 
 module feather_pkg_probe #(
-  localparam int NC = 4
+  localparam int NC = 5
 ) (
   output logic [8*3-1:0]     ops_o,
   output logic [10*4-1:0]    errs_o,
@@ -40,15 +40,17 @@ module feather_pkg_probe #(
     assign stages_o[k*8 +: 8] = 8'(feather_pkg::birrd_stages(4 << (k / 2), k % 2));
   end
 
-  // Configurations: AH, AW, WIRING, SD, WD, OD, MAW (the verilated tops and two extremes).
+  // Configurations: AH, AW, WIRING, SD, WD, OD, MAW (the verilated tops, two extremes, and a
+  // small array with wide addresses: XW = 7, where f0log_width(XW) = $clog2(XW + 1) is at a power
+  // of two, and the Load/Store format is the widest).
   for (genvar c = 0; c < NC; c++) begin : g_cfg
-    localparam int AH  = (c == 0) ? 4 : (c == 1) ? 16 : (c == 2) ? 2 : 64;
-    localparam int AW  = (c == 0) ? 4 : (c == 1) ? 16 : (c == 2) ? 4 : 64;
+    localparam int AH  = (c == 0) ? 4 : (c == 1) ? 16 : (c == 2) ? 2 : (c == 3) ? 64 : 4;
+    localparam int AW  = (c == 0) ? 4 : (c == 1) ? 16 : (c == 2) ? 4 : (c == 3) ? 64 : 4;
     localparam int WR  = (c == 2) ? 0 : 1;
-    localparam int SD  = (c == 0) ? 1024 : (c == 1) ? 65536 : (c == 2) ? 2 : 64;
-    localparam int WD  = (c == 0) ? 512 : (c == 1) ? 16384 : (c == 2) ? 3 : 4096;
-    localparam int OD  = (c == 0) ? 512 : (c == 1) ? 16384 : (c == 2) ? 5 : 64;
-    localparam int MAW = (c == 2) ? 1 : (c == 3) ? 48 : 24;
+    localparam int SD  = (c == 0) ? 1024 : (c == 1) ? 65536 : (c == 2) ? 2 : (c == 3) ? 64 : 32;
+    localparam int WD  = (c == 0) ? 512 : (c == 1) ? 16384 : (c == 2) ? 3 : (c == 3) ? 4096 : 32;
+    localparam int OD  = (c == 0) ? 512 : (c == 1) ? 16384 : (c == 2) ? 5 : (c == 3) ? 64 : 32;
+    localparam int MAW = (c == 2) ? 1 : (c >= 3) ? 48 : 24;
     localparam int XW  = feather_pkg::index_width(AW, SD, WD, OD);
     assign sizes_o[c*96 +: 96] = {16'(feather_pkg::vn_width(AH)), 16'(feather_pkg::glog_width(AW)),
                                   16'(feather_pkg::f0log_width(XW)), 16'(XW),

@@ -109,6 +109,7 @@ std::vector<ErrorProgram> directed_error_programs(const top::TopParams& p) {
     cases.push_back(
         {"load past the stationary buffer after a requantizing stream", top::Err::kMemRange, pr});
   }
+  for (auto& c : corner_programs(p, base())) cases.push_back(std::move(c));
   return cases;
 }
 

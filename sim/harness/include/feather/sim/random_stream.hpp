@@ -28,7 +28,20 @@ struct ErrorProgram {
 // A legal base (one mapping, one step reduced into lane 0) and, derived from it, at least one
 // program per error code of docs/isa.md (FIELD, LAYOUT_RANGE, STATE, SCONFLICT, WCONFLICT,
 // OCONFLICT, OMISSING, MEM_RANGE, QRANGE). The memory they read may be anything.
+// Ends with corner_programs(p, base).
 std::vector<ErrorProgram> directed_error_programs(const top::TopParams& p);
+
+// Programs derived from the legal base `base` whose outcome depends on one boundary, one field bit
+// or one interlock of the top's control logic (docs/mutation.md, "Reading the survivors"): a
+// window of height 0; a window origin at the most negative rows, a step base reaching 2^XW
+// exactly, a row times width with the top bit of its 2 XW-bit product set (all padding), and
+// outputs at m = 2^(XW-1) past the output layout (dropped); a requantizing stream past SD behind
+// an output conflict (the older error wins); mappings loading while the stream before them fails
+// (the EM engine stops with it). Most are built so that the wrong behaviour raises an error the
+// right one does not (a bank conflict of columns that should read padding or drop their
+// outputs), which the error-code check sees even on empty buffers.
+std::vector<ErrorProgram> corner_programs(const top::TopParams& p,
+                                          const std::vector<top::Instr>& base);
 
 // One random instruction stream, legal or not: random opcodes and fields, mostly small values
 // and sometimes anything that fits the field; half of the streams start from a legal set-up

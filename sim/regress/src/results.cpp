@@ -21,8 +21,7 @@ Shard parse_shard(std::string_view text) {
   const auto slash = text.find('/');
   const auto number = [&](std::string_view s) {
     if (s.empty() || s.size() > 6 || s.find_first_not_of("0123456789") != std::string_view::npos) {
-      throw std::invalid_argument(
-          fmt::format("expected I/N (1 <= I <= N), got '{}'", text));
+      throw std::invalid_argument(fmt::format("expected I/N (1 <= I <= N), got '{}'", text));
     }
     return std::stoi(std::string(s));
   };

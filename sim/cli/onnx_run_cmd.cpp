@@ -19,15 +19,8 @@ int run_onnx_node_tests(const std::vector<std::string>& dirs, const std::string&
   int failed = 0;
   for (const std::string& dir : dirs) {
     const onnx_import::NodeTest t = onnx_import::load_node_test(dir);
-    map::Operands o;
-    o.zp_a = t.zp_a;
-    o.zp_w = t.zp_w;
-    o.input = t.input;
-    o.weight = t.weight;
-    o.quant.scale = t.scale;
-    o.quant.ozp = t.ozp;
     std::vector<std::uint8_t> out;
-    const sim::LayerReport r = sim::run_layer_with(t.layer, o, ah, aw, opt, {}, &out);
+    const sim::LayerReport r = sim::run_layer_with(t.layer, t.operands(), ah, aw, opt, {}, &out);
     const std::string onnx = onnx_import::node_test_mismatches(t, out);
     const bool ok = r.golden_ok && r.output_ok && onnx.empty();
     failed += ok ? 0 : 1;

@@ -11,17 +11,7 @@ rm -rf "$3" && mkdir -p "$3"
 WORK=$(cd "$3" && pwd)
 fail() { echo "FAIL: $*"; exit 1; }
 
-verdicts() {
-  python3 - "$1" <<'PY'
-import sys, xml.etree.ElementTree as ET
-for tc in ET.parse(sys.argv[1]).getroot().iter("testcase"):
-    s = "pass"
-    for k in ("failure", "error", "skipped"):
-        if tc.find(k) is not None:
-            s = k
-    print(tc.get("classname"), tc.get("name"), s)
-PY
-}
+verdicts() { python3 "$(dirname "$0")/junit_verdicts.py" "$1"; }
 
 for suite in fault topcov; do
   echo "== $suite: 3 shards in parallel, merged, against one run"

@@ -92,18 +92,7 @@ done
 sinfo --noheader -o %t | grep -q idle || skip "the node does not come up: $(sinfo 2>&1 | tail -2)"
 echo "cluster up: $(sinfo --noheader -o '%P %D %t %N')"
 
-# JUnit verdicts as "name status" lines, sorted (status: pass, failure, skipped).
-verdicts() {
-  python3 - "$1" <<'PY'
-import sys, xml.etree.ElementTree as ET
-for tc in ET.parse(sys.argv[1]).getroot().iter("testcase"):
-    s = "pass"
-    for k in ("failure", "error", "skipped"):
-        if tc.find(k) is not None:
-            s = k
-    print(tc.get("name"), s)
-PY
-}
+verdicts() { python3 "$(dirname "$0")/junit_verdicts.py" "$1"; }
 
 echo "== 1. fault and hang through SLURM, against a local run"
 for suite in fault hang; do
@@ -164,7 +153,7 @@ sleep 1
 kill -INT $pid
 wait $pid || rc=$?
 [[ $rc -eq 130 ]] || { cat "$WORK/int.log"; fail "SIGINT: exit $rc, expected 130"; }
-v=$(verdicts "$WORK/int/junit.xml" | awk '{print $2}' | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+v=$(verdicts "$WORK/int/junit.xml" | awk '{print $NF}' | sort | uniq -c | tr -s ' ' | tr '\n' ';')
 [[ $v == " 1 pass; 3 skipped;" ]] || fail "SIGINT: verdicts '$v', expected 1 pass and 3 skipped"
 grep -q 'INTERRUPTED' "$WORK/int/report.html" || fail "SIGINT: no INTERRUPTED job in the report"
 grep -q 'NOT-RUN' "$WORK/int/report.html" || fail "SIGINT: no NOT-RUN job in the report"

@@ -253,14 +253,7 @@ TEST(Onnx, NodeTestsRunBitExactOnTheGoldenModel) {
                            "test_qlinearconv", "test_qlinearmatmul_2D"}) {
     SCOPED_TRACE(name);
     const onnx_import::NodeTest t = onnx_import::load_node_test((data / name).string());
-    map::Operands o;
-    o.zp_a = t.zp_a;
-    o.zp_w = t.zp_w;
-    o.input = t.input;
-    o.weight = t.weight;
-    o.quant.scale = t.scale;
-    o.quant.ozp = t.ozp;
-    const map::CompiledLayer c = map::compile_layer(p, t.layer, o);
+    const map::CompiledLayer c = map::compile_layer(p, t.layer, t.operands());
     EXPECT_EQ(onnx_import::node_test_mismatches(t, c.expected), "") << "the reference";
     top::Golden gold(p);
     top::Memory mem = c.program.memory;

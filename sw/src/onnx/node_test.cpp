@@ -161,6 +161,17 @@ NodeTest load_node_test(const std::string& dir_s) {
   return t;
 }
 
+map::Operands NodeTest::operands() const {
+  map::Operands o;
+  o.zp_a = zp_a;
+  o.zp_w = zp_w;
+  o.input = input;
+  o.weight = weight;
+  o.quant.scale = scale;
+  o.quant.ozp = ozp;
+  return o;
+}
+
 std::string node_test_mismatches(const NodeTest& t, const std::vector<std::uint8_t>& bytes,
                                  int max) {
   if (bytes.size() != t.expected.size()) {

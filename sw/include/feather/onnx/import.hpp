@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "feather/map/compile.hpp"
 #include "feather/map/workload.hpp"
 
 namespace feather::onnx_import {
@@ -67,6 +68,8 @@ struct NodeTest {
   // is written as (value + offset; offset 128 for int32 and int8 outputs, 0 for uint8).
   std::vector<std::int64_t> expected;
   int offset = 0;
+  // The operands and requantization as map::compile_layer takes them.
+  map::Operands operands() const;
 };
 // std::invalid_argument naming the file and the reason for a test that is not one of those
 // operators, has batch > 1, per-channel weight zero points, or outputs no byte flow can hold.

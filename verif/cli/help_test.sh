@@ -24,7 +24,10 @@ done
 "$FEATHER" map --help | grep -q -- '--latency .*(default: 2)' || { echo "FAIL: map --latency default"; fails=$((fails + 1)); }
 "$FEATHER" regress --help | grep -q -- '--timeout .*(default: the suite'"'"'s)' \
   || { echo "FAIL: regress --timeout default"; fails=$((fails + 1)); }
-"$FEATHER" birrd-cosim --help | grep -q -- "--wiring .*(default: benes)" \
-  || { echo "FAIL: birrd-cosim --wiring default"; fails=$((fails + 1)); }
+# (route: a command of every build, the FEATHER_RTL=OFF one included)
+"$FEATHER" route --help | grep -q -- "--wiring .*benes" \
+  || { echo "FAIL: route --wiring default"; fails=$((fails + 1)); }
+"$FEATHER" route --help | grep -q -- "--aw .*(default: 16)" \
+  || { echo "FAIL: route --aw default"; fails=$((fails + 1)); }
 [[ $fails -eq 0 ]] || exit 1
 echo "help: every command has an example and shows its defaults"

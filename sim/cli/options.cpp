@@ -199,16 +199,17 @@ void add_onnx_options(CLI::App& cmd, std::string& network, std::string& unsuppor
 }
 
 map::Network resolve_network(const std::string& name, const std::string& unsupported) {
-  const bool onnx = name.size() > 5 && name.compare(name.size() - 5, 5, ".onnx") == 0;
-  if (!onnx) return map::find_network(name);
 #ifdef FEATHER_HAVE_ONNX
   onnx_import::OnnxOptions o;
   o.keep_unsupported = unsupported == "keep";
-  onnx_import::OnnxNetwork n = onnx_import::load_onnx(name, o);
-  for (const std::string& w : n.warnings) fmt::print(stderr, "feather: warning: {}\n", w);
-  return std::move(n.net);
+  std::vector<std::string> warnings;
+  map::Network net = onnx_import::find_network(name, o, &warnings);
+  for (const std::string& w : warnings) fmt::print(stderr, "feather: warning: {}\n", w);
+  return net;
 #else
   (void)unsupported;
+  const bool onnx = name.size() > 5 && name.compare(name.size() - 5, 5, ".onnx") == 0;
+  if (!onnx) return map::find_network(name);
   throw std::invalid_argument(fmt::format(
       "{}: this feather was built without ONNX (FEATHER_ONNX=OFF; make deps installs libonnx-dev)",
       name));

@@ -53,15 +53,11 @@ const top::TopParams& params_of(const std::string& array) {
 // takes).
 map::Network network_of(const py::object& what) {
   if (py::isinstance<py::str>(what)) {
-    const std::string s = what.cast<std::string>();
-    if (s.size() > 5 && s.compare(s.size() - 5, 5, ".onnx") == 0) {
 #ifdef FEATHER_HAVE_ONNX
-      return onnx_import::load_onnx(s).net;
+    return onnx_import::find_network(what.cast<std::string>());
 #else
-      throw std::invalid_argument(s + ": this feather was built without ONNX");
+    return map::find_network(what.cast<std::string>());
 #endif
-    }
-    return map::find_network(s);
   }
   const std::string text = py::module_::import("json").attr("dumps")(what).cast<std::string>();
   return map::parse_network(text, "<python>");

@@ -359,6 +359,15 @@ OnnxNetwork load_onnx(const std::string& path, const OnnxOptions& opt) {
   return Importer(path, opt).run();
 }
 
+map::Network find_network(const std::string& name_or_path, const OnnxOptions& opt,
+                          std::vector<std::string>* warnings) {
+  const std::string& s = name_or_path;
+  if (s.size() <= 5 || s.compare(s.size() - 5, 5, ".onnx") != 0) return map::find_network(s);
+  OnnxNetwork n = load_onnx(s, opt);
+  if (warnings) warnings->insert(warnings->end(), n.warnings.begin(), n.warnings.end());
+  return std::move(n.net);
+}
+
 std::size_t Tensor::size() const {
   return static_cast<std::size_t>(
       std::accumulate(dims.begin(), dims.end(), std::int64_t{1}, std::multiplies<>()));

@@ -31,6 +31,11 @@ struct OnnxNetwork {
 // inference leaves unknown, asymmetric padding, a grouped conv whose channels do not divide).
 OnnxNetwork load_onnx(const std::string& path, const OnnxOptions& opt = {});
 
+// map::find_network, and an .onnx path through load_onnx (its warnings appended to `warnings`
+// when given): the one place that tells an ONNX model from the other network sources.
+map::Network find_network(const std::string& name_or_path, const OnnxOptions& opt = {},
+                          std::vector<std::string>* warnings = nullptr);
+
 // A tensor of an ONNX file (an initializer, or a TensorProto .pb of the ONNX node tests):
 // integer elements (uint8, int8, int32, int64) in ints, floats in floats, row-major.
 struct Tensor {

@@ -34,7 +34,8 @@ double pct(std::uint64_t a, std::uint64_t b) {
 }  // namespace
 
 int run_whole_network(const NetworkRunArgs& a) {
-  map::Network net = resolve_network(a.network, a.onnx_unsupported);
+  net::WeightMap weights;
+  map::Network net = resolve_network(a.network, a.onnx_unsupported, &weights);
   std::string scaled;
   if (!a.shrink.empty()) {
     int sp = 0, ch = 0;
@@ -46,6 +47,13 @@ int run_whole_network(const NetworkRunArgs& a) {
     }
     net = net::shrink(net, sp, ch);
     scaled = fmt::format(" (scaled down: spatial / {}, channels / {})", sp, ch);
+    if (!weights.empty() && ch > 1) {
+      fmt::print(stderr,
+                 "feather: warning: --shrink {}: the model's weights no longer fit the scaled "
+                 "layers: seeded weights instead\n",
+                 a.shrink);
+      weights.clear();
+    }
   }
   if (!a.opt.until.empty() && !net.find(a.opt.until)) {
     throw CLI::ValidationError(
@@ -56,6 +64,14 @@ int run_whole_network(const NetworkRunArgs& a) {
              net.total_macs());
   fmt::print("array   : {}x{} FEATHER (seed {}; memory latency {}, back-pressure {:.2f})\n", ah, aw,
              a.seed, a.opt.run.latency, a.opt.run.backpressure);
+  std::size_t weighted = 0;
+  for (const map::Layer& l : net.layers) weighted += l.kind != map::OpKind::kOther;
+  if (!weights.empty()) {
+    fmt::print(
+        "weights : the model's integer weights for {} of {} conv / GEMM layers, seeded "
+        "for the rest; activation scales calibrated on the seeded input\n",
+        weights.size(), weighted);
+  }
   fmt::print(
       "flow    : {}; ops without MACs on the host; every layer checked against the "
       "network reference\n\n",
@@ -71,6 +87,7 @@ int run_whole_network(const NetworkRunArgs& a) {
   std::fflush(stdout);
   ProgressBar bar;
   sim::NetworkRunOptions opt = a.opt;
+  opt.weights = std::move(weights);
   opt.on_layer = [&](const sim::NetworkLayerReport& l, const sim::NetworkReport& r) {
     bar.clear();
     const auto& b = l.bytes;

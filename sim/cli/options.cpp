@@ -198,16 +198,18 @@ void add_onnx_options(CLI::App& cmd, std::string& network, std::string& unsuppor
       ->check(CLI::IsMember({"error", "keep"}));
 }
 
-map::Network resolve_network(const std::string& name, const std::string& unsupported) {
+map::Network resolve_network(const std::string& name, const std::string& unsupported,
+                             net::WeightMap* weights) {
 #ifdef FEATHER_HAVE_ONNX
   onnx_import::OnnxOptions o;
   o.keep_unsupported = unsupported == "keep";
   std::vector<std::string> warnings;
-  map::Network net = onnx_import::find_network(name, o, &warnings);
+  map::Network net = onnx_import::find_network(name, o, &warnings, weights);
   for (const std::string& w : warnings) fmt::print(stderr, "feather: warning: {}\n", w);
   return net;
 #else
   (void)unsupported;
+  (void)weights;
   const bool onnx = name.size() > 5 && name.compare(name.size() - 5, 5, ".onnx") == 0;
   if (!onnx) return map::find_network(name);
   throw std::invalid_argument(fmt::format(

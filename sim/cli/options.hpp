@@ -10,6 +10,7 @@
 #include "feather/birrd/topology.hpp"
 #include "feather/map/mapper.hpp"
 #include "feather/map/workload.hpp"
+#include "feather/net/reference.hpp"
 #include "feather/top/params.hpp"
 
 namespace feather::cli {
@@ -58,7 +59,8 @@ void add_onnx_options(CLI::App& cmd, std::string& network, std::string& unsuppor
 // A network by name (built-in, random:SEED, a network / Timeloop file, or an .onnx model read
 // with `unsupported` = "error" or "keep" for operators the importer does not know; its warnings
 // go to stderr). map::find_network for everything but .onnx.
-map::Network resolve_network(const std::string& name, const std::string& unsupported = "error");
+map::Network resolve_network(const std::string& name, const std::string& unsupported = "error",
+                             net::WeightMap* weights = nullptr);
 
 // --sd --wd --od --qd: buffer depths, 0 (the default) = the named configuration's.
 void add_depth_options(CLI::App& cmd, int& sd, int& wd, int& od, int& qd);

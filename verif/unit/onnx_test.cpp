@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "feather/map/compile.hpp"
+#include "feather/net/reference.hpp"
 #include "feather/onnx/import.hpp"
 #include "feather/top/arrays.hpp"
 #include "feather/top/golden.hpp"
@@ -30,11 +32,12 @@ struct Builder {
     op->set_version(13);
     g->set_name(name);
   }
-  void input(const std::string& name, const std::vector<std::string>& dims) {
+  void input(const std::string& name, const std::vector<std::string>& dims,
+             int elem = onnx::TensorProto::FLOAT) {
     auto* v = g->add_input();
     v->set_name(name);
     auto* t = v->mutable_type()->mutable_tensor_type();
-    t->set_elem_type(onnx::TensorProto::FLOAT);
+    t->set_elem_type(elem);
     for (const std::string& d : dims) {
       auto* dim = t->mutable_shape()->add_dim();
       if (std::isdigit(static_cast<unsigned char>(d[0]))) {
@@ -54,6 +57,23 @@ struct Builder {
       n *= d;
     }
     for (std::int64_t i = 0; i < n; ++i) t->add_float_data(1.0f);
+  }
+  // An integer (INT8 / UINT8) or float initializer with the given values.
+  void tensor(const std::string& name, const std::vector<std::int64_t>& dims, int type,
+              const std::vector<double>& values) {
+    auto* t = g->add_initializer();
+    t->set_name(name);
+    t->set_data_type(type);
+    for (auto d : dims) t->add_dims(d);
+    for (const double v : values) {
+      if (type == onnx::TensorProto::FLOAT) {
+        t->add_float_data(static_cast<float>(v));
+      } else if (type == onnx::TensorProto::INT64) {
+        t->add_int64_data(static_cast<std::int64_t>(v));
+      } else {
+        t->add_int32_data(static_cast<std::int32_t>(v));
+      }
+    }
   }
   onnx::NodeProto* node(const std::string& op, const std::string& name,
                         const std::vector<std::string>& in, const std::vector<std::string>& out) {
@@ -86,7 +106,9 @@ struct Builder {
     auto* o = g->add_output();
     o->set_name(output);
     o->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
-    const fs::path p = fs::temp_directory_path() / (g->name() + ".onnx");
+    // FEATHER_ONNX_MODEL_DIR: where a later test (ctest cli.onnx_model_weights) finds them.
+    const char* dir = std::getenv("FEATHER_ONNX_MODEL_DIR");
+    const fs::path p = (dir ? fs::path(dir) : fs::temp_directory_path()) / (g->name() + ".onnx");
     std::ofstream f(p, std::ios::binary);
     m.SerializeToOstream(&f);
     return p.string();
@@ -214,6 +236,105 @@ TEST(Onnx, BadModelsAreNamed) {
   Builder::ints(b.node("Conv", "asym", {"x", "w"}, {"y"}), "pads", {0, 0, 1, 1});
   EXPECT_NE(message(b.save("y")).find("node 'asym' (Conv): asymmetric padding"), std::string::npos)
       << message(b.save("y"));
+}
+
+// The model's integer weights, in the layer's order and bytes, for the integer operators and
+// for QDQ models (a DequantizeLinear of an int8 initializer); float weights stay seeded.
+TEST(Onnx, IntegerWeightsAreTheModels) {
+  using TP = onnx::TensorProto;
+  Builder b("onnx_int_weights");
+  b.input("x", {"1", "4", "6", "6"}, TP::UINT8);
+  // ConvInteger: int8 weights [2][4][3][3], all >= 0 with a negative zero point (bytes are
+  // decided by the element type, not by the values).
+  std::vector<double> w1(72), w2(6), w3(5 * 108);
+  for (std::size_t i = 0; i < w1.size(); ++i) w1[i] = static_cast<double>((i * 7) % 50);
+  for (std::size_t i = 0; i < w2.size(); ++i) w2[i] = static_cast<double>(i) * 11.0 - 30.0;
+  for (std::size_t i = 0; i < w3.size(); ++i) w3[i] = static_cast<double>((i * 13) % 200) - 100;
+  b.tensor("w1", {2, 4, 3, 3}, TP::INT8, w1);
+  b.tensor("w1_zp", {}, TP::INT8, {-3});
+  Builder::ints(b.node("ConvInteger", "ci", {"x", "w1", "", "w1_zp"}, {"y1"}), "pads",
+                {1, 1, 1, 1});
+  auto* cast = b.node("Cast", "cast", {"y1"}, {"y1f"});
+  Builder::integer(cast, "to", TP::FLOAT);
+  // QDQ conv: DequantizeLinear(int8 [3][2][1][1], scale, zero point 5) as Conv's weights.
+  b.tensor("w2", {3, 2, 1, 1}, TP::INT8, w2);
+  b.tensor("w2_s", {}, TP::FLOAT, {0.02});
+  b.tensor("w2_zp", {}, TP::INT8, {5});
+  b.node("DequantizeLinear", "w2_dq", {"w2", "w2_s", "w2_zp"}, {"w2f"});
+  b.node("Conv", "qdq", {"y1f", "w2f"}, {"y2"});
+  b.node("Flatten", "flat", {"y2"}, {"f"});
+  // QDQ Gemm with transB: B is [N=5][K=108], a uint8 initializer with zero point 128.
+  b.tensor("w3", {5, 108}, TP::UINT8, [&] {
+    std::vector<double> u;
+    for (const double v : w3) u.push_back(v + 128);
+    return u;
+  }());
+  b.tensor("w3_s", {}, TP::FLOAT, {0.01});
+  b.tensor("w3_zp", {}, TP::UINT8, {128});
+  b.node("DequantizeLinear", "w3_dq", {"w3", "w3_s", "w3_zp"}, {"w3f"});
+  Builder::integer(b.node("Gemm", "fc", {"f", "w3f"}, {"y3"}), "transB", 1);
+  // A float conv on [1][5][1][1]: seeded weights.
+  b.node("Reshape", "rs", {"y3", "shape"}, {"y3r"});
+  b.tensor("shape", {4}, TP::INT64, {1, 5, 1, 1});
+  b.tensor("w4", {3, 5, 1, 1}, TP::FLOAT, std::vector<double>(15, 0.5));
+  b.node("Conv", "float_conv", {"y3r", "w4"}, {"y4"});
+  const onnx_import::OnnxNetwork on = load_onnx(b.save("y4"));
+  EXPECT_EQ(on.warnings, std::vector<std::string>{});
+  ASSERT_EQ(on.weights.size(), 3u) << "the float conv's weights are not the model's integers";
+  EXPECT_EQ(on.weights.count("float_conv"), 0u);
+  // ConvInteger: [o][c][r][s] -> [o][r][s][c], + 128; the zero point -3 -> 125.
+  const net::GivenWeights& g1 = on.weights.at("ci");
+  EXPECT_EQ(g1.zp, 125);
+  ASSERT_EQ(g1.weights.size(), 72u);
+  for (int o = 0; o < 2; ++o)
+    for (int c = 0; c < 4; ++c)
+      for (int r = 0; r < 3; ++r)
+        for (int s = 0; s < 3; ++s)
+          ASSERT_EQ(g1.weights[static_cast<std::size_t>(((o * 3 + r) * 3 + s) * 4 + c)],
+                    w1[static_cast<std::size_t>(((o * 4 + c) * 3 + r) * 3 + s)] + 128)
+              << o << c << r << s;
+  const net::GivenWeights& g2 = on.weights.at("qdq");
+  EXPECT_EQ(g2.zp, 133);
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(g2.weights[i], w2[i] + 128);
+  // Gemm transB: [n][k] -> [k][n]; uint8 as is.
+  const net::GivenWeights& g3 = on.weights.at("fc");
+  EXPECT_EQ(g3.zp, 128);
+  for (int k = 0; k < 108; ++k)
+    for (int n = 0; n < 5; ++n)
+      ASSERT_EQ(g3.weights[static_cast<std::size_t>(k * 5 + n)],
+                w3[static_cast<std::size_t>(n * 108 + k)] + 128);
+  // The whole-network quantization takes them; the reference evaluates the network.
+  const net::Quantization q = net::random_quantization(on.net, 7, on.weights);
+  for (const auto& [name, g] : on.weights) {
+    EXPECT_EQ(q.at(name).weights, g.weights) << name;
+    EXPECT_EQ(q.at(name).w_zp, g.zp) << name;
+  }
+  const net::Results r = net::evaluate(on.net, q, net::random_input(on.net, q, 7));
+  EXPECT_EQ(r.output().shape.c, 3);
+  // Weights that do not fit, or name a layer without weights, are refused by name.
+  net::WeightMap bad = on.weights;
+  bad.at("qdq").weights.pop_back();
+  EXPECT_THROW(net::random_quantization(on.net, 7, bad), net::NetError);
+  bad = {{"flat", {}}};
+  EXPECT_THROW(net::random_quantization(on.net, 7, bad), net::NetError);
+}
+
+// Per-channel weight zero points that differ have no form on FEATHER (one per layer): the layer
+// gets seeded weights, and a warning says so.
+TEST(Onnx, PerChannelZeroPointsThatDifferAreSeededWithAWarning) {
+  using TP = onnx::TensorProto;
+  Builder b("onnx_per_channel");
+  b.input("x", {"1", "2", "4", "4"});
+  b.tensor("w", {2, 2, 1, 1}, TP::INT8, {1, 2, 3, 4});
+  b.tensor("w_s", {2}, TP::FLOAT, {0.1, 0.2});
+  b.tensor("w_zp", {2}, TP::INT8, {0, 1});
+  Builder::integer(b.node("DequantizeLinear", "w_dq", {"w", "w_s", "w_zp"}, {"wf"}), "axis", 0);
+  b.node("Conv", "conv", {"x", "wf"}, {"y"});
+  const onnx_import::OnnxNetwork on = load_onnx(b.save("y"));
+  EXPECT_TRUE(on.weights.empty());
+  ASSERT_EQ(on.warnings.size(), 1u);
+  EXPECT_NE(on.warnings[0].find("layer 'conv': per-channel weight zero points"), std::string::npos)
+      << on.warnings[0];
 }
 
 // Debian's ONNX node tests: the integer and quantized layers become layers of their shapes.

@@ -290,7 +290,8 @@ NetworkReport run_network(const map::Network& net, int ah, int aw, std::uint64_t
   rep.aw = aw;
   rep.seed = seed;
   rep.network_layers = net.layers.size();
-  const net::Quantization q = net::random_quantization(net, seed);
+  const net::Quantization q = net::random_quantization(net, seed, opt.weights);
+  rep.given_weights = opt.weights.size();
   const net::Tensor x = net::random_input(net, q, seed);
   const net::Results ref = net::evaluate(net, q, x);
   const std::vector<net::Shape> shapes = net::output_shapes(net);

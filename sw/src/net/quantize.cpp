@@ -61,9 +61,16 @@ void set_relu_clamp(LayerQuant& q, bool relu6) {
 // that softmax, layernorm and the activation tables work where they are not linear. A matmul of
 // two activations has no weights: B's scale with 1/sqrt(k) folded in (attention's scaling).
 Tensor quantize_macs(const map::Layer& l, const Plan& p, LayerQuant& q, Rng& rng,
-                     const std::vector<const Tensor*>& ins) {
+                     const std::vector<const Tensor*>& ins, const GivenWeights* given) {
   const std::size_t ch = static_cast<std::size_t>(p.channels);
-  if (p.kind != Kind::kMatmul) {
+  if (given) {
+    if (p.kind == Kind::kMatmul || given->weights.size() != p.weights) {
+      throw NetError(fmt::format("{}: {} given weights, the layer has {}", label(l),
+                                 given->weights.size(), p.kind == Kind::kMatmul ? 0 : p.weights));
+    }
+    q.w_zp = given->zp;
+    q.weights = given->weights;
+  } else if (p.kind != Kind::kMatmul) {
     q.w_zp = static_cast<std::uint8_t>(rng.uniform(64, 191));
     q.weights.resize(p.weights);
     for (auto& w : q.weights) w = static_cast<std::uint8_t>(q.w_zp + rng.uniform(-64, 64));
@@ -187,8 +194,16 @@ void quantize_other(const map::Layer& l, const Plan& p, LayerQuant& q,
 
 }  // namespace
 
-Quantization random_quantization(const map::Network& net, std::uint64_t seed) {
+Quantization random_quantization(const map::Network& net, std::uint64_t seed,
+                                 const WeightMap& given) {
   net.validate();
+  for (const auto& entry : given) {
+    const map::Layer* l = net.find(entry.first);
+    if (!l || l->kind == map::OpKind::kOther || l->weights_are_activations) {
+      throw NetError(fmt::format("given weights for '{}': {}", entry.first,
+                                 l ? "the layer has no weights" : "no such layer"));
+    }
+  }
   Quantization q;
   q.seed = seed;
   Rng rng(derive_seed(seed, 0));
@@ -211,13 +226,15 @@ Quantization random_quantization(const map::Network& net, std::uint64_t seed) {
     lq.name = l.name;
     Tensor out;
     if (p.kind == Kind::kConv || p.kind == Kind::kGemm || p.kind == Kind::kMatmul) {
+      const auto g = given.find(l.name);
+      const GivenWeights* gw = g == given.end() ? nullptr : &g->second;
       if (folded[i] >= 0) {
         // The clamp depends on the output quantization: calibrate, then set it and requantize.
-        quantize_macs(l, p, lq, rng, ins);
+        quantize_macs(l, p, lq, rng, ins, gw);
         set_relu_clamp(lq, net.layers[static_cast<std::size_t>(folded[i])].op == "relu6");
         out = requantize(p, lq, accumulate(l, p, lq, ins));
       } else {
-        out = quantize_macs(l, p, lq, rng, ins);
+        out = quantize_macs(l, p, lq, rng, ins, gw);
       }
     } else {
       quantize_other(l, p, lq, ins);

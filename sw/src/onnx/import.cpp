@@ -63,15 +63,7 @@ class Importer {
  public:
   Importer(std::string file, const OnnxOptions& opt) : file_(std::move(file)), opt_(opt) {}
 
-  OnnxNetwork run() {
-    onnx::ModelProto model;
-    {
-      std::ifstream in(file_, std::ios::binary);
-      if (!in) throw error(fmt::format("cannot open '{}'", file_));
-      if (!model.ParseFromIstream(&in)) {
-        throw error(fmt::format("'{}' is not an ONNX model (protobuf parse failed)", file_));
-      }
-    }
+  OnnxNetwork run(onnx::ModelProto& model) {
     try {
       // Inference first: it also gives the graph's outputs the shapes some exporters leave out
       // and the checker requires.
@@ -82,6 +74,7 @@ class Importer {
     }
     const onnx::GraphProto& g = model.graph();
     for (const auto& t : g.initializer()) {
+      init_[t.name()] = &t;
       constant_.insert(t.name());
       shapes_[t.name()] = Dims(t.dims().begin(), t.dims().end());
     }
@@ -308,6 +301,8 @@ class Importer {
                                      [&](const std::string& i) { return is_graph_input(i); });
     if (op == "Shape" || op == "Size" || (no_activation && !is_layer_op(op))) {
       for (const std::string& o : n.output()) constant_.insert(o);
+      if (op == "DequantizeLinear" && n.input_size() && n.output_size() && init_.count(n.input(0)))
+        dequant_[n.output(0)] = {n.input(0), n.input_size() > 2 ? n.input(2) : ""};
       return;
     }
     map::Layer l;
@@ -335,8 +330,70 @@ class Importer {
                                  "zero-cost layer)",
                                  op));
     }
+    if (l.kind != map::OpKind::kOther && !l.weights_are_activations) weights(n, l, out);
     for (const std::string& o : n.output()) producer_[o] = {l.name};
     out.net.layers.push_back(std::move(l));
+  }
+
+  // The layer's integer weights (OnnxNetwork::weights), if the model has them.
+  void weights(const onnx::NodeProto& n, const map::Layer& l, OnnxNetwork& out) {
+    const std::string& op = n.op_type();
+    std::string w_name, zp_name;
+    const auto input = [&](int k) { return n.input_size() > k ? n.input(k) : std::string(); };
+    if (op == "ConvInteger" || op == "MatMulInteger") {
+      w_name = input(1), zp_name = input(3);
+    } else if (op == "QLinearConv" || op == "QLinearMatMul") {
+      w_name = input(3), zp_name = input(5);
+    } else if (const auto dq = dequant_.find(input(1)); dq != dequant_.end()) {
+      w_name = dq->second.first, zp_name = dq->second.second;  // QDQ: Conv(x, DQ(w_int, s, zp))
+    }
+    const auto wi = init_.find(w_name);
+    if (wi == init_.end()) return;  // float or computed weights: seeded
+    const Tensor w = detail::tensor_of(*wi->second, file_);
+    if (w.is_float) return;
+    const int shift = w.is_int8 ? 128 : 0;
+    std::int64_t zp = 0;
+    if (!zp_name.empty()) {
+      const auto zi = init_.find(zp_name);
+      if (zi == init_.end()) {
+        warnings_.push_back(
+            fmt::format("{}: layer '{}': a computed weight zero point: seeded "
+                        "weights",
+                        file_, l.name));
+        return;
+      }
+      const Tensor z = detail::tensor_of(*zi->second, file_);
+      if (z.is_float || z.ints.empty()) throw error(n, "the weight zero point is not an integer");
+      if (std::any_of(z.ints.begin(), z.ints.end(),
+                      [&](std::int64_t v) { return v != z.ints[0]; })) {
+        warnings_.push_back(
+            fmt::format("{}: layer '{}': per-channel weight zero points that "
+                        "differ (FEATHER has one per layer): seeded weights",
+                        file_, l.name));
+        return;
+      }
+      zp = z.ints[0];
+    }
+    net::GivenWeights g;
+    g.zp = static_cast<std::uint8_t>(zp + shift);
+    g.weights.resize(w.ints.size());
+    const auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(w.ints[i] + shift); };
+    const auto at = [](int v) { return static_cast<std::size_t>(v); };
+    if (l.kind == map::OpKind::kConv) {  // [M][C/g][kH][kW] -> [M][kH][kW][C/g]
+      const int cg = l.c / l.groups;
+      for (int o = 0; o < l.co; ++o)
+        for (int c = 0; c < cg; ++c)
+          for (int r = 0; r < l.r; ++r)
+            for (int s = 0; s < l.s; ++s)
+              g.weights[at(((o * l.r + r) * l.s + s) * cg + c)] =
+                  byte(at(((o * cg + c) * l.r + r) * l.s + s));
+    } else if (op == "Gemm" && int_attr(n, "transB", 0)) {  // [N][K] -> [K][N]
+      for (int k = 0; k < l.k; ++k)
+        for (int j = 0; j < l.n; ++j) g.weights[at(k * l.n + j)] = byte(at(j * l.k + k));
+    } else {  // [K][N]
+      for (std::size_t i = 0; i < g.weights.size(); ++i) g.weights[i] = byte(i);
+    }
+    out.weights[l.name] = std::move(g);
   }
 
   static bool is_layer_op(const std::string& op) {
@@ -350,21 +407,43 @@ class Importer {
   std::map<std::string, Dims> shapes_;
   std::set<std::string> constant_, symbolic_, warned_, names_, graph_inputs_;
   std::map<std::string, std::vector<std::string>> producer_;
+  std::map<std::string, const onnx::TensorProto*> init_;
+  // DequantizeLinear of an initializer: its output -> (the integer initializer, its zero point).
+  std::map<std::string, std::pair<std::string, std::string>> dequant_;
   std::vector<std::string> warnings_;
 };
 
 }  // namespace
 
+onnx::ModelProto detail::read_model(const std::string& path) {
+  onnx::ModelProto model;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::invalid_argument(fmt::format("cannot open '{}'", path));
+  if (!model.ParseFromIstream(&in)) {
+    throw std::invalid_argument(
+        fmt::format("'{}' is not an ONNX model (protobuf parse failed)", path));
+  }
+  return model;
+}
+
+OnnxNetwork detail::import(onnx::ModelProto& model, const std::string& path,
+                           const OnnxOptions& opt) {
+  return Importer(path, opt).run(model);
+}
+
 OnnxNetwork load_onnx(const std::string& path, const OnnxOptions& opt) {
-  return Importer(path, opt).run();
+  onnx::ModelProto model = detail::read_model(path);
+  return detail::import(model, path, opt);
 }
 
 map::Network find_network(const std::string& name_or_path, const OnnxOptions& opt,
-                          std::vector<std::string>* warnings) {
+                          std::vector<std::string>* warnings, net::WeightMap* weights) {
   const std::string& s = name_or_path;
+  if (weights) weights->clear();
   if (s.size() <= 5 || s.compare(s.size() - 5, 5, ".onnx") != 0) return map::find_network(s);
   OnnxNetwork n = load_onnx(s, opt);
   if (warnings) warnings->insert(warnings->end(), n.warnings.begin(), n.warnings.end());
+  if (weights) *weights = std::move(n.weights);
   return std::move(n.net);
 }
 
@@ -406,6 +485,7 @@ Tensor detail::tensor_of(const onnx::TensorProto& t, const std::string& path) {
       }
       break;
     case onnx::TensorProto::INT8:
+      out.is_int8 = true;
       if (!raw.empty()) {
         from_raw(1, [&](const char* p) { out.ints.push_back(static_cast<std::int8_t>(*p)); });
       } else {

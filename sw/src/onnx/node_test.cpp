@@ -3,7 +3,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <stdexcept>
 
@@ -49,12 +48,9 @@ std::vector<std::uint8_t> bytes_of(const Tensor& t, int shift) {
   return b;
 }
 
-int shift_of(const Tensor& t) {
-  for (std::int64_t v : t.ints) {
-    if (v < 0) return 128;
-  }
-  return 0;
-}
+// By the element type, not the values: an int8 tensor whose values happen to be non-negative
+// still has an int8 zero point that may not be.
+int shift_of(const Tensor& t) { return t.is_int8 ? 128 : 0; }
 
 }  // namespace
 
@@ -62,12 +58,8 @@ NodeTest load_node_test(const std::string& dir_s) {
   const fs::path dir(dir_s);
   NodeTest t;
   t.name = dir.filename().string();
-  const OnnxNetwork on = load_onnx((dir / "model.onnx").string());
-  onnx::ModelProto m;
-  {
-    std::ifstream in(dir / "model.onnx", std::ios::binary);
-    m.ParseFromIstream(&in);
-  }
+  onnx::ModelProto m = detail::read_model((dir / "model.onnx").string());
+  const OnnxNetwork on = detail::import(m, (dir / "model.onnx").string(), {});
   const auto bad = [&](const std::string& why) {
     return std::invalid_argument(fmt::format("{}: {}", dir.string(), why));
   };

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -98,12 +99,24 @@ std::vector<Shape> output_shapes(const map::Network& net);
 // layer's only input is a conv / GEMM layer that no other layer reads.
 int folded_into(const map::Network& net, std::size_t layer);
 
+// A conv / GEMM layer's weights given rather than drawn (an ONNX model's integer weights): the
+// bytes in LayerQuant::weights' order and their zero point (int8 data moved into bytes by +128,
+// with its zero point, which leaves every difference w - zp unchanged).
+struct GivenWeights {
+  std::vector<std::uint8_t> weights;
+  std::uint8_t zp = 0;
+};
+using WeightMap = std::map<std::string, GivenWeights>;  // by layer name
+
 // Random quantization for `net`, deterministic for `seed` (docs/network-reference.md): weights
 // and weight zero points, per-channel (or per-tensor) weight scales, every tensor's scale and
 // zero point calibrated on random_input(net, q, seed) so that no layer's output is degenerate,
-// and the integer parameters derived from them. NetError naming the layer if a multiplier does
-// not fit int32 or a layer cannot be evaluated.
-Quantization random_quantization(const map::Network& net, std::uint64_t seed);
+// and the integer parameters derived from them. A layer named in `given` takes its weights and
+// weight zero point from there (the scales are calibrated on them as on drawn ones). NetError
+// naming the layer if a multiplier does not fit int32, a layer cannot be evaluated, or given
+// weights name no conv / GEMM layer with weights or have the wrong size.
+Quantization random_quantization(const map::Network& net, std::uint64_t seed,
+                                 const WeightMap& given = {});
 
 // Uniform random bytes of input_shape(net), quantized as q.input.
 Tensor random_input(const map::Network& net, const Quantization& q, std::uint64_t seed);

@@ -14,6 +14,7 @@
 
 #include "feather/map/compile.hpp"
 #include "feather/map/workload.hpp"
+#include "feather/net/reference.hpp"
 
 namespace feather::onnx_import {
 
@@ -24,6 +25,13 @@ struct OnnxOptions {
 struct OnnxNetwork {
   map::Network net;
   std::vector<std::string> warnings;  // e.g. a symbolic batch dimension taken as 1
+  // The model's integer weights, by layer, in the layer's order (conv [co][r][s][c/groups],
+  // GEMM [k][n]) and bytes (int8 + 128, with the zero point): those of ConvInteger,
+  // MatMulInteger, QLinearConv and QLinearMatMul, and of Conv / Gemm / MatMul whose weights are a
+  // DequantizeLinear of an integer initializer (QDQ models). A whole-network run uses them
+  // (net::random_quantization's `given`); float weights, computed weights and per-channel zero
+  // points that differ get seeded weights (the last with a warning).
+  net::WeightMap weights;
 };
 
 // Reads, checks and shape-infers the model; std::invalid_argument naming the file and the node
@@ -32,9 +40,11 @@ struct OnnxNetwork {
 OnnxNetwork load_onnx(const std::string& path, const OnnxOptions& opt = {});
 
 // map::find_network, and an .onnx path through load_onnx (its warnings appended to `warnings`
-// when given): the one place that tells an ONNX model from the other network sources.
+// and its weights stored in `weights` when given; `weights` is cleared for other sources): the
+// one place that tells an ONNX model from the other network sources.
 map::Network find_network(const std::string& name_or_path, const OnnxOptions& opt = {},
-                          std::vector<std::string>* warnings = nullptr);
+                          std::vector<std::string>* warnings = nullptr,
+                          net::WeightMap* weights = nullptr);
 
 // A tensor of an ONNX file (an initializer, or a TensorProto .pb of the ONNX node tests):
 // integer elements (uint8, int8, int32, int64) in ints, floats in floats, row-major.
@@ -44,6 +54,7 @@ struct Tensor {
   std::vector<std::int64_t> ints;
   std::vector<double> floats;
   bool is_float = false;
+  bool is_int8 = false;      // int8 elements (moved into bytes by +128 where bytes are needed)
   std::size_t size() const;  // the product of dims (1 for a scalar)
 };
 // A serialized TensorProto file (test_data_set_*/input_N.pb); std::invalid_argument naming the

@@ -31,6 +31,7 @@
 
 #include "feather/map/mapper.hpp"
 #include "feather/map/workload.hpp"
+#include "feather/net/reference.hpp"
 #include "feather/sim/top_cosim.hpp"
 
 namespace feather::sim {
@@ -80,6 +81,7 @@ struct NetworkReport {
   std::string network;
   int ah = 0, aw = 0;
   std::uint64_t seed = 0;
+  std::size_t given_weights = 0;  // layers whose weights were given (NetworkRunOptions::weights)
   std::vector<NetworkLayerReport> layers;  // in order, up to the first failure (or `until`)
   std::size_t network_layers = 0;          // in the whole network
   std::uint64_t macs = 0, cycles = 0, model_cycles = 0;
@@ -124,6 +126,10 @@ struct NetworkRunOptions {
   // predicts the pair no slower than with the output stored and the next layer mapped,
   // kAlways whenever it can; kOff: every layer through off-chip memory.
   HandOff hand_off = HandOff::kWhenFaster;
+  // Weights given by layer (an ONNX model's integer weights, onnx/import.hpp) instead of the
+  // seed's; the scales and zero points of the activations are still calibrated on the seeded
+  // input (net::random_quantization).
+  net::WeightMap weights;
   // Test: a fault in one chained layer's RTL run (std::invalid_argument if the layer does not
   // exist or does not run in a chain).
   std::optional<NetworkFault> fault;

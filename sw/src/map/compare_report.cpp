@@ -101,12 +101,43 @@ std::string comparison_svg(const Comparison& c) {
   }
   const double top_log = std::ceil(std::log2(ymax));
   const double bottom_log = -1;  // 0.5x
-  const int left = 70, right = 20, top = 50, plot_h = 320, label_h = 150;
-  const double bar = 3.0, gap = 3.0;
+  const int left = 70, right = 20, plot_h = 320, label_h = 150;
+  // Bars 3 px wide (a network of many layers) up to 12 (a few layers spread over the plot).
+  const double gap = 3.0, min_bar = 3.0, max_bar = 12.0;
+  const double n_layers = static_cast<double>(std::max<std::size_t>(ls.size(), 1));
+  const int plot_w =
+      static_cast<int>(std::max(640.0, (static_cast<double>(nd) * min_bar + gap) * n_layers));
+  const double bar =
+      std::clamp((plot_w / n_layers - gap) / static_cast<double>(nd), min_bar, max_bar);
   const double group_w = static_cast<double>(nd) * bar + gap;
-  const int plot_w = static_cast<int>(
-      std::max({400.0, group_w * static_cast<double>(ls.size()), 160.0 * static_cast<double>(nd)}));
-  const int width = left + plot_w + right, height = top + plot_h + label_h;
+  const double slot_w = std::max(group_w, plot_w / n_layers);  // a layer's share of the plot
+  // The legend: one swatch and label per design, in rows that fit the plot's width (a label's
+  // width estimated at 6.5 px per character of the 11 px sans-serif font, a bound for Latin
+  // text).
+  struct Entry {
+    double x;
+    int row;
+  };
+  std::vector<Entry> legend;
+  std::vector<std::string> labels;
+  {
+    double x = left;
+    int row = 0;
+    for (std::size_t d = 1; d < c.designs.size(); ++d) {
+      labels.push_back(fmt::format("{} ({:.2f}x total)", c.designs[d].name, c.ratio(d)));
+      const double w = 14.0 + 6.5 * static_cast<double>(labels.back().size()) + 18.0;
+      if (x > left && x + w > left + plot_w) x = left, ++row;
+      legend.push_back({x, row});
+      x += w;
+    }
+  }
+  const int top = 50 + 16 * (legend.empty() ? 0 : legend.back().row);
+  const std::string title = fmt::format(
+      "{} on {}: latency of each design / FEATHER, per layer (log scale)", c.network, c.params);
+  // The title at 14 px: about 8 px per character.
+  const int width =
+      std::max(left + plot_w + right, left + static_cast<int>(8 * title.size()) + right);
+  const int height = top + plot_h + label_h;
   const auto y_of = [&](double ratio) {
     const double v = std::clamp(std::log2(std::max(ratio, 1e-9)), bottom_log, top_log);
     return top + plot_h * (top_log - v) / (top_log - bottom_log);
@@ -116,9 +147,8 @@ std::string comparison_svg(const Comparison& c) {
   std::string s = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
       "font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" "
-      "fill=\"white\"/>\n<text x=\"{}\" y=\"20\" font-size=\"14\">{} on {}: latency of each "
-      "design / FEATHER, per layer (log scale)</text>\n",
-      width, height, left, xml_escape(c.network), xml_escape(c.params));
+      "fill=\"white\"/>\n<text x=\"{}\" y=\"20\" font-size=\"14\">{}</text>\n",
+      width, height, left, xml_escape(title));
   for (double v = bottom_log; v <= top_log + 1e-9; v += 1) {
     const double y = y_of(std::exp2(v));
     s += fmt::format(
@@ -128,7 +158,7 @@ std::string comparison_svg(const Comparison& c) {
         fmt::format("{:g}", std::exp2(v)));
   }
   for (std::size_t i = 0; i < ls.size(); ++i) {
-    const double x0 = left + static_cast<double>(i) * group_w;
+    const double x0 = left + static_cast<double>(i) * slot_w + (slot_w - group_w) / 2;
     const double f = std::max(1.0, ls[i]->designs[0].latency());
     for (std::size_t d = 1; d < c.designs.size(); ++d) {
       const double r = ls[i]->designs[d].latency() / f;
@@ -145,12 +175,12 @@ std::string comparison_svg(const Comparison& c) {
         "font-size=\"8\">{}</text>\n",
         x0 + group_w / 2, top + plot_h + 8, xml_escape(ls[i]->name));
   }
-  for (std::size_t d = 1; d < c.designs.size(); ++d) {
-    const int x = left + static_cast<int>(d - 1) * 160;
+  for (std::size_t i = 0; i < legend.size(); ++i) {
+    const int y = 30 + 16 * legend[i].row;
     s += fmt::format(
-        "<rect x=\"{}\" y=\"30\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" "
-        "y=\"39\">{} ({:.2f}x total)</text>\n",
-        x, colors[(d - 1) % 8], x + 14, xml_escape(c.designs[d].name), c.ratio(d));
+        "<rect x=\"{:.0f}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{:.0f}\" "
+        "y=\"{}\">{}</text>\n",
+        legend[i].x, y, colors[i % 8], legend[i].x + 14, y + 9, xml_escape(labels[i]));
   }
   s += "</svg>\n";
   return s;

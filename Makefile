@@ -1,5 +1,7 @@
 # FEATHER: top-level entry points. `make test` and `make demo` each install what they need.
 #   make deps    install the Debian packages the project needs (safe to run again)
+#   make nightly the nightly regression, the long fuzz runs and the browser check (installs
+#                chromium: deps-nightly); make browser-check renders the generated SVG and HTML
 #   make build   configure and build (Release, ccache) into build/
 #   make test    build and run every test (CTest), then test-sanitize and fuzz-smoke
 #   make test-sanitize  the unit tests and the software CLI under ASan + UBSan ("asan" preset)
@@ -32,6 +34,8 @@ DEB_PACKAGES := build-essential cmake ninja-build ccache pkg-config git \
   libyaml-cpp-dev libcadical-dev libxml2-dev zlib1g-dev clang-format clang libclang-rt-14-dev \
   lcov z3 libxml2-utils help2man slurm-wlm munge libonnx-dev libprotobuf-dev libonnx-testdata \
   pybind11-dev python3-dev python3-numpy
+# What only `make nightly` needs: a browser for the rendering check (ctest label browser).
+NIGHTLY_PACKAGES := chromium
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -47,13 +51,19 @@ coverage: deps
 	cmake --build $(COV_BUILD) -j $(COV_JOBS) --target feather
 	$(COV_BUILD)/sim/feather regress coverage --coverage -j $(COV_JOBS) --out out/regress/coverage
 
-.PHONY: deps configure build test test-sanitize fuzz-build fuzz-smoke fuzz-nightly fuzz-rtl-build \
+.PHONY: deps deps-nightly install-packages browser-check configure build test test-sanitize fuzz-build fuzz-smoke fuzz-nightly fuzz-rtl-build \
   fuzz-corpus nightly demo bench regress-bench-table \
   format clean mapper-tables compare-tables network-tables layer-tables build-tables test-time \
   sim-tables verilator-options-table perf-tables formal formal-table
 
 deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do \
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEB_PACKAGES)"
+
+deps-nightly: deps
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(NIGHTLY_PACKAGES)"
+
+install-packages:
+	@missing=$$(for p in $(PACKAGES); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	  done); \
 	if [ -n "$$missing" ]; then \
@@ -121,9 +131,14 @@ fuzz-corpus:
 
 # The nightly run: the nightly regression suite (fresh seeds, reports in out/regress/nightly)
 # and the long fuzz run of every target.
-nightly: build
+nightly: build deps-nightly
 	$(BUILD)/sim/feather regress nightly -j $(JOBS) --reseed 1
 	$(MAKE) --no-print-directory fuzz-nightly
+	$(MAKE) --no-print-directory browser-check
+
+# Generated SVG and HTML rendered in headless Chromium (verif/browser/render_check.py).
+browser-check: build deps-nightly
+	cd $(BUILD) && ctest --output-on-failure -L browser
 
 # The main job: the whole of ResNet-50 (224x224, batch 1) on a 16x16 FEATHER, every layer
 # checked bit-exact against the golden model and the whole-network reference (about 3 minutes

@@ -39,15 +39,6 @@ struct CompareArgs {
   std::uint64_t seed = 1;
 };
 
-void write_file(const std::string& path, const std::string& text) {
-  const auto dir = std::filesystem::path(path).parent_path();
-  if (!dir.empty()) std::filesystem::create_directories(dir);
-  std::ofstream out(path);
-  if (!out) throw std::invalid_argument("cannot write " + path);
-  out << text;
-  if (!out) throw std::invalid_argument("cannot write " + path);
-}
-
 void add_compare_options(CLI::App* cmd, CompareArgs& a) {
   cmd->add_option("--network", a.network,
                   "built-in networks (resnet50, mobilenet_v3_large, bert_base), network / "
@@ -141,12 +132,13 @@ int compare(const CompareArgs& a) {
     throw CLI::ValidationError("--bandwidth", "must be in (0, 1]");
   }
   const std::vector<std::string> nets = split_networks(a.network);
-  if (nets.size() > 1) {  // the output paths need a {network} before any work is done
-    for (const auto& [path, option] : {std::pair{a.svg, "--svg"}, std::pair{a.json, "--json"},
-                                       std::pair{a.markdown, "--markdown"}}) {
-      if (!path.empty()) path_for(path, "x", true, option);
-    }
+  // Before any work: the output paths need a {network} with several networks, and every
+  // output must be writable.
+  for (const auto& [path, option] : {std::pair{a.svg, "--svg"}, std::pair{a.json, "--json"},
+                                     std::pair{a.markdown, "--markdown"}}) {
+    if (!path.empty()) check_writable(path_for(path, "network", nets.size() > 1, option), option);
   }
+  check_writable(a.summary, "--summary");
   std::string summary = fmt::format(
       "| network | design | latency vs FEATHER | with off-chip overlapped | geomean per layer | "
       "published (paper's model) |\n|---|---|---:|---:|---:|---:|\n");
@@ -158,7 +150,7 @@ int compare(const CompareArgs& a) {
       a.array, a.latency, a.bandwidth, a.line, a.ports);
   if (nets.size() > 1) fmt::print("\nsummary\n\n{}", summary);
   if (!a.summary.empty()) {
-    write_file(a.summary, summary);
+    write_output(a.summary, summary);
     fmt::print("summary written to {}\n", a.summary);
   }
   return rc;
@@ -216,17 +208,17 @@ int compare_one(const CompareArgs& a, const std::string& network, bool several,
   }
   if (!a.svg.empty()) {
     const std::string f = path_for(a.svg, c.network, several, "--svg");
-    write_file(f, map::comparison_svg(c));
+    write_output(f, map::comparison_svg(c));
     fmt::print("plot written to {}\n", f);
   }
   if (!a.json.empty()) {
     const std::string f = path_for(a.json, c.network, several, "--json");
-    write_file(f, map::comparison_json(c) + "\n");
+    write_output(f, map::comparison_json(c) + "\n");
     fmt::print("comparison written to {}\n", f);
   }
   if (!a.markdown.empty()) {
     const std::string f = path_for(a.markdown, c.network, several, "--markdown");
-    write_file(f, table);
+    write_output(f, table);
     fmt::print("tables written to {}\n", f);
   }
 

@@ -130,6 +130,7 @@ int run_map(const MapArgs& a, const map::Layer* layer) {
   } else {
     throw CLI::ValidationError("map", "give --network, --preset or a layer (--layer conv|gemm)");
   }
+  check_writable(a.json, "--json");  // before the search, which may take a while
   map::NetworkMap nm;
   {
     ProgressBar bar;  // on a terminal only; gone before the table is printed
@@ -153,9 +154,7 @@ int run_map(const MapArgs& a, const map::Layer* layer) {
                    {"kept_on_chip", nm.kept}};
     for (const auto& e : nm.layers)
       j["layers"].push_back(map_json(p, e.layer, e.shape, e.count, e.map));
-    std::ofstream out(a.json);
-    if (!out) throw std::invalid_argument("cannot write " + a.json);
-    out << j.dump(2) << "\n";
+    write_output(a.json, j.dump(2) + "\n");
     fmt::print("plan written to {}\n", a.json);
   }
   return 0;

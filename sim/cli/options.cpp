@@ -6,15 +6,20 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include "feather/top/arrays.hpp"
 #ifdef FEATHER_HAVE_ONNX
 #include "feather/onnx/import.hpp"
 #endif
 #include "rtl.hpp"
+
+#include <unistd.h>
 
 namespace feather::cli {
 
@@ -73,6 +78,50 @@ top::TopParams array_params(int ah, int aw, int sd, int wd, int od, int qd) {
   if (od > 0) p.od = od;
   if (qd > 0) p.qd = qd;
   return p.validated();
+}
+
+void check_writable(const std::string& path, const std::string& option) {
+  namespace fs = std::filesystem;
+  if (path.empty()) return;
+  const fs::path p(path);
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) {
+    throw CLI::ValidationError(option, fmt::format("'{}' is a directory", path));
+  }
+  // The nearest existing directory above the file: the writer creates the rest. Nothing is
+  // created here (a {network} path is checked with a placeholder name).
+  fs::path dir = fs::absolute(p, ec).parent_path();
+  while (!fs::exists(dir, ec) && dir.has_parent_path() && dir != dir.parent_path()) {
+    dir = dir.parent_path();
+  }
+  if (!fs::is_directory(dir, ec)) {
+    throw CLI::ValidationError(
+        option, fmt::format("cannot write '{}': '{}' is not a directory", path, dir.string()));
+  }
+  // A probe file, removed at once: the directory takes new files (permissions, read-only
+  // file systems, /proc), and nothing of it is left behind.
+  const fs::path probe = dir / fmt::format(".feather-write-probe-{}", ::getpid());
+  bool ok = false;
+  {
+    std::ofstream f(probe);
+    ok = static_cast<bool>(f);
+  }
+  fs::remove(probe, ec);
+  if (!ok) {
+    throw CLI::ValidationError(
+        option,
+        fmt::format("cannot write '{}': the directory '{}' takes no new file", path, dir.string()));
+  }
+}
+
+void write_output(const std::string& path, const std::string& text) {
+  const auto dir = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  std::ofstream out(path);
+  if (!out) throw std::invalid_argument("cannot write " + path);
+  out << text;
+  if (!out) throw std::invalid_argument("cannot write " + path);
 }
 
 std::string no_rtl_message(std::string_view what) {

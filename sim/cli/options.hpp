@@ -46,6 +46,14 @@ CLI::Validator fraction();
 // A finite number > 0 (seconds, say): NaN, infinities, zero, signs and text are refused.
 CLI::Validator positive_finite();
 
+// Checks, before a long computation, that an output file can be written: `path` is not a
+// directory and the nearest existing directory above it takes a new file (write_output creates
+// the directories between). Creates nothing. CLI::ValidationError naming `option`, the path and
+// the reason otherwise; "" passes.
+void check_writable(const std::string& path, const std::string& option);
+// Writes `text` to `path`, creating its directory; std::invalid_argument naming it on failure.
+void write_output(const std::string& path, const std::string& text);
+
 // --help with defaults: every option's default at the end of its description, "(default: X)"
 // (main() installs it before the subcommands are added, so they inherit it). An option whose
 // value 0 or "" stands for something else says what with default_means.

@@ -68,7 +68,12 @@ while IFS= read -r line; do
     echo "    expected: $expect" >&2
     failures=$((failures + 1))
   fi
+  # The table names no machine's paths: the scratch directory as TMP, the tree as relative.
   shown=${args_text//$tmp\//}
+  shown=${shown//$tmp/TMP}
+  shown=${shown//$src\//}
+  msg=${msg//$tmp/TMP}
+  msg=${msg//$src\//}
   rows+=("| $(md_escape "$what") | \`feather $(md_escape "$shown")\` | $rc | $(md_escape "$msg") |")
 done <"$here/hostile_inputs.txt"
 

@@ -19,7 +19,18 @@ rm -rf "$3" && mkdir -p "$3"
 WORK=$(cd "$3" && pwd)
 
 skip() { echo "SKIPPED: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
+# A failure shows what the cluster said: the daemons' log tails and the queue, before cleanup
+# removes them (the runs' own logs stay in the scratch directory).
+fail() {
+  echo "FAIL: $*"
+  set +e
+  for l in slurmctld slurmd; do
+    [[ -f ${C:-}/log/$l.log ]] && { echo "--- $l.log (tail)"; tail -15 "$C/log/$l.log"; }
+  done
+  command -v squeue > /dev/null && { echo "--- squeue"; squeue 2>&1 | head -10; }
+  echo "--- run logs in $WORK"
+  exit 1
+}
 
 [[ $(id -u) -eq 0 ]] || skip "a one-node SLURM cluster needs root here (slurmd, munged)"
 for t in munged slurmctld slurmd sbatch squeue scancel xmllint; do
@@ -94,7 +105,7 @@ echo "cluster up: $(sinfo --noheader -o '%P %D %t %N')"
 
 verdicts() { python3 "$(dirname "$0")/junit_verdicts.py" "$1"; }
 
-echo "== 1. fault and hang through SLURM, against a local run"
+echo "== 1. fault and hang through SLURM, against a local run ($SECONDS s)"
 for suite in fault hang; do
   rc=0
   "$FEATHER" regress "$suite" --suites "$SUITES" --launcher slurm -j 2 -q --out "$WORK/slurm-$suite" \
@@ -104,17 +115,19 @@ for suite in fault hang; do
     > "$WORK/local-$suite.log" 2>&1 || true
   xmllint --noout "$WORK/slurm-$suite/junit.xml" || fail "$suite: junit.xml does not parse"
   diff <(verdicts "$WORK/local-$suite/junit.xml" | sort) <(verdicts "$WORK/slurm-$suite/junit.xml" | sort) \
-    || fail "$suite: the verdicts through SLURM differ from the local run's (< local, > slurm)"
+    || { cat "$WORK/slurm-$suite.log" "$WORK/local-$suite.log"
+         fail "$suite: the verdicts through SLURM differ from the local run's (< local, > slurm)"; }
   ls "$WORK/slurm-$suite"/slurm/b0/*.sh > /dev/null || fail "$suite: no SLURM task scripts"
 done
 grep -c -- '--seed' "$WORK/slurm-fault/rerun.txt" | grep -qx 2 || fail "fault: rerun.txt does not hold the two failing jobs"
 grep -q 'birrd-hang' "$WORK/slurm-hang/rerun.txt" || fail "hang: rerun.txt does not hold the timed-out job"
 grep -q 'TIMEOUT birrd-hang' "$WORK/slurm-hang.log" || fail "hang: the timed-out job is not reported as TIMEOUT"
 n=$(ls "$WORK/slurm-fault"/waves/*.fst 2> /dev/null | wc -l)
-[[ $n -eq 2 ]] || fail "fault: $n waveforms from the debug reruns, expected 2"
-grep -q 'reproduced at cycle 500' "$WORK/slurm-fault.log" || fail "fault: the debug rerun did not reproduce the divergence"
+[[ $n -eq 2 ]] || { cat "$WORK/slurm-fault.log"; fail "fault: $n waveforms from the debug reruns, expected 2"; }
+grep -q 'reproduced at cycle 500' "$WORK/slurm-fault.log" \
+  || { cat "$WORK/slurm-fault.log"; fail "fault: the debug rerun did not reproduce the divergence"; }
 
-echo "== 2. a task cancelled behind the runner's back"
+echo "== 2. a task cancelled behind the runner's back ($SECONDS s)"
 cat > "$WORK/lost.yaml" <<'YAML'
 suites:
   lost:
@@ -128,8 +141,8 @@ rc=0
 "$FEATHER" regress lost --suites "$WORK/lost.yaml" --launcher slurm -q --out "$WORK/lost" \
   > "$WORK/lost.log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do
-  squeue --noheader --states=RUNNING -o %i | grep -q . && break
+for _ in $(seq 600); do
+  squeue --noheader --states=RUNNING --name=feather-lost -o %i | grep -q . && break
   sleep 0.1
 done
 scancel --name=feather-lost
@@ -138,23 +151,25 @@ wait $pid || rc=$?
 grep -q 'left the queue without a result' "$WORK/lost.log" \
   || { cat "$WORK/lost.log"; fail "a cancelled task is not reported as lost by SLURM"; }
 
-echo "== 3. SIGINT while jobs run"
+echo "== 3. SIGINT while jobs run ($SECONDS s)"
 rc=0
 "$FEATHER" regress interrupt --suites "$SUITES" --launcher slurm -j 2 -q --out "$WORK/int" \
   > "$WORK/int.log" 2>&1 &
 pid=$!
 # Wait for the two hanging jobs: the passing one has finished, the last is pending (-j 2).
-for _ in $(seq 150); do
-  [[ $(squeue --noheader --states=RUNNING -o %i | wc -l) -ge 2 ]] && \
-    grep -q . "$WORK/int/slurm/b0/0.result" 2> /dev/null && break
+ready=0
+for _ in $(seq 600); do
+  [[ $(squeue --noheader --states=RUNNING --name=feather-interrupt -o %i | wc -l) -ge 2 ]] && \
+    grep -q . "$WORK/int/slurm/b0/0.result" 2> /dev/null && { ready=1; break; }
   sleep 0.1
 done
+[[ $ready -eq 1 ]] || { kill -INT $pid; cat "$WORK/int.log"; fail "SIGINT: within 60 s, the passing job did not finish or the two hanging ones did not run"; }
 sleep 1
 kill -INT $pid
 wait $pid || rc=$?
 [[ $rc -eq 130 ]] || { cat "$WORK/int.log"; fail "SIGINT: exit $rc, expected 130"; }
 v=$(verdicts "$WORK/int/junit.xml" | awk '{print $NF}' | sort | uniq -c | tr -s ' ' | tr '\n' ';')
-[[ $v == " 1 pass; 3 skipped;" ]] || fail "SIGINT: verdicts '$v', expected 1 pass and 3 skipped"
+[[ $v == " 1 pass; 3 skipped;" ]] || { cat "$WORK/int.log"; fail "SIGINT: verdicts '$v', expected 1 pass and 3 skipped"; }
 grep -q 'INTERRUPTED' "$WORK/int/report.html" || fail "SIGINT: no INTERRUPTED job in the report"
 grep -q 'NOT-RUN' "$WORK/int/report.html" || fail "SIGINT: no NOT-RUN job in the report"
 sleep 1

@@ -34,8 +34,9 @@ std::string html_report(const Report& r) {
 body { font-family: sans-serif; margin: 1.5em; color: #222; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em 0; }
 th, td { border: 1px solid #bbb; padding: 0.2em 0.6em; text-align: left; vertical-align: top; }
-th { background: #eee; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #eee; white-space: nowrap; }
+td { overflow-wrap: anywhere; }  /* long job names and log paths wrap: the table fits the window */
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .PASS { background: #dff0d8; } .FAIL { background: #f2dede; } .TIMEOUT { background: #fcf0c8; }
 .INTERRUPTED, .NOT-RUN { background: #e8e8e8; }
 pre { background: #f7f7f7; border: 1px solid #ddd; padding: 0.5em; overflow-x: auto;

@@ -351,7 +351,7 @@ class Importer {
     if (wi == init_.end()) return;  // float or computed weights: seeded
     const Tensor w = detail::tensor_of(*wi->second, file_);
     if (w.is_float) return;
-    const int shift = w.is_int8 ? 128 : 0;
+    const int shift = detail::byte_shift(w);
     std::int64_t zp = 0;
     if (!zp_name.empty()) {
       const auto zi = init_.find(zp_name);
@@ -376,22 +376,17 @@ class Importer {
     }
     net::GivenWeights g;
     g.zp = static_cast<std::uint8_t>(zp + shift);
-    g.weights.resize(w.ints.size());
-    const auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(w.ints[i] + shift); };
-    const auto at = [](int v) { return static_cast<std::size_t>(v); };
-    if (l.kind == map::OpKind::kConv) {  // [M][C/g][kH][kW] -> [M][kH][kW][C/g]
-      const int cg = l.c / l.groups;
-      for (int o = 0; o < l.co; ++o)
-        for (int c = 0; c < cg; ++c)
-          for (int r = 0; r < l.r; ++r)
-            for (int s = 0; s < l.s; ++s)
-              g.weights[at(((o * l.r + r) * l.s + s) * cg + c)] =
-                  byte(at(((o * cg + c) * l.r + r) * l.s + s));
+    const std::vector<std::uint8_t> b = detail::bytes_of(w, shift);
+    if (l.kind == map::OpKind::kConv) {
+      g.weights = detail::conv_weights_to_layer(b, l.co, l.c / l.groups, l.r, l.s);
     } else if (op == "Gemm" && int_attr(n, "transB", 0)) {  // [N][K] -> [K][N]
-      for (int k = 0; k < l.k; ++k)
-        for (int j = 0; j < l.n; ++j) g.weights[at(k * l.n + j)] = byte(at(j * l.k + k));
+      g.weights.resize(b.size());
+      for (std::size_t k = 0; k < static_cast<std::size_t>(l.k); ++k)
+        for (std::size_t j = 0; j < static_cast<std::size_t>(l.n); ++j)
+          g.weights[k * static_cast<std::size_t>(l.n) + j] =
+              b[j * static_cast<std::size_t>(l.k) + k];
     } else {  // [K][N]
-      for (std::size_t i = 0; i < g.weights.size(); ++i) g.weights[i] = byte(i);
+      g.weights = b;
     }
     out.weights[l.name] = std::move(g);
   }
@@ -459,6 +454,27 @@ Tensor load_tensor(const std::string& path) {
     throw std::invalid_argument(fmt::format("cannot read the tensor file '{}'", path));
   }
   return detail::tensor_of(t, path);
+}
+
+int detail::byte_shift(const Tensor& t) { return t.is_int8 ? 128 : 0; }
+
+std::vector<std::uint8_t> detail::bytes_of(const Tensor& t, int shift) {
+  std::vector<std::uint8_t> b;
+  b.reserve(t.ints.size());
+  for (const std::int64_t v : t.ints) b.push_back(static_cast<std::uint8_t>(v + shift));
+  return b;
+}
+
+std::vector<std::uint8_t> detail::conv_weights_to_layer(const std::vector<std::uint8_t>& w, int co,
+                                                        int cg, int r, int s) {
+  std::vector<std::uint8_t> out(w.size());
+  const auto at = [](int v) { return static_cast<std::size_t>(v); };
+  for (int o = 0; o < co; ++o)
+    for (int c = 0; c < cg; ++c)
+      for (int y = 0; y < r; ++y)
+        for (int x = 0; x < s; ++x)
+          out[at(((o * r + y) * s + x) * cg + c)] = w[at(((o * cg + c) * r + y) * s + x)];
+  return out;
 }
 
 Tensor detail::tensor_of(const onnx::TensorProto& t, const std::string& path) {

@@ -40,18 +40,6 @@ std::vector<Tensor> node_inputs(const fs::path& dir, const onnx::ModelProto& m) 
   return out;
 }
 
-// Bytes of integer data: uint8 as is, int8 + 128 (with its zero point moved the same way).
-std::vector<std::uint8_t> bytes_of(const Tensor& t, int shift) {
-  std::vector<std::uint8_t> b;
-  b.reserve(t.ints.size());
-  for (std::int64_t v : t.ints) b.push_back(static_cast<std::uint8_t>(v + shift));
-  return b;
-}
-
-// By the element type, not the values: an int8 tensor whose values happen to be non-negative
-// still has an int8 zero point that may not be.
-int shift_of(const Tensor& t) { return t.is_int8 ? 128 : 0; }
-
 }  // namespace
 
 NodeTest load_node_test(const std::string& dir_s) {
@@ -87,10 +75,10 @@ NodeTest load_node_test(const std::string& dir_s) {
   const Tensor& wzp = quant ? at(5) : (in.size() > 3 ? in[3] : none);
   if (x.is_float || w.is_float) throw bad("float data in an integer operator");
   if (wzp.size() > 1 && !wzp.ints.empty()) throw bad("per-channel weight zero points");
-  const int xs = shift_of(x), ws = shift_of(w);
+  const int xs = detail::byte_shift(x), ws = detail::byte_shift(w);
   t.zp_a = static_cast<std::uint8_t>((xzp.ints.empty() ? 0 : xzp.ints[0]) + xs);
   t.zp_w = static_cast<std::uint8_t>((wzp.ints.empty() ? 0 : wzp.ints[0]) + ws);
-  const std::vector<std::uint8_t> xb = bytes_of(x, xs), wb = bytes_of(w, ws);
+  const std::vector<std::uint8_t> xb = detail::bytes_of(x, xs), wb = detail::bytes_of(w, ws);
   const map::Layer& l = t.layer;
   int channels = l.n;
   if (conv) {  // NCHW -> NHWC, [M][C/g][kH][kW] -> [M][kH][kW][C/g]
@@ -101,14 +89,7 @@ NodeTest load_node_test(const std::string& dir_s) {
         for (int xx = 0; xx < l.w; ++xx)
           t.input[static_cast<std::size_t>((y * l.w + xx) * l.c + c)] =
               xb[static_cast<std::size_t>((c * l.h + y) * l.w + xx)];
-    const int cg = l.c / l.groups;
-    t.weight.resize(wb.size());
-    for (int o = 0; o < l.co; ++o)
-      for (int c = 0; c < cg; ++c)
-        for (int r = 0; r < l.r; ++r)
-          for (int s = 0; s < l.s; ++s)
-            t.weight[static_cast<std::size_t>(((o * l.r + r) * l.s + s) * cg + c)] =
-                wb[static_cast<std::size_t>(((o * cg + c) * l.r + r) * l.s + s)];
+    t.weight = detail::conv_weights_to_layer(wb, l.co, l.c / l.groups, l.r, l.s);
   } else {
     t.input = xb;
     t.weight = wb;
@@ -127,7 +108,7 @@ NodeTest load_node_test(const std::string& dir_s) {
     }
     scale = static_cast<std::int32_t>(fixed);
     const Tensor& yzp = at(7);
-    t.offset = shift_of(y) ? 128 : 0;
+    t.offset = detail::byte_shift(y);
     if (yzp.ints.empty()) throw bad("no output zero point");
     ozp = static_cast<std::uint8_t>(yzp.ints[0] + t.offset);
   }
